@@ -1,0 +1,32 @@
+// GuestPlan: what this boot of the guest must do, read from the kernel command line the
+// harness set (docs/vm-harness.md): the scenario, the chain of kernels, and which hop of
+// the chain this boot is. Only lu.hop changes from one kexec to the next.
+using LiveUpdate.Kernel;
+
+namespace LiveUpdate.Guest;
+
+public sealed record GuestPlan(string Scenario, IReadOnlyList<string> Chain, int Hop, KernelCommandLine CommandLine)
+{
+    public bool IsFirstHop => Hop == 0;
+
+    public bool IsLastHop => Hop == Chain.Count - 1;
+
+    public string CurrentTag => Chain[Hop];
+
+    public string NextTag => Chain[Hop + 1];
+
+    public static GuestPlan FromCommandLine(KernelCommandLine commandLine)
+    {
+        string scenario = commandLine.Get("lu.scenario")
+            ?? throw new InvalidOperationException("lu.scenario= is missing from the kernel command line; the harness must set it.");
+        string chain = commandLine.Get("lu.chain")
+            ?? throw new InvalidOperationException("lu.chain= is missing from the kernel command line; the harness must set it.");
+        string hopText = commandLine.Get("lu.hop") ?? "0";
+        if (!int.TryParse(hopText, out int hop) || hop < 0)
+            throw new InvalidOperationException($"lu.hop={hopText} is not a hop number.");
+        string[] tags = chain.Split(',', StringSplitOptions.RemoveEmptyEntries);
+        if (hop >= tags.Length)
+            throw new InvalidOperationException($"lu.hop={hop} is past the end of lu.chain={chain}.");
+        return new GuestPlan(scenario, tags, hop, commandLine);
+    }
+}

@@ -1,0 +1,43 @@
+// NextKernelHop: ends a hop by kexec'ing into the next kernel of the chain with the same
+// initramfs (retain_initrd exposes it as /sys/firmware/initrd; it is copied into a memfd
+// for kexec_file_load) and the same command line with lu.hop advanced.
+using System.Diagnostics;
+using LiveUpdate.Kernel;
+
+namespace LiveUpdate.Guest;
+
+public static class NextKernelHop
+{
+    public const string RetainedInitrd = "/sys/firmware/initrd";
+
+    public static async Task KexecAsync(GuestPlan plan, ResultChannel results)
+    {
+        string kernelPath = $"/boot/{plan.NextTag}/bzImage";
+        var commandLine = plan.CommandLine.With("lu.hop", (plan.Hop + 1).ToString());
+        var clock = Stopwatch.StartNew();
+        bool loaded = await results.StepAsync("kexec.load", async () =>
+        {
+            using var initrd = MemFd.Create("lu-next-initrd");
+            long bytes = 0;
+            await using (var source = new FileStream(RetainedInitrd, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20))
+            {
+                byte[] chunk = new byte[4 << 20];
+                int read;
+                while ((read = await source.ReadAsync(chunk)) > 0)
+                {
+                    initrd.Write(chunk.AsSpan(0, read), bytes);
+                    bytes += read;
+                }
+            }
+            if (bytes == 0)
+                throw new InvalidOperationException($"{RetainedInitrd} is empty: boot with retain_initrd so the initramfs can be handed to the next kernel.");
+            using var kernel = File.OpenHandle(kernelPath);
+            Kexec.Load(kernel, initrd, commandLine.ToString(), kernelPath);
+            return $"loaded {kernelPath} ({new FileInfo(kernelPath).Length} bytes) + initrd ({bytes} bytes) for hop {plan.Hop + 1}";
+        });
+        if (!loaded)
+            return;
+        await results.StepResultAsync("kexec.reboot", true, clock.Elapsed.TotalMilliseconds, $"rebooting into {plan.NextTag}");
+        Kexec.RebootIntoLoadedKernel();
+    }
+}

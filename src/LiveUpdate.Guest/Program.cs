@@ -1,0 +1,43 @@
+// lu-guest: the in-guest half of the VM harness. It reads the plan from the kernel
+// command line, runs this hop of the scenario, reports each step on ttyS1, and either
+// kexecs into the next kernel of the chain or ends the run.
+using LiveUpdate.Guest;
+using LiveUpdate.Guest.Scenarios;
+using LiveUpdate.Kernel;
+
+double uptimeMs = double.Parse(File.ReadAllText("/proc/uptime").Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture) * 1000;
+var plan = GuestPlan.FromCommandLine(KernelCommandLine.Current());
+string release = File.ReadAllText("/proc/sys/kernel/osrelease").Trim();
+await using var results = ResultChannel.Open(plan, release);
+await results.BootAsync(uptimeMs);
+
+bool ok;
+try
+{
+    ok = plan.Scenario switch
+    {
+        "s1" or "s3" => await new MemfdRoundTrip(plan, results).RunAsync(),
+        "s2" => await new Refusals(plan, results).RunAsync(),
+        "s4" => await new KernelSelftests(plan, results).RunAsync(),
+        "boot" => true,
+        _ => throw new InvalidOperationException($"unknown scenario '{plan.Scenario}' (known: s1, s2, s3, s4, boot)"),
+    };
+}
+catch (Exception ex)
+{
+    await results.StepResultAsync("scenario", false, 0, $"{ex.GetType().Name}: {ex.Message}");
+    ok = false;
+}
+
+if (ok && !plan.IsLastHop)
+{
+    await NextKernelHop.KexecAsync(plan, results);
+    // Only reached when the kexec could not happen.
+    await results.EndAsync(false, $"hop {plan.Hop}: kexec into {plan.NextTag} did not happen");
+    return 1;
+}
+
+await results.EndAsync(ok, ok
+    ? $"scenario {plan.Scenario} passed on hop {plan.Hop} of {plan.Chain.Count} ({string.Join(" → ", plan.Chain)})"
+    : $"scenario {plan.Scenario} failed on hop {plan.Hop}");
+return ok ? 0 : 1;

@@ -1,0 +1,83 @@
+// ErrnoTranslator: turns (operation, errno) into the typed exception whose message names
+// the cause and the fix. The meanings follow kernel/liveupdate/luo_{core,session,file}.c
+// and mm/memfd_luo.c of Linux 7.2/7.3.
+using System.Runtime.InteropServices;
+using static LiveUpdate.Kernel.Interop.Errno;
+
+namespace LiveUpdate.Kernel.Errors;
+
+internal static class ErrnoTranslator
+{
+    public static LiveUpdateException Translate(KernelOperation operation, int errno, string subject)
+    {
+        string kernelText = $"{Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})";
+        return (operation, errno) switch
+        {
+            (KernelOperation.OpenDevice, ENOENT or ENODEV) => new LiveUpdateUnavailableException(operation, errno,
+                $"{subject} does not exist: this kernel has no Live Update Orchestrator. Boot a kernel built with CONFIG_LIVEUPDATE=y and CONFIG_KEXEC_HANDOVER=y with 'kho=on liveupdate=on' on its command line."),
+            (KernelOperation.OpenDevice, EBUSY) => DeviceBusy(errno, subject),
+            (KernelOperation.OpenDevice, EIO) => new DeserializationFailedException(errno,
+                $"{subject}: the kernel could not restore the live update data handed over by the previous kernel (a file handler's ABI differs between the two kernels, or the data is damaged). The preserved sessions are lost; see 'dmesg | grep -i luo' and run a compatibility check before the next update."),
+            (KernelOperation.CreateSession, EEXIST) => new DuplicateSessionException(operation, errno,
+                $"A session named '{subject}' already exists. Choose another name, or close the existing session's fd first."),
+            (KernelOperation.CreateSession, EINVAL) => new InvalidLiveUpdateArgumentException(operation, errno,
+                $"The kernel rejected the session name '{subject}': it must be 1 to 63 bytes without NUL."),
+            (KernelOperation.RetrieveSession, ENOENT) => new SessionNotFoundException(errno,
+                $"No session named '{subject}' was handed over by the previous kernel. It was never preserved, its fd was closed before the reboot, or it was already finished."),
+            (KernelOperation.RetrieveSession, EINVAL) => new DuplicateSessionException(operation, errno,
+                $"The session '{subject}' has already been retrieved in this boot; use the fd that was returned then."),
+            (KernelOperation.PreserveFd, EEXIST) => new DuplicateTokenException(errno,
+                $"{subject}: the token is already used in this session. Each preserved file needs its own token."),
+            (KernelOperation.PreserveFd, EBUSY) => new DuplicateTokenException(errno,
+                $"{subject}: this file is already preserved (in this or another session). A file can be preserved once."),
+            (KernelOperation.PreserveFd, ENOENT) => new UnsupportedFileTypeException(errno,
+                $"{subject}: no live update handler accepts this kind of file. In Linux 7.2/7.3 only memfds (not hugetlb, not linked into a filesystem) can be preserved; put the data in a memfd."),
+            (KernelOperation.PreserveFd, EBADF) => new InvalidLiveUpdateArgumentException(operation, errno,
+                $"{subject}: the file descriptor is not open."),
+            (KernelOperation.PreserveFd, EOPNOTSUPP) => new UnsupportedFileTypeException(errno,
+                $"{subject}: the file has a property the handler cannot preserve (a seal the kernel's memfd handler does not know, or a hugetlb memfd). Use a plain memfd with seals limited to F_SEAL_SEAL|SHRINK|GROW|WRITE|FUTURE_WRITE."),
+            (KernelOperation.PreserveFd, EINVAL) => new InvalidLiveUpdateArgumentException(operation, errno,
+                $"{subject}: files can only be preserved in a session created in this boot, not in one retrieved from the previous kernel."),
+            (KernelOperation.PreserveFd or KernelOperation.CreateSession, EFBIG or ENOSPC or E2BIG) => new PreservationTooLargeException(operation, errno,
+                $"{subject}: too large to preserve ({kernelText}). Split the data over several memfds or sessions."),
+            (KernelOperation.RetrieveFd, ENOENT) => new TokenNotFoundException(errno,
+                $"{subject}: no file with this token was preserved in the session. Check the token recorded before the reboot."),
+            (KernelOperation.RetrieveFd, EINVAL) => new InvalidLiveUpdateArgumentException(operation, errno,
+                $"{subject}: files can only be retrieved from a session retrieved from the previous kernel, not from one created in this boot."),
+            (KernelOperation.FinishSession, EINVAL) => new InvalidLiveUpdateArgumentException(operation, errno,
+                $"{subject}: only a session retrieved from the previous kernel can be finished."),
+            (KernelOperation.FinishSession, EBUSY) => new SessionBusyException(errno,
+                $"{subject}: a preserved file cannot be released yet; retrieve every file of the session before FINISH, then try again."),
+            (KernelOperation.KexecLoad, ENOEXEC) => new KexecLoadException(operation, errno,
+                $"{subject} is not a kernel image kexec_file_load can boot (not a bzImage, or built without CONFIG_RELOCATABLE so XLF_CAN_BE_LOADED_ABOVE_4G is unset). Use a relocatable bzImage."),
+            (KernelOperation.KexecLoad, EKEYREJECTED) => new KexecLoadException(operation, errno,
+                $"{subject}: the kernel's signature was rejected (kexec signature enforcement or lockdown is on). Sign the image with a key the running kernel trusts."),
+            (KernelOperation.KexecLoad, EBUSY) => new KexecLoadException(operation, errno,
+                $"{subject}: another kexec load is in progress; retry when it is done."),
+            (KernelOperation.KexecLoad, EINVAL) => new KexecLoadException(operation, errno,
+                $"{subject}: the kernel rejected the load ({kernelText}); check the image, the initrd and that the command line is shorter than the kernel's limit."),
+            (KernelOperation.KexecLoad, ENOSYS) => new KexecLoadException(operation, errno,
+                "kexec_file_load is not available: the running kernel lacks CONFIG_KEXEC_FILE. Live update needs the in-kernel kexec loader."),
+            (_, EPERM or EACCES) => new LiveUpdatePermissionException(operation, errno,
+                $"{subject}: permission denied ({kernelText}). Run as root (kexec needs CAP_SYS_BOOT; /dev/liveupdate is root-only by default)."),
+            (_, ENOMEM) => new LiveUpdateOutOfMemoryException(operation, errno,
+                $"{subject}: the kernel is out of memory for this operation. Free memory or preserve less."),
+            (_, ENOTTY) => new LiveUpdateSystemException(operation, errno,
+                $"{subject}: the kernel does not know this ioctl ({kernelText}); the running kernel's Live Update uAPI is older than the one LiveUpdate was built for (Linux 7.2)."),
+            (_, E2BIG) => new LiveUpdateSystemException(operation, errno,
+                $"{subject}: the kernel rejected an ioctl struct with fields it does not understand ({kernelText}); LiveUpdate and the kernel disagree on the uAPI."),
+            _ => new LiveUpdateSystemException(operation, errno, $"{operation} on {subject} failed: {kernelText}."),
+        };
+    }
+
+    private static DeviceBusyException DeviceBusy(int errno, string devicePath)
+    {
+        var holder = DeviceHolderLookup.Find(devicePath);
+        string who = holder is { } h
+            ? $"process {h.Pid} ({h.Name}{(h.Pid == Environment.ProcessId ? ", this process" : "")}) holds it"
+            : "another process holds it (run as root to see which: 'fuser " + devicePath + "')";
+        return new DeviceBusyException(errno,
+            $"{devicePath} is already open and can be opened by one process only: {who}. Stop that process, or let it (luod) manage the sessions.",
+            holder?.Pid, holder?.Name);
+    }
+}
