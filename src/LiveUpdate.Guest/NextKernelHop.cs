@@ -19,15 +19,17 @@ public static class NextKernelHop
         {
             using var initrd = MemFd.Create("lu-next-initrd");
             long bytes = 0;
-            await using (var source = new FileStream(RetainedInitrd, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20))
+            await using (var source = new FileStream(RetainedInitrd, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0))
             {
+                // sysfs returns at most a page per read: gather whole chunks before each memfd write.
                 byte[] chunk = new byte[4 << 20];
-                int read;
-                while ((read = await source.ReadAsync(chunk)) > 0)
+                int filled;
+                do
                 {
-                    initrd.Write(chunk.AsSpan(0, read), bytes);
-                    bytes += read;
-                }
+                    filled = await source.ReadAtLeastAsync(chunk, chunk.Length, throwOnEndOfStream: false);
+                    initrd.Write(chunk.AsSpan(0, filled), bytes);
+                    bytes += filled;
+                } while (filled == chunk.Length);
             }
             if (bytes == 0)
                 throw new InvalidOperationException($"{RetainedInitrd} is empty: boot with retain_initrd so the initramfs can be handed to the next kernel.");
