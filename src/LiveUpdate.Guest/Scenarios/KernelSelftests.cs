@@ -18,12 +18,12 @@ public sealed class KernelSelftests(GuestPlan plan, ResultChannel results)
         {
             ok &= await RunTestAsync(directory, "liveupdate", []);
             foreach (string test in TwoStageTests)
-                ok &= await RunTestAsync(directory, test, ["--stage", "1"]);
+                ok &= await RunTestAsync(directory, test, ["-s", "1"]);
         }
         else
         {
             foreach (string test in TwoStageTests)
-                ok &= await RunTestAsync(directory, test, ["--stage", "2"]);
+                ok &= await RunTestAsync(directory, test, ["-s", "2"]);
         }
         return ok;
     }

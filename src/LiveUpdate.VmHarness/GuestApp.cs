@@ -1,0 +1,14 @@
+// GuestApp: one .NET program published for the guest. Each is self-contained and trimmed, so each
+// gets its own directory (trimmed framework assemblies differ per app and must not be shared);
+// the guest reaches it as /opt/liveupdate/<Executable>, a symlink into /opt/liveupdate/<Subdirectory>/.
+namespace LiveUpdate.VmHarness;
+
+public sealed record GuestApp(string Executable, string Subdirectory, string Project)
+{
+    /// <summary>lu-guest (src/LiveUpdate.Guest) and luoctl (src/LiveUpdate.Cli).</summary>
+    public static IReadOnlyList<GuestApp> All(RepositoryLayout repository) =>
+    [
+        new("lu-guest", "guest", repository.GuestProject),
+        new("luoctl", "cli", repository.CliProject),
+    ];
+}

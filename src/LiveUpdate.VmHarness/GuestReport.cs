@@ -1,0 +1,76 @@
+// GuestReport: everything lu-guest reported on ttyS1 for one run, parsed from results.jsonl:
+// boot and step lines in order, the end verdict, plus lines that could not be understood.
+using System.Text.Json;
+
+namespace LiveUpdate.VmHarness;
+
+public sealed record GuestReport(
+    IReadOnlyList<GuestBoot> Boots,
+    IReadOnlyList<GuestStep> Steps,
+    GuestEnd? End,
+    IReadOnlyList<string> Problems)
+{
+    public static readonly GuestReport Empty = new([], [], null, []);
+
+    /// <summary>The highest hop any line mentions, or -1 when nothing was reported.</summary>
+    public int HighestHop =>
+        Boots.Select(b => b.Hop).Concat(Steps.Select(s => s.Hop)).Concat(End is null ? [] : [End.Hop]).DefaultIfEmpty(-1).Max();
+
+    public static GuestReport ReadFile(string path) => File.Exists(path) ? Parse(File.ReadAllText(path)) : Empty;
+
+    /// <summary>Parses JSON lines; tolerates \r, NULs and blank lines; records anything else as a problem.</summary>
+    public static GuestReport Parse(string text)
+    {
+        var boots = new List<GuestBoot>();
+        var steps = new List<GuestStep>();
+        var problems = new List<string>();
+        GuestEnd? end = null;
+        var number = 0;
+        foreach (var raw in text.Split('\n'))
+        {
+            number++;
+            var line = raw.Trim('\r', '\0', ' ', '\t');
+            if (line.Length == 0)
+            {
+                continue;
+            }
+
+            GuestReportLine? parsed;
+            try
+            {
+                parsed = JsonSerializer.Deserialize(line, GuestReportJsonContext.Default.GuestReportLine);
+            }
+            catch (JsonException e)
+            {
+                problems.Add($"results line {number} is not JSON ({e.Message}): {Shorten(line)}");
+                continue;
+            }
+
+            switch (parsed?.Type)
+            {
+                case "boot":
+                    boots.Add(new GuestBoot(parsed.Hop ?? -1, parsed.Release ?? "?", parsed.UptimeMs ?? double.NaN));
+                    break;
+                case "step":
+                    steps.Add(new GuestStep(parsed.Hop ?? -1, parsed.Release ?? "?", parsed.Name ?? "?", parsed.Ok ?? false,
+                        parsed.Ms ?? double.NaN, parsed.Detail ?? "", parsed.Kmsg ?? []));
+                    break;
+                case "end":
+                    // lu-guest may write a failing end line and exit non-zero, and then /init adds its
+                    // own: the first failure is the verdict; otherwise the last end line is.
+                    var candidate = new GuestEnd(parsed.Hop ?? -1, parsed.Ok ?? false, parsed.Detail ?? "");
+                    if (end is null || end.Ok)
+                    {
+                        end = candidate;
+                    }
+                    break;
+                default:
+                    problems.Add($"results line {number} has unknown type \"{parsed?.Type}\": {Shorten(line)}");
+                    break;
+            }
+        }
+        return new GuestReport(boots, steps, end, problems);
+    }
+
+    private static string Shorten(string line) => line.Length <= 200 ? line : line[..200] + "…";
+}

@@ -1,0 +1,38 @@
+// KernelCommandLine: composes the guest kernel command line of the host ↔ guest contract
+// (docs/vm-harness.md): fixed KHO/LUO/console options plus lu.scenario, lu.chain and lu.hop.
+namespace LiveUpdate.VmHarness;
+
+public static class KernelCommandLine
+{
+    public const string FixedOptions = "console=ttyS0 kho=on liveupdate=on retain_initrd panic=-1 printk.time=1";
+
+    public static string Compose(string scenario, IReadOnlyList<string> chain, int hop = 0)
+    {
+        ValidateWord(scenario, "scenario");
+        if (chain.Count == 0)
+        {
+            throw new HarnessException("The kernel chain is empty; give at least one kernel tag, e.g. 7.2.");
+        }
+        foreach (var tag in chain)
+        {
+            ValidateWord(tag, "kernel tag");
+            if (tag.Contains(','))
+            {
+                throw new HarnessException($"Kernel tag \"{tag}\" contains a comma; tags are series like 7.2 or 7.3.");
+            }
+        }
+        if (hop < 0 || hop >= chain.Count)
+        {
+            throw new HarnessException($"Hop {hop} is outside the chain of {chain.Count} kernel(s).");
+        }
+        return $"{FixedOptions} lu.scenario={scenario} lu.chain={string.Join(',', chain)} lu.hop={hop}";
+    }
+
+    private static void ValidateWord(string value, string what)
+    {
+        if (string.IsNullOrEmpty(value) || value.Any(c => char.IsWhiteSpace(c) || c is '"' or '\'' || char.IsControl(c)))
+        {
+            throw new HarnessException($"The {what} \"{value}\" cannot go on the kernel command line; use letters, digits, '.', '-' or '_'.");
+        }
+    }
+}

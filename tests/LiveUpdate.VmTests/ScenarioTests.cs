@@ -1,0 +1,105 @@
+// ScenarioTests: the VM tests. Each boots real kernels under QEMU with the LiveUpdate guest and
+// asserts the run passed (FailureSummary explains a failure on its own). Trait Category=Vm, so
+// `dotnet test --filter Category!=Vm` runs only the fast host tests.
+using LiveUpdate.VmHarness;
+using Xunit.Abstractions;
+
+namespace LiveUpdate.VmTests;
+
+[Collection(VmFixture.CollectionName)]
+[Trait("Category", "Vm")]
+public sealed class ScenarioTests : IDisposable
+{
+    private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(10);
+
+    // Covers first-time kernel fetches and builds (≈6 min per series on 2 cores) plus the run itself.
+    private static readonly TimeSpan OverallLimit = TimeSpan.FromMinutes(45);
+
+    private readonly VmFixture fixture;
+    private readonly ITestOutputHelper output;
+    private readonly IDisposable attachment;
+
+    public ScenarioTests(VmFixture fixture, ITestOutputHelper output)
+    {
+        this.fixture = fixture;
+        this.output = output;
+        attachment = fixture.AttachOutput(output);
+    }
+
+    public void Dispose() => attachment.Dispose();
+
+    [Theory]
+    [InlineData("7.2")]
+    [InlineData("7.3")]
+    public async Task S1_memfd_round_trip(string series)
+    {
+        var result = await RunAsync("s1", [series, series]);
+        AssertMemfdsVerifiedOnEveryLaterHop(result, hops: 2);
+    }
+
+    [Theory]
+    [InlineData("7.2")]
+    [InlineData("7.3")]
+    public async Task S2_refusals(string series)
+    {
+        var result = await RunAsync("s2", [series, series]);
+        AssertStepsPassed(result, 0, "s2.pipe", "s2.socket", "s2.regular-file", "s2.duplicate-session", "s2.duplicate-token",
+            "s2.same-file-twice", "s2.second-open", "s2.name-64-bytes", "s2.name-63-bytes");
+        AssertStepsPassed(result, 1, "s2.unknown-session", "s2.retrieve-twice", "s2.unknown-token", "s2.preserve-into-incoming",
+            "s2.retrieve-and-finish");
+    }
+
+    [Fact]
+    public async Task S3_cross_version_chain()
+    {
+        var result = await RunAsync("s3", ["7.2", "7.3", "7.2"]);
+        AssertMemfdsVerifiedOnEveryLaterHop(result, hops: 3);
+        AssertStepsPassed(result, 1, "s1.preserve");
+        Assert.StartsWith("7.3.", result.Report.Boots.Single(b => b.Hop == 1).Release);
+        Assert.StartsWith("7.2.", result.Report.Boots.Single(b => b.Hop == 2).Release);
+    }
+
+    [Theory]
+    [InlineData("7.2")]
+    [InlineData("7.3")]
+    public async Task S4_kernel_selftests(string series)
+    {
+        var result = await RunAsync("s4", [series, series]);
+        AssertStepsPassed(result, 0, "s4.liveupdate", "s4.luo_kexec_simple.stage1", "s4.luo_multi_session.stage1");
+        AssertStepsPassed(result, 1, "s4.luo_kexec_simple.stage2", "s4.luo_multi_session.stage2");
+    }
+
+    private async Task<VmRunResult> RunAsync(string scenario, string[] chain)
+    {
+        using var limit = new CancellationTokenSource(OverallLimit);
+        var result = await fixture.Harness.RunScenarioAsync(new VmRunRequest(scenario, chain) { Timeout = RunTimeout }, limit.Token);
+        output.WriteLine(RunReport.Summary(result));
+        Assert.True(result.Passed, result.FailureSummary);
+        Assert.Equal(chain.Length, result.Report.Boots.Count);
+        return result;
+    }
+
+    /// <summary>The run passing is not enough: each later hop must have checked every memfd's SHA-256 and found it equal.</summary>
+    private static void AssertMemfdsVerifiedOnEveryLaterHop(VmRunResult result, int hops)
+    {
+        for (int hop = 1; hop < hops; hop++)
+        {
+            AssertStepsPassed(result, hop, "s1.verify.1", "s1.verify.2", "s1.verify.3", "s1.finish.lu-s1-alpha", "s1.finish.lu-s1-beta");
+            foreach (var step in result.Report.Steps.Where(s => s.Hop == hop && s.Name.StartsWith("s1.verify.", StringComparison.Ordinal)))
+            {
+                Assert.Matches("sha256=[0-9a-f]{64}", step.Detail);
+                Assert.Contains("match", step.Detail);
+            }
+        }
+    }
+
+    private static void AssertStepsPassed(VmRunResult result, int hop, params string[] names)
+    {
+        foreach (string name in names)
+        {
+            var step = result.Report.Steps.SingleOrDefault(s => s.Hop == hop && s.Name == name);
+            Assert.True(step is not null, $"hop {hop} has no step '{name}'");
+            Assert.True(step.Ok, $"hop {hop} step '{name}' failed: {step.Detail}");
+        }
+    }
+}

@@ -1,0 +1,63 @@
+#!/bin/busybox sh
+# /init of the LiveUpdate test initramfs (busybox sh). Sets up a minimal userspace, runs
+# /opt/liveupdate/lu-guest for this hop of the scenario, reports a failure line on ttyS1 if
+# lu-guest is missing or fails, then reboots; QEMU runs with -no-reboot, so that ends the run.
+# Contract: docs/vm-harness.md.
+
+/bin/busybox --install -s /bin
+/bin/busybox --install -s /sbin
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t debugfs debugfs /sys/kernel/debug
+mount -t tmpfs -o mode=1777 tmpfs /tmp
+mount -t tmpfs -o mode=0755 tmpfs /run
+exec </dev/console >/dev/console 2>&1
+
+hop=0
+for word in $(cat /proc/cmdline); do
+    case "$word" in
+        lu.hop=*) hop="${word#lu.hop=}" ;;
+    esac
+done
+case "$hop" in
+    '' | *[!0-9]*) hop=0 ;;
+esac
+
+# ttyS1 carries the JSON result lines: no echo, no \n -> \r\n translation.
+stty -F /dev/ttyS1 raw -echo 2>/dev/null
+
+report_failure() {
+    printf '{"type":"end","ok":false,"hop":%s,"detail":"%s"}\n' "$hop" "$1" > /dev/ttyS1
+    echo "lu-init: FAILED: $1"
+}
+
+# .NET in a 2-CPU TCG guest: workstation non-concurrent GC, no diagnostics IPC server,
+# no tiered-PGO instrumentation (the ReadyToRun code is used as is), no ICU.
+export HOME=/root TMPDIR=/tmp
+export DOTNET_gcServer=0
+export DOTNET_gcConcurrent=0
+export DOTNET_TieredPGO=0
+export DOTNET_EnableDiagnostics=0
+export DOTNET_LTTng=0
+export DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1
+export DOTNET_CLI_TELEMETRY_OPTOUT=1
+
+echo "lu-init: $(uname -r) hop $hop, uptime $(cut -d' ' -f1 /proc/uptime) s, starting lu-guest"
+if [ -x /opt/liveupdate/lu-guest ]; then
+    /opt/liveupdate/lu-guest
+    rc=$?
+    if [ "$rc" -ne 0 ]; then
+        report_failure "lu-guest exited with code $rc"
+    fi
+else
+    report_failure "lu-guest is missing from the initramfs (/opt/liveupdate/lu-guest)"
+fi
+
+sync
+echo "lu-init: rebooting (QEMU exits because of -no-reboot)"
+reboot -f
+# reboot -f should not return; if it does, make sure the VM still ends.
+poweroff -f

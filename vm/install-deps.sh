@@ -1,0 +1,42 @@
+#!/bin/sh
+# Installs the host packages the VM harness (luvm, tests/LiveUpdate.VmTests) needs on Debian:
+# QEMU, busybox-static for the guest, the kernel build toolchain and the archive tools.
+# Idempotent: installs only what is missing, runs apt-get update only when it must.
+set -eu
+
+PACKAGES="qemu-system-x86 busybox-static flex bison libelf-dev libssl-dev bc cpio xz-utils zstd gcc make libc6-dev debian-archive-keyring"
+
+missing=""
+for package in $PACKAGES; do
+    status=$(dpkg-query -W -f='${db:Status-Status}' "$package" 2>/dev/null || true)
+    if [ "$status" != "installed" ]; then
+        missing="$missing $package"
+    fi
+done
+
+if [ -z "$missing" ]; then
+    echo "install-deps: all VM harness packages are installed."
+    exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "install-deps: missing packages:$missing" >&2
+    echo "install-deps: run this script as root (sudo $0) to install them." >&2
+    exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+# Update the package lists only if they were never fetched or the install cannot find a package.
+if [ -z "$(ls -A /var/lib/apt/lists 2>/dev/null | grep -v -e '^lock$' -e '^partial$' -e '^auxfiles$')" ]; then
+    echo "install-deps: apt-get update (no package lists yet)"
+    apt-get update -qq
+fi
+echo "install-deps: installing$missing"
+# shellcheck disable=SC2086 # word splitting of the package list is intended
+if ! apt-get install -y -qq --no-install-recommends $missing >/dev/null; then
+    echo "install-deps: install failed with the current lists; running apt-get update and retrying"
+    apt-get update -qq
+    # shellcheck disable=SC2086
+    apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+echo "install-deps: done."
