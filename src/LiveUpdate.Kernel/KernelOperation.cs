@@ -16,4 +16,10 @@ public enum KernelOperation
     KexecLoad,
     KexecUnload,
     RebootKexec,
+    SocketSend,
+    SocketReceive,
+    SocketPair,
+    PeerCredentials,
+    InspectFile,
+    WaitForReadiness,
 }

@@ -82,3 +82,15 @@ public sealed class KexecLoadException(KernelOperation operation, int errno, str
 /// <summary>Any other failure, with the kernel's own description.</summary>
 public sealed class LiveUpdateSystemException(KernelOperation operation, int errno, string message)
     : LiveUpdateException(operation, errno, message);
+
+/// <summary>The other end of a Unix socket closed the connection (EPIPE, ECONNRESET).</summary>
+public sealed class PeerDisconnectedException(KernelOperation operation, int errno, string message)
+    : LiveUpdateException(operation, errno, message);
+
+/// <summary>
+/// recvmsg reported MSG_CTRUNC: the peer sent more file descriptors (or other control data)
+/// than the receive buffer had room for, and the kernel closed the ones that did not fit.
+/// The bytes were consumed, so the stream cannot be trusted any more; close the connection.
+/// </summary>
+public sealed class ControlMessageTruncatedException(string message)
+    : LiveUpdateException(KernelOperation.SocketReceive, 0, message);
