@@ -1,4 +1,5 @@
-// KexecCommand: `luoctl kexec load|unload|exec` — stage the next kernel with
+// KexecCommand: `luoctl kexec --kernel K …` asks luod to kexec (sessions held to the end);
+// `luoctl kexec load|unload|exec` act directly — stage the next kernel with
 // kexec_file_load (the loader KHO needs), drop it, or reboot into it. `exec` refuses when
 // nothing is loaded rather than doing a plain reboot.
 using System.CommandLine;
@@ -42,7 +43,32 @@ internal static class KexecCommand
         var exec = new Command("exec", "Reboot into the staged kernel now (sessions whose fds are open are handed over)");
         exec.SetAction(_ => Run(Kexec.RebootIntoLoadedKernel));
 
-        return new Command("kexec", "Stage or boot the next kernel") { load, unload, exec };
+        var socket = LuodConnection.SocketOption();
+        var viaKernel = new Option<FileInfo>("--kernel") { Description = "The next kernel's bzImage", Required = true };
+        var viaInitrd = new Option<FileInfo?>("--initrd") { Description = "The next kernel's initramfs" };
+        var viaAppend = new Option<string?>("--append") { Description = "The next kernel's command line" };
+        var viaReuse = new Option<bool>("--reuse-cmdline") { Description = "Reuse the running kernel's command line" };
+        var kexec = new Command("kexec",
+            "Ask luod to load the next kernel and reboot into it, holding every session to the last moment. " +
+            "The subcommands act directly, without luod.") { socket, viaKernel, viaInitrd, viaAppend, viaReuse, load, unload, exec };
+        kexec.Validators.Add(result =>
+        {
+            if (result.GetValue(viaAppend) is not null == result.GetValue(viaReuse))
+                result.AddError("Give exactly one of --append \"...\" or --reuse-cmdline.");
+        });
+        kexec.SetAction((parse, ct) => LuodConnection.RunAsync(parse.GetValue(socket)!, async client =>
+        {
+            var parameters = new System.Text.Json.Nodes.JsonObject
+            {
+                ["kernel"] = parse.GetValue(viaKernel)!.FullName,
+                ["initrd"] = parse.GetValue(viaInitrd)?.FullName,
+                ["commandLine"] = parse.GetValue(viaAppend),
+                ["reuseCommandLine"] = parse.GetValue(viaReuse),
+            };
+            await client.CallAsync("io.liveupdate.Kexec", parameters, cancellationToken: ct);
+            Console.Out.WriteLine("luod accepted the kexec; the machine reboots into the next kernel now.");
+        }, ct));
+        return kexec;
     }
 
     private static int Run(Action action)

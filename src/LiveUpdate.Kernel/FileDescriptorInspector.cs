@@ -27,6 +27,16 @@ public static unsafe class FileDescriptorInspector
         return statfs.Type == LibC.TMPFS_MAGIC ? FileDescriptorKind.Memfd : FileDescriptorKind.RegularFile;
     }
 
+    /// <summary>The size in bytes of the open file behind <paramref name="fd"/> (st_size).</summary>
+    public static long SizeOf(SafeHandle fd)
+    {
+        ArgumentNullException.ThrowIfNull(fd);
+        LibC.StatBuffer stat;
+        if (LibC.Fstat(fd, &stat) < 0)
+            throw ErrnoTranslator.Translate(KernelOperation.InspectFile, LibC.LastErrno, "fstat of the file descriptor");
+        return stat.Size;
+    }
+
     /// <summary>The kind of the directory entry at <paramref name="path"/> (symbolic links are not followed; they are <see cref="FileDescriptorKind.Other"/>), or null when nothing is there.</summary>
     public static FileDescriptorKind? DescribePath(string path)
     {

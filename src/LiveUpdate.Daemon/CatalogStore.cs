@@ -1,0 +1,86 @@
+// CatalogStore: keeps the encoded catalog in a memfd preserved in luod's own sessions, so
+// it crosses the kexec in RAM and nothing is written to disk on the reboot path. A
+// preserved memfd cannot change size (the kernel freezes its mapping) but can be
+// rewritten in place, so the catalog is rewritten in place while it fits; when it
+// outgrows its memfd, a larger one is preserved in the other of two session slots before
+// the old slot is closed, so a preserved catalog exists at every moment.
+using LiveUpdate.Kernel;
+using LiveUpdate.Kernel.Errors;
+
+namespace LiveUpdate.Daemon;
+
+public sealed class CatalogStore(ILiveUpdateBackend backend) : IDisposable
+{
+    public const ulong CatalogToken = 1;
+    private const long MinimumCapacity = 64 << 10;
+    private static readonly string[] Slots = [KernelSessionNames.Catalog + ".a", KernelSessionNames.Catalog + ".b"];
+
+    private IBackendSession? _session;
+    private MemFd? _memfd;
+    private int _slot = -1;
+
+    public long Capacity => _memfd?.Size ?? 0;
+
+    /// <summary>Writes <paramref name="catalog"/> so that it is what the next kernel receives.</summary>
+    public void Save(CatalogDocument catalog)
+    {
+        byte[] bytes = CatalogCodec.Encode(catalog);
+        if (_memfd is not null && bytes.Length <= _memfd.Size)
+        {
+            _memfd.Write(bytes, 0);
+            return;
+        }
+
+        long capacity = Math.Max(MinimumCapacity, (long)System.Numerics.BitOperations.RoundUpToPowerOf2((ulong)bytes.Length * 2));
+        var memfd = MemFd.Create("luod-catalog");
+        memfd.SetSize(capacity);
+        memfd.Write(bytes, 0);
+        int slot = _slot == 0 ? 1 : 0;
+        var session = backend.Create(Slots[slot]);
+        session.Preserve(memfd, CatalogToken);
+        _session?.Dispose();
+        _memfd?.Dispose();
+        (_session, _memfd, _slot) = (session, memfd, slot);
+    }
+
+    /// <summary>
+    /// After a kexec: retrieves the catalog the previous luod left (the newest readable
+    /// generation of the two slots), finishing its sessions. Null when there was none.
+    /// Throws <see cref="CatalogUnreadableException"/> when one exists but cannot be read.
+    /// </summary>
+    public static CatalogDocument? Restore(ILiveUpdateBackend backend)
+    {
+        CatalogDocument? newest = null;
+        CatalogUnreadableException? problem = null;
+        foreach (string slot in Slots)
+        {
+            IBackendSession session;
+            try { session = backend.Retrieve(slot); }
+            catch (SessionNotFoundException) { continue; }
+            using (session)
+            {
+                using var memfd = session.RetrieveMemFd(CatalogToken);
+                byte[] bytes = new byte[memfd.Size];
+                memfd.Read(bytes, 0);
+                try
+                {
+                    var catalog = CatalogCodec.Decode(bytes);
+                    if (newest is null || catalog.Generation > newest.Generation) newest = catalog;
+                }
+                catch (CatalogUnreadableException error)
+                {
+                    problem = new CatalogUnreadableException($"{slot}: {error.Message}");
+                }
+                session.Finish();
+            }
+        }
+        if (newest is null && problem is not null) throw problem;
+        return newest;
+    }
+
+    public void Dispose()
+    {
+        _session?.Dispose();
+        _memfd?.Dispose();
+    }
+}

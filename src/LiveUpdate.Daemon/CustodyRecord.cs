@@ -1,0 +1,43 @@
+// CustodyRecord: a small file on tmpfs (/run/luod/custody.json) listing the sessions luod
+// holds, with the boot id and luod's pid. If luod dies, the kernel unpreserves every
+// session whose fds it held; the restarted luod reads the record, sees sessions it no
+// longer holds in the same boot, and reports custody as lost instead of "not found".
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace LiveUpdate.Daemon;
+
+public sealed record CustodyEntry(uint Owner, string Name, string KernelName);
+
+public sealed record CustodyRecord(string BootId, int Pid, long WrittenNs, IReadOnlyList<CustodyEntry> Sessions)
+{
+    public const string BootIdPath = "/proc/sys/kernel/random/boot_id";
+
+    public static string CurrentBootId() =>
+        File.Exists(BootIdPath) ? File.ReadAllText(BootIdPath).Trim() : "unknown";
+
+    public static CustodyRecord? TryRead(string path)
+    {
+        try
+        {
+            return File.Exists(path)
+                ? JsonSerializer.Deserialize(File.ReadAllBytes(path), CustodyJson.Default.CustodyRecord)
+                : null;
+        }
+        catch (JsonException) { return null; }
+        catch (IOException) { return null; }
+    }
+
+    /// <summary>Writes atomically (temp file + rename) so a crash never leaves half a record.</summary>
+    public void Write(string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        string temporary = path + ".tmp";
+        File.WriteAllBytes(temporary, JsonSerializer.SerializeToUtf8Bytes(this, CustodyJson.Default.CustodyRecord));
+        File.Move(temporary, path, overwrite: true);
+    }
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+[JsonSerializable(typeof(CustodyRecord))]
+internal sealed partial class CustodyJson : JsonSerializerContext;

@@ -1,0 +1,160 @@
+// LiveUpdateInterface: the io.liveupdate Varlink methods (io.liveupdate.varlink) mapped
+// onto the SessionRegistry: parameters parsed and checked, the caller's identity taken
+// from SO_PEERCRED (never from the message), fds passed back with SCM_RIGHTS.
+using System.Runtime.InteropServices;
+using System.Text.Json.Nodes;
+using LiveUpdate.Kernel;
+using LiveUpdate.Varlink;
+
+namespace LiveUpdate.Daemon;
+
+public sealed class LiveUpdateInterface(SessionRegistry registry, LuodOptions options, Func<KexecRequest, Task> kexec)
+{
+    public static string Description { get; } = ReadDescription();
+
+    public VarlinkInterface Build() => new VarlinkInterface(Description)
+        .AddMethod("CreateSession", CreateSessionAsync)
+        .AddMethod("Preserve", PreserveAsync, new VarlinkMethodOptions { MaxFileDescriptors = 1 })
+        .AddMethod("SetMetadata", SetMetadataAsync)
+        .AddMethod("ListSessions", ListSessionsAsync)
+        .AddMethod("Claim", ClaimAsync)
+        .AddMethod("Finish", FinishAsync)
+        .AddMethod("Release", ReleaseAsync)
+        .AddMethod("Kexec", KexecAsync)
+        .AddMethod("GetStatus", GetStatusAsync);
+
+    private Task CreateSessionAsync(VarlinkCallContext call)
+    {
+        var peer = Authorize(call);
+        string name = Required(call, "name");
+        var mode = Required(call, "mode") switch
+        {
+            "delegated" => SessionMode.Delegated,
+            "managed" => SessionMode.Managed,
+            _ => throw VarlinkErrorException.InvalidParameter("mode"),
+        };
+        var (session, fd) = registry.Create(peer, name, mode, Optional(call, "metadata"));
+        var reply = new JsonObject { ["session"] = SessionJson.From(session) };
+        if (fd is null) return call.ReplyAsync(reply);
+        reply["sessionFd"] = 0;
+        return call.ReplyAsync(reply, [fd]);
+    }
+
+    private Task PreserveAsync(VarlinkCallContext call)
+    {
+        var peer = Authorize(call);
+        string session = Required(call, "session");
+        string name = Required(call, "name");
+        int index = call.Parameters["fd"]?.GetValue<int>() ?? throw VarlinkErrorException.InvalidParameter("fd");
+        if (index < 0 || index >= call.FileDescriptors.Count) throw VarlinkErrorException.InvalidParameter("fd");
+        var file = registry.Preserve(peer, session, name, call.FileDescriptors[index]);
+        return call.ReplyAsync(new JsonObject { ["file"] = SessionJson.From(file) });
+    }
+
+    private Task SetMetadataAsync(VarlinkCallContext call)
+    {
+        registry.SetMetadata(Authorize(call), Required(call, "session"), Required(call, "metadata"));
+        return call.ReplyAsync();
+    }
+
+    private Task ListSessionsAsync(VarlinkCallContext call)
+    {
+        bool all = call.Parameters["all"]?.GetValue<bool>() ?? false;
+        var sessions = registry.List(Authorize(call), all);
+        return call.ReplyAsync(new JsonObject { ["sessions"] = new JsonArray([.. sessions.Select(s => (JsonNode)SessionJson.From(s))]) });
+    }
+
+    private Task ClaimAsync(VarlinkCallContext call)
+    {
+        var (session, sessionFd, files) = registry.Claim(Authorize(call), Required(call, "session"));
+        var reply = new JsonObject { ["session"] = SessionJson.From(session) };
+        if (sessionFd is not null)
+        {
+            reply["sessionFd"] = 0;
+            return call.ReplyAsync(reply, [sessionFd]);
+        }
+        reply["fds"] = new JsonArray([.. Enumerable.Range(0, files.Count).Select(i => (JsonNode)i)]);
+        return ReplyAndCloseAsync(call, reply, files);
+    }
+
+    private static async Task ReplyAndCloseAsync(VarlinkCallContext call, JsonObject reply, IReadOnlyList<SafeHandle> files)
+    {
+        try { await call.ReplyAsync(reply, files); }
+        finally { foreach (var file in files) file.Dispose(); }
+    }
+
+    private Task FinishAsync(VarlinkCallContext call)
+    {
+        registry.Finish(Authorize(call), Required(call, "session"));
+        return call.ReplyAsync();
+    }
+
+    private Task ReleaseAsync(VarlinkCallContext call)
+    {
+        registry.Release(Authorize(call), Required(call, "session"));
+        return call.ReplyAsync();
+    }
+
+    private async Task KexecAsync(VarlinkCallContext call)
+    {
+        var peer = Authorize(call);
+        if (peer.UserId != 0) throw LuodErrors.PermissionDenied("only root may reboot the machine into another kernel");
+        var request = new KexecRequest(Required(call, "kernel"), Optional(call, "initrd"), Optional(call, "commandLine"),
+            call.Parameters["reuseCommandLine"]?.GetValue<bool>() ?? false);
+        if (request.CommandLine is null == !request.ReuseCommandLine)
+            throw VarlinkErrorException.InvalidParameter("commandLine");
+        await call.ReplyAsync();
+        await kexec(request);
+    }
+
+    private Task GetStatusAsync(VarlinkCallContext call)
+    {
+        var peer = Authorize(call);
+        var sessions = registry.List(peer, all: peer.UserId == 0);
+        return call.ReplyAsync(new JsonObject
+        {
+            ["status"] = new JsonObject
+            {
+                ["kernelRelease"] = File.ReadAllText("/proc/sys/kernel/osrelease").Trim(),
+                ["bootedByHandover"] = registry.BootedByHandover,
+                ["catalogGeneration"] = registry.CatalogGeneration,
+                ["sessions"] = sessions.Count,
+                ["orphans"] = sessions.Count(s => s.State == CustodyState.Orphaned),
+                ["custodyLost"] = registry.CustodyLost,
+                ["custodyLostReason"] = registry.CustodyLostReason,
+            },
+        });
+    }
+
+    private PeerCredentials Authorize(VarlinkCallContext call)
+    {
+        var peer = call.Peer;
+        if (peer.UserId == 0) return peer;
+        bool uidAllowed = options.AllowedUids.Count == 0 || options.AllowedUids.Contains(peer.UserId);
+        bool gidAllowed = options.AllowedGids.Count == 0 || options.AllowedGids.Contains(peer.GroupId);
+        if (!uidAllowed || !gidAllowed)
+            throw LuodErrors.PermissionDenied($"uid {peer.UserId} / gid {peer.GroupId} is not allowed to use luod; add it to AllowedUids/AllowedGids");
+        return peer;
+    }
+
+    private static string Required(VarlinkCallContext call, string name) =>
+        Optional(call, name) ?? throw VarlinkErrorException.InvalidParameter(name);
+
+    private static string? Optional(VarlinkCallContext call, string name)
+    {
+        var node = call.Parameters[name];
+        if (node is null) return null;
+        if (node is JsonValue value && value.TryGetValue(out string? text)) return text;
+        throw VarlinkErrorException.InvalidParameter(name);
+    }
+
+    private static string ReadDescription()
+    {
+        using var stream = typeof(LiveUpdateInterface).Assembly.GetManifestResourceStream("io.liveupdate.varlink")
+            ?? throw new InvalidOperationException("io.liveupdate.varlink is not embedded in luod");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+}
+
+public sealed record KexecRequest(string Kernel, string? Initrd, string? CommandLine, bool ReuseCommandLine);

@@ -1,0 +1,38 @@
+// LuodOptions: luod's configuration (command line, environment LUOD_*, or a JSON file),
+// with the defaults an operator expects from a system daemon.
+namespace LiveUpdate.Daemon;
+
+public enum OrphanPolicy
+{
+    /// <summary>Keep unclaimed sessions preserved: they ride along to the next live update.</summary>
+    Keep,
+
+    /// <summary>Finish unclaimed sessions after the grace period, releasing their memory.</summary>
+    Finish,
+}
+
+public sealed class LuodOptions
+{
+    public string SocketPath { get; set; } = "/run/luod/io.liveupdate";
+
+    public string DevicePath { get; set; } = Kernel.LiveUpdateDevice.DefaultPath;
+
+    /// <summary>Small record of what luod holds, to notice custody lost after a crash. Lives on tmpfs.</summary>
+    public string CustodyRecordPath { get; set; } = "/run/luod/custody.json";
+
+    /// <summary>Uids allowed to connect besides root; empty means any uid.</summary>
+    public List<uint> AllowedUids { get; set; } = [];
+
+    /// <summary>Gids whose members may connect (primary gid of the peer); empty means any.</summary>
+    public List<uint> AllowedGids { get; set; } = [];
+
+    /// <summary>Bytes one owner may have preserved in managed sessions; 0 = unlimited.</summary>
+    public long QuotaBytesPerOwner { get; set; }
+
+    public TimeSpan OrphanGrace { get; set; } = TimeSpan.FromMinutes(5);
+
+    public OrphanPolicy OrphanPolicy { get; set; } = OrphanPolicy.Keep;
+
+    /// <summary>File mode of the socket (octal text).</summary>
+    public string SocketMode { get; set; } = "0666";
+}

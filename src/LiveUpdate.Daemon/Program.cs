@@ -1,0 +1,20 @@
+// luod: the LiveUpdate custody daemon. Configuration comes from luod.json beside it (or
+// /etc/luod/luod.json), environment variables LUOD_*, and the command line
+// (--SocketPath=…, --QuotaBytesPerOwner=…, --OrphanGrace=00:05:00, --OrphanPolicy=Finish).
+using LiveUpdate.Daemon;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, DisableDefaults = true });
+builder.Configuration
+    .AddJsonFile("/etc/luod/luod.json", optional: true)
+    .AddEnvironmentVariables("LUOD_")
+    .AddCommandLine(args);
+builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
+builder.Services.Configure<LuodOptions>(builder.Configuration);
+builder.Services.AddHostedService<LuodService>();
+using var host = builder.Build();
+await host.RunAsync();
+return Environment.ExitCode;

@@ -1,0 +1,316 @@
+// SessionRegistry: luod's custody logic. Sessions are keyed by (owner uid, client name);
+// a client sees and acts on its own sessions only (root may list all). Every change is
+// written to the preserved catalog and the custody record before the call returns, so
+// what the next kernel (or a restarted luod) learns is never older than what a client
+// was told. All calls are serialized by one lock: they are short kernel calls.
+using System.Runtime.InteropServices;
+using LiveUpdate.Kernel;
+using LiveUpdate.Kernel.Errors;
+using Microsoft.Extensions.Logging;
+
+namespace LiveUpdate.Daemon;
+
+public sealed class SessionRegistry : IDisposable
+{
+    public const int MaxMetadataBytes = 64 << 10;
+
+    private readonly Lock _gate = new();
+    private readonly ILiveUpdateBackend _backend;
+    private readonly CatalogStore _catalog;
+    private readonly LuodOptions _options;
+    private readonly ILogger _log;
+    private readonly string _release;
+    private readonly Dictionary<(uint Owner, string Name), CustodySession> _sessions = [];
+    private long _generation;
+
+    public SessionRegistry(ILiveUpdateBackend backend, LuodOptions options, ILogger log, string release)
+    {
+        _backend = backend;
+        _catalog = new CatalogStore(backend);
+        _options = options;
+        _log = log;
+        _release = release;
+    }
+
+    public bool CustodyLost { get; private set; }
+
+    public string? CustodyLostReason { get; private set; }
+
+    public bool BootedByHandover { get; private set; }
+
+    public long CatalogGeneration => _generation;
+
+    public static long NowNs() => (long)(DateTime.UtcNow - DateTime.UnixEpoch).Ticks * 100;
+
+    /// <summary>
+    /// Start-up: adopt what the previous kernel handed over (catalog, then every session),
+    /// and notice custody lost by a previous luod of this boot.
+    /// </summary>
+    public void Start()
+    {
+        lock (_gate)
+        {
+            CatalogDocument? previous;
+            try
+            {
+                previous = CatalogStore.Restore(_backend);
+            }
+            catch (CatalogUnreadableException error)
+            {
+                CustodyLost = true;
+                CustodyLostReason = $"the catalog handed over by the previous kernel cannot be read ({error.Message}); its sessions stay preserved but luod cannot tell who owns them";
+                _log.LogError("luod: {Reason}", CustodyLostReason);
+                previous = null;
+            }
+
+            if (previous is not null)
+            {
+                BootedByHandover = true;
+                _generation = previous.Generation;
+                foreach (var entry in previous.Sessions)
+                {
+                    var session = CustodySession.FromCatalog(entry, CustodyState.Restored);
+                    try
+                    {
+                        session.Backend = _backend.Retrieve(entry.KernelName);
+                        session.RestoredNs = NowNs();
+                    }
+                    catch (SessionNotFoundException)
+                    {
+                        session.State = CustodyState.Lost;
+                        session.LostReason = $"the kernel did not hand over '{entry.KernelName}' (its fd was closed before the reboot)";
+                    }
+                    _sessions[(entry.Owner, entry.Name)] = session;
+                }
+                _log.LogInformation("luod: restored {Count} sessions from catalog generation {Generation} written by {Release}",
+                    previous.Sessions.Count, previous.Generation, previous.KernelRelease);
+            }
+
+            NoticeLostCustody();
+            Persist();
+        }
+    }
+
+    private void NoticeLostCustody()
+    {
+        var record = CustodyRecord.TryRead(_options.CustodyRecordPath);
+        if (record is null || record.BootId != CustodyRecord.CurrentBootId() || record.Pid == Environment.ProcessId)
+            return;
+        foreach (var entry in record.Sessions)
+        {
+            if (_sessions.ContainsKey((entry.Owner, entry.Name))) continue;
+            _sessions[(entry.Owner, entry.Name)] = new CustodySession
+            {
+                Owner = entry.Owner, Name = entry.Name, KernelName = entry.KernelName, Mode = SessionMode.Managed,
+                CreatedNs = record.WrittenNs, State = CustodyState.Lost,
+                LostReason = $"luod (pid {record.Pid}) stopped while holding this session, so the kernel released its preserved files",
+            };
+        }
+        if (record.Sessions.Count > 0)
+        {
+            CustodyLost = true;
+            CustodyLostReason = $"luod pid {record.Pid} stopped in this boot while holding {record.Sessions.Count} session(s); the kernel released them";
+            _log.LogError("luod: custody lost: {Reason}", CustodyLostReason);
+        }
+    }
+
+    public (CustodySession Session, SafeHandle? DelegatedFd) Create(PeerCredentials peer, string name, SessionMode mode, string? metadata)
+    {
+        if (KernelSessionNames.Validate(name) is { } problem) throw LuodErrors.InvalidName(name, problem);
+        CheckMetadata(metadata);
+        lock (_gate)
+        {
+            if (_sessions.TryGetValue((peer.UserId, name), out var existing) && existing.State != CustodyState.Lost)
+                throw LuodErrors.SessionExists(name);
+            var session = new CustodySession
+            {
+                Owner = peer.UserId, Name = name, KernelName = KernelSessionNames.For(peer.UserId, name), Mode = mode,
+                CreatedNs = NowNs(), Metadata = metadata, State = CustodyState.Open,
+            };
+            session.Backend = Kernel(() => _backend.Create(session.KernelName));
+            _sessions[(peer.UserId, name)] = session;
+            Persist();
+            _log.LogInformation("luod: uid {Uid} created {Mode} session '{Name}' ({KernelName})", peer.UserId, mode, name, session.KernelName);
+            return (session, mode == SessionMode.Delegated ? session.Backend.Handle : null);
+        }
+    }
+
+    public CatalogFile Preserve(PeerCredentials peer, string sessionName, string fileName, SafeHandle fd)
+    {
+        if (string.IsNullOrEmpty(fileName)) throw LuodErrors.InvalidName(fileName, "a file name must not be empty");
+        if (FileDescriptorInspector.Describe(fd) is var kind && kind != FileDescriptorKind.Memfd)
+            throw LuodErrors.UnsupportedFile($"'{fileName}' is a {kind}; Linux 7.2/7.3 can preserve memfds only (memfd_create, not hugetlb)");
+        lock (_gate)
+        {
+            var session = Own(peer, sessionName, CustodyState.Open);
+            if (session.Mode != SessionMode.Managed)
+                throw LuodErrors.WrongState(sessionName, "delegated", "managed (delegated sessions preserve through their own session fd)");
+            if (session.Files.Any(f => f.Name == fileName))
+                throw LuodErrors.InvalidName(fileName, $"session '{sessionName}' already has a file named '{fileName}'");
+            long bytes = FileSize(fd);
+            if (_options.QuotaBytesPerOwner > 0)
+            {
+                long used = _sessions.Values.Where(s => s.Owner == peer.UserId && s.State == CustodyState.Open).Sum(s => s.PreservedBytes);
+                if (used + bytes > _options.QuotaBytesPerOwner)
+                    throw LuodErrors.QuotaExceeded(_options.QuotaBytesPerOwner, used + bytes);
+            }
+            ulong token = session.Files.Count == 0 ? 1 : session.Files.Max(f => f.Token) + 1;
+            Kernel(() => session.Backend!.Preserve(fd, token));
+            var file = new CatalogFile(fileName, token, bytes);
+            session.Files.Add(file);
+            Persist();
+            return file;
+        }
+    }
+
+    public void SetMetadata(PeerCredentials peer, string sessionName, string metadata)
+    {
+        CheckMetadata(metadata);
+        lock (_gate)
+        {
+            var session = Own(peer, sessionName, null);
+            session.Metadata = metadata;
+            Persist();
+        }
+    }
+
+    public IReadOnlyList<CustodySession> List(PeerCredentials peer, bool all)
+    {
+        if (all && peer.UserId != 0) throw LuodErrors.PermissionDenied("only root may list every owner's sessions");
+        lock (_gate)
+            return [.. _sessions.Values.Where(s => all || s.Owner == peer.UserId).OrderBy(s => s.Owner).ThenBy(s => s.Name)];
+    }
+
+    /// <summary>After kexec: hands the session back — its fd (delegated) or its files' memfds (managed).</summary>
+    public (CustodySession Session, SafeHandle? SessionFd, IReadOnlyList<SafeHandle> Files) Claim(PeerCredentials peer, string sessionName)
+    {
+        lock (_gate)
+        {
+            var session = Own(peer, sessionName, null);
+            if (session.State is not (CustodyState.Restored or CustodyState.Orphaned or CustodyState.Claimed))
+                throw LuodErrors.WrongState(sessionName, session.State.ToString().ToLowerInvariant(), "restored (sessions are claimed after a kexec)");
+            if (session.Mode == SessionMode.Delegated)
+            {
+                session.State = CustodyState.Claimed;
+                return (session, session.Backend!.Handle, []);
+            }
+            var files = new List<SafeHandle>();
+            foreach (var file in session.Files)
+                files.Add(Kernel(() => session.Backend!.RetrieveMemFd(file.Token)));
+            session.State = CustodyState.Claimed;
+            return (session, null, files);
+        }
+    }
+
+    public void Finish(PeerCredentials peer, string sessionName)
+    {
+        lock (_gate)
+        {
+            var session = Own(peer, sessionName, CustodyState.Claimed);
+            Kernel(() => session.Backend!.Finish());
+            session.Backend!.Dispose();
+            _sessions.Remove((session.Owner, session.Name));
+            Persist();
+            _log.LogInformation("luod: uid {Uid} finished session '{Name}'", peer.UserId, sessionName);
+        }
+    }
+
+    public void Release(PeerCredentials peer, string sessionName)
+    {
+        lock (_gate)
+        {
+            var session = Own(peer, sessionName, CustodyState.Open);
+            session.Backend!.Dispose();
+            _sessions.Remove((session.Owner, session.Name));
+            Persist();
+        }
+    }
+
+    /// <summary>Restored sessions nobody claimed within the grace become orphans; the policy decides their fate.</summary>
+    public IReadOnlyList<CustodySession> ApplyOrphanPolicy(long nowNs)
+    {
+        lock (_gate)
+        {
+            var orphans = _sessions.Values
+                .Where(s => s.State == CustodyState.Restored && nowNs - s.RestoredNs >= (long)_options.OrphanGrace.TotalNanoseconds)
+                .ToList();
+            foreach (var orphan in orphans)
+            {
+                _log.LogWarning("luod: session '{Name}' of uid {Uid} was not claimed within {Grace}; policy {Policy}",
+                    orphan.Name, orphan.Owner, _options.OrphanGrace, _options.OrphanPolicy);
+                if (_options.OrphanPolicy == OrphanPolicy.Finish)
+                {
+                    foreach (var file in orphan.Files)
+                        Kernel(() => orphan.Backend!.RetrieveMemFd(file.Token)).Dispose();
+                    Kernel(() => orphan.Backend!.Finish());
+                    orphan.Backend!.Dispose();
+                    orphan.State = CustodyState.Finished;
+                    _sessions.Remove((orphan.Owner, orphan.Name));
+                }
+                else
+                {
+                    orphan.State = CustodyState.Orphaned;
+                }
+            }
+            if (orphans.Count > 0) Persist();
+            return orphans;
+        }
+    }
+
+    /// <summary>Writes the final catalog: what the next kernel's luod will read.</summary>
+    public void Persist()
+    {
+        lock (_gate)
+        {
+            _generation++;
+            var kept = _sessions.Values.Where(s => s.Backend is not null && s.State is CustodyState.Open or CustodyState.Restored or CustodyState.Orphaned).ToList();
+            // Restored/orphaned sessions ride along to the next kernel only if re-preserved; in
+            // 7.2/7.3 an incoming session cannot be re-preserved, so the catalog lists open ones.
+            var document = new CatalogDocument(_generation, NowNs(), _release,
+                [.. kept.Where(s => s.State == CustodyState.Open).Select(s => s.ToCatalog())]);
+            Kernel(() => _catalog.Save(document));
+            new CustodyRecord(CustodyRecord.CurrentBootId(), Environment.ProcessId, NowNs(),
+                [.. kept.Where(s => s.State == CustodyState.Open).Select(s => new CustodyEntry(s.Owner, s.Name, s.KernelName))])
+                .Write(_options.CustodyRecordPath);
+        }
+    }
+
+    private CustodySession Own(PeerCredentials peer, string name, CustodyState? required)
+    {
+        if (!_sessions.TryGetValue((peer.UserId, name), out var session))
+            throw LuodErrors.SessionNotFound(name);
+        if (session.State == CustodyState.Lost)
+            throw LuodErrors.CustodyLost(name, session.LostReason ?? "luod no longer holds this session");
+        if (required is { } state && session.State != state)
+            throw LuodErrors.WrongState(name, session.State.ToString().ToLowerInvariant(), state.ToString().ToLowerInvariant());
+        return session;
+    }
+
+    private static void CheckMetadata(string? metadata)
+    {
+        if (metadata is null) return;
+        byte[] decoded;
+        try { decoded = Convert.FromBase64String(metadata); }
+        catch (FormatException) { throw LuodErrors.InvalidName("metadata", "metadata must be base64"); }
+        if (decoded.Length > MaxMetadataBytes) throw LuodErrors.MetadataTooLarge(decoded.Length, MaxMetadataBytes);
+    }
+
+    private static long FileSize(SafeHandle fd) => FileDescriptorInspector.SizeOf(fd);
+
+    private static T Kernel<T>(Func<T> call)
+    {
+        try { return call(); }
+        catch (LiveUpdateException error) { throw LuodErrors.Kernel(error); }
+    }
+
+    private static void Kernel(Action call) => Kernel(() => { call(); return 0; });
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            foreach (var session in _sessions.Values) session.Backend?.Dispose();
+            _catalog.Dispose();
+        }
+    }
+}
