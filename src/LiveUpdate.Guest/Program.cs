@@ -19,8 +19,9 @@ try
         "s1" or "s3" => await new MemfdRoundTrip(plan, results).RunAsync(),
         "s2" => await new Refusals(plan, results).RunAsync(),
         "s4" => await new KernelSelftests(plan, results).RunAsync(),
+        "s5" => await new LuodCustody(plan, results).RunAsync(),
         "boot" => true,
-        _ => throw new InvalidOperationException($"unknown scenario '{plan.Scenario}' (known: s1, s2, s3, s4, boot)"),
+        _ => throw new InvalidOperationException($"unknown scenario '{plan.Scenario}' (known: s1, s2, s3, s4, s5, boot)"),
     };
 }
 catch (Exception ex)

@@ -16,9 +16,30 @@ public sealed unsafe class LiveUpdateSession : FileDescriptorHandle
         Direction = direction;
     }
 
-    public string Name { get; }
+    public string Name { get; private set; }
 
     public SessionDirection Direction { get; }
+
+    /// <summary>
+    /// Takes over a session descriptor received from another process (luod hands session fds
+    /// to delegated clients); <paramref name="received"/> is left invalid. The name is read with GET_NAME.
+    /// </summary>
+    public static LiveUpdateSession Adopt(FileDescriptorHandle received, SessionDirection direction)
+    {
+        int fd = received.DangerousFd;
+        received.SetHandleAsInvalid();
+        var session = new LiveUpdateSession(fd, SessionName.Parse("adopted", KernelOperation.GetSessionName), direction);
+        try
+        {
+            session.Name = session.GetName();
+            return session;
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
 
     /// <summary>Preserves <paramref name="file"/> under <paramref name="token"/>. The caller may close its handle afterwards.</summary>
     public void Preserve(SafeHandle file, ulong token)

@@ -5,10 +5,11 @@ namespace LiveUpdate.VmHarness;
 
 public sealed record GuestApp(string Executable, string Subdirectory, string Project)
 {
-    /// <summary>lu-guest (src/LiveUpdate.Guest) and luoctl (src/LiveUpdate.Cli).</summary>
+    /// <summary>lu-guest (src/LiveUpdate.Guest), luoctl (src/LiveUpdate.Cli) and luod (src/LiveUpdate.Daemon).</summary>
     public static IReadOnlyList<GuestApp> All(RepositoryLayout repository) =>
     [
         new("lu-guest", "guest", repository.GuestProject),
         new("luoctl", "cli", repository.CliProject),
+        new("luod", "daemon", repository.DaemonProject),
     ];
 }

@@ -23,6 +23,8 @@ public sealed class RepositoryLayout
 
     public string GuestProject => Path.Combine(Root, "src", "LiveUpdate.Guest", "LiveUpdate.Guest.csproj");
 
+    public string DaemonProject => Path.Combine(Root, "src", "LiveUpdate.Daemon", "LiveUpdate.Daemon.csproj");
+
     public string CliProject => Path.Combine(Root, "src", "LiveUpdate.Cli", "LiveUpdate.Cli.csproj");
 
     /// <summary>Finds the checkout: $LIVEUPDATE_REPO, else walk up from the binary, else from the cwd.</summary>

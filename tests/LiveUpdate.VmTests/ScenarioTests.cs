@@ -69,6 +69,17 @@ public sealed class ScenarioTests : IDisposable
         AssertStepsPassed(result, 1, "s4.luo_kexec_simple.stage2", "s4.luo_multi_session.stage2");
     }
 
+    [Fact]
+    public async Task S5_luod_custody_two_clients_across_kexec()
+    {
+        var result = await RunAsync("s5", ["7.2", "7.3"]);
+        AssertStepsPassed(result, 0, "s5.luod-start", "s5.client-a.preserve", "s5.client-b.delegated-preserve");
+        AssertStepsPassed(result, 1, "s5.luod-start", "s5.client-a.retrieve", "s5.client-b.claim", "s5.no-orphans");
+        foreach (var step in result.Report.Steps.Where(s => s.Name is "s5.client-a.retrieve" or "s5.client-b.claim"))
+            Assert.Matches("sha256=[0-9a-f]{64} — match", step.Detail);
+        Assert.Contains("\"bootedByHandover\":true", result.Report.Steps.Single(s => s.Hop == 1 && s.Name == "s5.luod-start").Detail);
+    }
+
     private async Task<VmRunResult> RunAsync(string scenario, string[] chain)
     {
         using var limit = new CancellationTokenSource(OverallLimit);
