@@ -21,7 +21,8 @@ public sealed record CatalogSession(
     SessionMode Mode,
     long CreatedNs,
     string? Metadata,
-    IReadOnlyList<CatalogFile> Files);
+    IReadOnlyList<CatalogFile> Files,
+    string? LostReason = null);
 
 public sealed record CatalogDocument(long Generation, long WrittenNs, string KernelRelease, IReadOnlyList<CatalogSession> Sessions)
 {

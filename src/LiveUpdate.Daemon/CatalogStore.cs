@@ -59,19 +59,23 @@ public sealed class CatalogStore(ILiveUpdateBackend backend) : IDisposable
             catch (SessionNotFoundException) { continue; }
             using (session)
             {
-                using var memfd = session.RetrieveMemFd(CatalogToken);
-                byte[] bytes = new byte[memfd.Size];
-                memfd.Read(bytes, 0);
                 try
                 {
+                    using var memfd = session.RetrieveMemFd(CatalogToken);
+                    byte[] bytes = new byte[memfd.Size];
+                    memfd.Read(bytes, 0);
                     var catalog = CatalogCodec.Decode(bytes);
                     if (newest is null || catalog.Generation > newest.Generation) newest = catalog;
+                    session.Finish();
                 }
                 catch (CatalogUnreadableException error)
                 {
                     problem = new CatalogUnreadableException($"{slot}: {error.Message}");
                 }
-                session.Finish();
+                catch (LiveUpdateException error)
+                {
+                    problem = new CatalogUnreadableException($"{slot}: the catalog memfd could not be retrieved: {error.Message}");
+                }
             }
         }
         if (newest is null && problem is not null) throw problem;

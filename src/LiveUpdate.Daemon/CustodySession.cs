@@ -32,7 +32,8 @@ public sealed class CustodySession
 
     public long PreservedBytes => Files.Sum(f => f.Bytes);
 
-    public CatalogSession ToCatalog() => new(Owner, Name, KernelName, Mode, CreatedNs, Metadata, [.. Files]);
+    public CatalogSession ToCatalog() => new(Owner, Name, KernelName, Mode, CreatedNs, Metadata, [.. Files],
+        State == CustodyState.Lost ? LostReason ?? "luod no longer holds this session" : null);
 
     public static CustodySession FromCatalog(CatalogSession entry, CustodyState state) => new()
     {
@@ -43,6 +44,7 @@ public sealed class CustodySession
         CreatedNs = entry.CreatedNs,
         Metadata = entry.Metadata,
         Files = [.. entry.Files],
-        State = state,
+        State = entry.LostReason is null ? state : CustodyState.Lost,
+        LostReason = entry.LostReason,
     };
 }

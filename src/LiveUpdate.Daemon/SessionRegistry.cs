@@ -22,6 +22,7 @@ public sealed class SessionRegistry : IDisposable
     private readonly string _release;
     private readonly Dictionary<(uint Owner, string Name), CustodySession> _sessions = [];
     private long _generation;
+    private bool _recordWritten;
 
     public SessionRegistry(ILiveUpdateBackend backend, LuodOptions options, ILogger log, string release)
     {
@@ -70,6 +71,14 @@ public sealed class SessionRegistry : IDisposable
                 foreach (var entry in previous.Sessions)
                 {
                     var session = CustodySession.FromCatalog(entry, CustodyState.Restored);
+                    if (session.State == CustodyState.Lost)
+                    {
+                        // Lost before the kexec: the loss travels on so the owner hears "custody lost".
+                        _sessions[(entry.Owner, entry.Name)] = session;
+                        CustodyLost = true;
+                        CustodyLostReason ??= $"session '{entry.Name}' of uid {entry.Owner} was lost before the last kexec: {entry.LostReason}";
+                        continue;
+                    }
                     try
                     {
                         session.Backend = _backend.Retrieve(entry.KernelName);
@@ -94,11 +103,15 @@ public sealed class SessionRegistry : IDisposable
     private void NoticeLostCustody()
     {
         var record = CustodyRecord.TryRead(_options.CustodyRecordPath);
-        if (record is null || record.BootId != CustodyRecord.CurrentBootId() || record.Pid == Environment.ProcessId)
+        // A record this registry did not write is a previous luod's, even when it shows our pid:
+        // pids repeat within a boot (a restarted luod in a pid namespace is pid 1 again).
+        if (record is null || _recordWritten || record.BootId != CustodyRecord.CurrentBootId())
             return;
+        int lost = 0;
         foreach (var entry in record.Sessions)
         {
             if (_sessions.ContainsKey((entry.Owner, entry.Name))) continue;
+            lost++;
             _sessions[(entry.Owner, entry.Name)] = new CustodySession
             {
                 Owner = entry.Owner, Name = entry.Name, KernelName = entry.KernelName, Mode = SessionMode.Managed,
@@ -106,10 +119,10 @@ public sealed class SessionRegistry : IDisposable
                 LostReason = $"luod (pid {record.Pid}) stopped while holding this session, so the kernel released its preserved files",
             };
         }
-        if (record.Sessions.Count > 0)
+        if (lost > 0)
         {
             CustodyLost = true;
-            CustodyLostReason = $"luod pid {record.Pid} stopped in this boot while holding {record.Sessions.Count} session(s); the kernel released them";
+            CustodyLostReason = $"luod pid {record.Pid} stopped in this boot while holding {lost} session(s); the kernel released them";
             _log.LogError("luod: custody lost: {Reason}", CustodyLostReason);
         }
     }
@@ -195,8 +208,16 @@ public sealed class SessionRegistry : IDisposable
                 return (session, session.Backend!.Handle, []);
             }
             var files = new List<SafeHandle>();
-            foreach (var file in session.Files)
-                files.Add(Kernel(() => session.Backend!.RetrieveMemFd(file.Token)));
+            try
+            {
+                foreach (var file in session.Files)
+                    files.Add(Kernel(() => session.Backend!.RetrieveMemFd(file.Token)));
+            }
+            catch
+            {
+                foreach (var retrieved in files) retrieved.Dispose();
+                throw;
+            }
             session.State = CustodyState.Claimed;
             return (session, null, files);
         }
@@ -266,12 +287,14 @@ public sealed class SessionRegistry : IDisposable
             var kept = _sessions.Values.Where(s => s.Backend is not null && s.State is CustodyState.Open or CustodyState.Restored or CustodyState.Orphaned).ToList();
             // Restored/orphaned sessions ride along to the next kernel only if re-preserved; in
             // 7.2/7.3 an incoming session cannot be re-preserved, so the catalog lists open ones.
+            var lost = _sessions.Values.Where(s => s.State == CustodyState.Lost);
             var document = new CatalogDocument(_generation, NowNs(), _release,
-                [.. kept.Where(s => s.State == CustodyState.Open).Select(s => s.ToCatalog())]);
+                [.. kept.Where(s => s.State == CustodyState.Open).Concat(lost).Select(s => s.ToCatalog())]);
             Kernel(() => _catalog.Save(document));
             new CustodyRecord(CustodyRecord.CurrentBootId(), Environment.ProcessId, NowNs(),
                 [.. kept.Where(s => s.State == CustodyState.Open).Select(s => new CustodyEntry(s.Owner, s.Name, s.KernelName))])
                 .Write(_options.CustodyRecordPath);
+            _recordWritten = true;
         }
     }
 

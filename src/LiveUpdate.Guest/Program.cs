@@ -20,8 +20,10 @@ try
         "s2" => await new Refusals(plan, results).RunAsync(),
         "s4" => await new KernelSelftests(plan, results).RunAsync(),
         "s5" => await new LuodCustody(plan, results).RunAsync(),
+        "s6" => await new LuodOrphansAndOwners(plan, results).RunAsync(),
+        "s8" => await new LuodCustodyLost(plan, results).RunAsync(),
         "boot" => true,
-        _ => throw new InvalidOperationException($"unknown scenario '{plan.Scenario}' (known: s1, s2, s3, s4, s5, boot)"),
+        _ => throw new InvalidOperationException($"unknown scenario '{plan.Scenario}' (known: s1, s2, s3, s4, s5, s6, s8, boot)"),
     };
 }
 catch (Exception ex)

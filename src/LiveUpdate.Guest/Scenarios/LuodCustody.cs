@@ -4,7 +4,6 @@
 // memfd on it with PRESERVE_FD. After the kexec luod starts again, A retrieves its file
 // with luoctl, B claims its session fd and retrieves its memfd; both check SHA-256 and
 // finish, and luod reports no sessions and no orphans.
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 using LiveUpdate.Kernel;
 using LiveUpdate.Varlink;
@@ -13,9 +12,6 @@ namespace LiveUpdate.Guest.Scenarios;
 
 public sealed class LuodCustody(GuestPlan plan, ResultChannel results)
 {
-    private const string Socket = "/run/luod/io.liveupdate";
-    private const string Luod = "/opt/liveupdate/luod";
-    private const string Luoctl = "/opt/liveupdate/luoctl";
     private const long BytesA = 8L << 20, BytesB = 16L << 20;
     private const ulong SeedA = 0x5505_000A, SeedB = 0x5505_000B, TokenB = 7;
 
@@ -27,18 +23,10 @@ public sealed class LuodCustody(GuestPlan plan, ResultChannel results)
 
     private async Task<string> StartLuodAsync()
     {
-        var clock = Stopwatch.StartNew();
-        var luod = Process.Start(new ProcessStartInfo(Luod, [$"--SocketPath={Socket}", "--OrphanGrace=00:10:00"]))
-            ?? throw new InvalidOperationException("could not start luod");
-        while (!File.Exists(Socket))
-        {
-            if (luod.HasExited) throw new InvalidOperationException($"luod exited with {luod.ExitCode} before listening");
-            if (clock.Elapsed > TimeSpan.FromSeconds(60)) throw new TimeoutException("luod did not listen within 60 s");
-            await Task.Delay(20);
-        }
-        await using var client = await VarlinkClient.ConnectAsync(Socket);
+        var (luod, ready) = await LuodProcess.StartAsync("--OrphanGrace=00:10:00");
+        await using var client = await VarlinkClient.ConnectAsync(LuodProcess.Socket);
         var status = (await client.CallAsync("io.liveupdate.GetStatus")).Parameters["status"]!;
-        return $"luod pid {luod.Id} ready in {clock.Elapsed.TotalMilliseconds:F0} ms; status {status.ToJsonString()}";
+        return $"luod pid {luod.Process.Id} ready in {ready.TotalMilliseconds:F0} ms; status {status.ToJsonString()}";
     }
 
     private async Task<bool> BeforeKexecAsync()
@@ -51,13 +39,13 @@ public sealed class LuodCustody(GuestPlan plan, ResultChannel results)
                 new SeededPattern(SeedA).Fill(bytes);
                 await file.WriteAsync(bytes);
             }
-            string output = await RunLuoctlAsync("preserve", "--session", "cache-a", "--name", "data", "--file", "/tmp/client-a.bin");
+            string output = await LuodProcess.LuoctlOkAsync("preserve", "--session", "cache-a", "--name", "data", "--file", "/tmp/client-a.bin");
             File.Delete("/tmp/client-a.bin");
             return $"luoctl (exited): {output}; expected sha256={SeededPattern.Sha256Of(SeedA, BytesA)}";
         });
         ok &= await results.StepAsync("s5.client-b.delegated-preserve", async () =>
         {
-            await using var client = await VarlinkClient.ConnectAsync(Socket);
+            await using var client = await VarlinkClient.ConnectAsync(LuodProcess.Socket);
             var reply = await client.CallAsync("io.liveupdate.CreateSession", new JsonObject { ["name"] = "vm-b", ["mode"] = "delegated" });
             using var descriptors = reply.FileDescriptors;
             using var session = LiveUpdateSession.Adopt(descriptors.Take(reply.Parameters["sessionFd"]!.GetValue<int>()), SessionDirection.Outgoing);
@@ -70,14 +58,8 @@ public sealed class LuodCustody(GuestPlan plan, ResultChannel results)
 
         return await results.StepAsync("s5.luod-kexec", async () =>
         {
-            await using (var source = new FileStream(NextKernelHop.RetainedInitrd, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0))
-            await using (var target = File.Create("/tmp/next-initrd"))
-                await source.CopyToAsync(target, 4 << 20);
-            string commandLine = plan.CommandLine.With("lu.hop", (plan.Hop + 1).ToString()).ToString();
-            await results.StepResultAsync("s5.luod-kexec.request", true, 0, $"asking luod to kexec into {plan.NextTag}");
-            string output = await RunLuoctlAsync("kexec", "--kernel", $"/boot/{plan.NextTag}/bzImage", "--initrd", "/tmp/next-initrd", "--append", commandLine);
-            await Task.Delay(TimeSpan.FromSeconds(60));
-            throw new TimeoutException($"luod accepted the kexec ({output}) but the machine did not reboot within 60 s");
+            await LuodProcess.KexecThroughLuodAsync(plan, results);
+            return "unreachable";
         });
     }
 
@@ -85,16 +67,16 @@ public sealed class LuodCustody(GuestPlan plan, ResultChannel results)
     {
         bool ok = await results.StepAsync("s5.client-a.retrieve", async () =>
         {
-            string output = await RunLuoctlAsync("retrieve", "--session", "cache-a", "--name", "data", "--output", "/tmp/client-a.out");
+            string output = await LuodProcess.LuoctlOkAsync("retrieve", "--session", "cache-a", "--name", "data", "--output", "/tmp/client-a.out");
             string expected = SeededPattern.Sha256Of(SeedA, BytesA);
             string actual = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(await File.ReadAllBytesAsync("/tmp/client-a.out")));
             if (actual != expected) throw new InvalidOperationException($"client A sha256 {actual} != {expected}");
-            await RunLuoctlAsync("finish", "--session", "cache-a");
+            await LuodProcess.LuoctlOkAsync("finish", "--session", "cache-a");
             return $"{output}; sha256={actual} — match; finished";
         });
         ok &= await results.StepAsync("s5.client-b.claim", async () =>
         {
-            await using var client = await VarlinkClient.ConnectAsync(Socket);
+            await using var client = await VarlinkClient.ConnectAsync(LuodProcess.Socket);
             var reply = await client.CallAsync("io.liveupdate.Claim", new JsonObject { ["session"] = "vm-b" });
             using var descriptors = reply.FileDescriptors;
             using var session = LiveUpdateSession.Adopt(descriptors.Take(reply.Parameters["sessionFd"]!.GetValue<int>()), SessionDirection.Incoming);
@@ -107,7 +89,7 @@ public sealed class LuodCustody(GuestPlan plan, ResultChannel results)
         });
         ok &= await results.StepAsync("s5.no-orphans", async () =>
         {
-            string json = await RunLuoctlAsync("sessions", "--all", "--json");
+            string json = await LuodProcess.LuoctlOkAsync("sessions", "--all", "--json");
             var reply = JsonNode.Parse(json)!;
             int sessions = reply["sessions"]!.AsArray().Count;
             int orphans = reply["status"]!["orphans"]!.GetValue<int>();
@@ -115,18 +97,5 @@ public sealed class LuodCustody(GuestPlan plan, ResultChannel results)
             return $"luod holds no sessions and reports no orphans: {reply["status"]!.ToJsonString()}";
         });
         return ok;
-    }
-
-    private static async Task<string> RunLuoctlAsync(params string[] arguments)
-    {
-        var start = new ProcessStartInfo(Luoctl, arguments) { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.Environment["LUOD_SOCKET"] = Socket;
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start luoctl");
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync(), stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        string output = (await stdout).Trim();
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"luoctl {string.Join(' ', arguments)} exited with {process.ExitCode}: {(await stderr).Trim()} {output}");
-        return output;
     }
 }

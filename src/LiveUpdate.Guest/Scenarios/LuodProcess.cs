@@ -1,0 +1,98 @@
+// LuodProcess: starts and stops luod inside the guest for the luod scenarios, and runs
+// luoctl against it (as root or as another uid), returning its output or failing with
+// luoctl's own one-line error.
+using System.Diagnostics;
+using LiveUpdate.Varlink;
+
+namespace LiveUpdate.Guest.Scenarios;
+
+public sealed class LuodProcess
+{
+    public const string Socket = "/run/luod/io.liveupdate";
+    private const string Luod = "/opt/liveupdate/luod";
+    private const string Luoctl = "/opt/liveupdate/luoctl";
+
+    private LuodProcess(Process process) => Process = process;
+
+    public Process Process { get; }
+
+    /// <summary>Starts luod and waits until it answers on its socket; returns it with the time that took.</summary>
+    public static async Task<(LuodProcess Luod, TimeSpan Ready)> StartAsync(params string[] options)
+    {
+        var clock = Stopwatch.StartNew();
+        if (File.Exists(Socket)) File.Delete(Socket);
+        var process = Process.Start(new ProcessStartInfo(Luod, [$"--SocketPath={Socket}", .. options]))
+            ?? throw new InvalidOperationException("could not start luod");
+        while (true)
+        {
+            if (process.HasExited) throw new InvalidOperationException($"luod exited with {process.ExitCode} before listening");
+            if (clock.Elapsed > TimeSpan.FromSeconds(60)) throw new TimeoutException("luod did not listen within 60 s");
+            if (File.Exists(Socket))
+            {
+                try
+                {
+                    await using var client = await VarlinkClient.ConnectAsync(Socket);
+                    await client.CallAsync("io.liveupdate.GetStatus");
+                    return (new LuodProcess(process), clock.Elapsed);
+                }
+                catch (VarlinkException) { }
+            }
+            await Task.Delay(20);
+        }
+    }
+
+    public async Task KillAsync()
+    {
+        Process.Kill();
+        await Process.WaitForExitAsync();
+    }
+
+    /// <summary>Asks luod to kexec into the next kernel of the chain with this initramfs; returns only on failure.</summary>
+    public static async Task KexecThroughLuodAsync(GuestPlan plan, ResultChannel results)
+    {
+        await using (var source = new FileStream(NextKernelHop.RetainedInitrd, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0))
+        await using (var target = File.Create("/tmp/next-initrd"))
+            await source.CopyToAsync(target, 4 << 20);
+        string commandLine = plan.CommandLine.With("lu.hop", (plan.Hop + 1).ToString()).ToString();
+        await results.StepResultAsync("luod.kexec.request", true, 0, $"asking luod to kexec into {plan.NextTag}");
+        string output = await LuoctlOkAsync("kexec", "--kernel", $"/boot/{plan.NextTag}/bzImage", "--initrd", "/tmp/next-initrd", "--append", commandLine);
+        await Task.Delay(TimeSpan.FromSeconds(60));
+        throw new TimeoutException($"luod accepted the kexec ({output}) but the machine did not reboot within 60 s");
+    }
+
+    /// <summary>Runs luoctl; returns (exit code, stdout, stderr).</summary>
+    public static async Task<(int ExitCode, string Output, string Error)> LuoctlAsync(uint? uid, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(Luoctl, arguments) { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.Environment["LUOD_SOCKET"] = Socket;
+        if (uid is { } other)
+        {
+            start.UserName = EnsureUser(other);
+            start.Environment["HOME"] = "/tmp";
+        }
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start luoctl");
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync(), stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, (await stdout).Trim(), (await stderr).Trim());
+    }
+
+    /// <summary>Runs luoctl as root and fails unless it succeeds.</summary>
+    public static async Task<string> LuoctlOkAsync(params string[] arguments)
+    {
+        var (code, output, error) = await LuoctlAsync(null, arguments);
+        if (code != 0) throw new InvalidOperationException($"luoctl {string.Join(' ', arguments)} exited with {code}: {error} {output}");
+        return output;
+    }
+
+    private static string EnsureUser(uint uid)
+    {
+        string name = $"lu-user{uid}";
+        Directory.CreateDirectory("/etc");
+        string line = $"{name}:x:{uid}:{uid}::/tmp:/bin/sh";
+        if (!File.Exists("/etc/passwd") || !File.ReadAllLines("/etc/passwd").Contains(line))
+            File.AppendAllText("/etc/passwd", (File.Exists("/etc/passwd") ? "" : "root:x:0:0::/root:/bin/sh\n") + line + "\n");
+        if (!File.Exists("/etc/group") || !File.ReadAllText("/etc/group").Contains($"{name}:"))
+            File.AppendAllText("/etc/group", (File.Exists("/etc/group") ? "" : "root:x:0:\n") + $"{name}:x:{uid}:\n");
+        return name;
+    }
+}

@@ -1,0 +1,138 @@
+// FakeBackendSession: one session of the fake backend, with the kernel's per-direction
+// rules: outgoing sessions take PRESERVE_FD, incoming ones RETRIEVE_FD and FINISH (each
+// the wrong way round is EINVAL); closing an outgoing session unpreserves its files,
+// closing an incoming one finishes it. Its Handle is a real (placeholder) memfd so it can
+// travel over SCM_RIGHTS.
+using System.Runtime.InteropServices;
+using LiveUpdate.Kernel;
+using LiveUpdate.Kernel.Errors;
+
+namespace LiveUpdate.Daemon.Tests;
+
+internal sealed class FakeBackendSession : IBackendSession
+{
+    private readonly FakeLiveUpdateBackend _backend;
+    private readonly Dictionary<ulong, (HeldFile File, (ulong, ulong) Identity)> _files;
+    private readonly MemFd _handle;
+    private bool _closed;
+    private bool _abandoned;
+
+    public FakeBackendSession(FakeLiveUpdateBackend backend, string kernelName, SessionDirection direction,
+        Dictionary<ulong, (HeldFile File, (ulong, ulong) Identity)> files)
+    {
+        _backend = backend;
+        KernelName = kernelName;
+        Direction = direction;
+        _files = files;
+        _handle = MemFd.Create($"fake-luo-session:{kernelName}");
+    }
+
+    public string KernelName { get; }
+
+    public SessionDirection Direction { get; }
+
+    public SafeHandle Handle => _handle;
+
+    /// <summary>Incoming only: set by the first RETRIEVE_SESSION.</summary>
+    public bool Retrieved { get; set; }
+
+    public IReadOnlyList<ulong> Tokens => [.. _files.Keys.Order()];
+
+    public void Preserve(SafeHandle file, ulong token)
+    {
+        lock (_backend.Gate)
+        {
+            ThrowIfUnusable();
+            if (Direction != SessionDirection.Outgoing)
+                throw new InvalidLiveUpdateArgumentException(KernelOperation.PreserveFd, FakeLiveUpdateBackend.EINVAL,
+                    $"token {token}: files can only be preserved in a session created in this boot.");
+            if (_files.ContainsKey(token))
+                throw new DuplicateTokenException(FakeLiveUpdateBackend.EEXIST, $"token {token}: the token is already used in this session.");
+            if (file.IsInvalid || file.IsClosed)
+                throw new InvalidLiveUpdateArgumentException(KernelOperation.PreserveFd, 9, $"token {token}: the file descriptor is not open.");
+            if (FileDescriptorInspector.Describe(file) != FileDescriptorKind.Memfd)
+                throw new UnsupportedFileTypeException(FakeLiveUpdateBackend.ENOENT, $"token {token}: no live update handler accepts this kind of file.");
+            var identity = NativeFile.Identity(file);
+            if (!_backend.TryClaimIdentity(identity))
+                throw new DuplicateTokenException(FakeLiveUpdateBackend.EBUSY, $"token {token}: this file is already preserved.");
+            _files[token] = (HeldFile.DuplicateOf(file), identity);
+        }
+    }
+
+    public MemFd RetrieveMemFd(ulong token)
+    {
+        lock (_backend.Gate)
+        {
+            ThrowIfUnusable();
+            if (Direction != SessionDirection.Incoming)
+                throw new InvalidLiveUpdateArgumentException(KernelOperation.RetrieveFd, FakeLiveUpdateBackend.EINVAL,
+                    $"token {token}: files can only be retrieved from a session retrieved from the previous kernel.");
+            if (!_files.TryGetValue(token, out var held))
+                throw new TokenNotFoundException(FakeLiveUpdateBackend.ENOENT, $"token {token}: no file with this token was preserved in the session.");
+            return held.File.DuplicateAsMemFd();
+        }
+    }
+
+    public void Finish()
+    {
+        lock (_backend.Gate)
+        {
+            ThrowIfUnusable();
+            if (Direction != SessionDirection.Incoming)
+                throw new InvalidLiveUpdateArgumentException(KernelOperation.FinishSession, FakeLiveUpdateBackend.EINVAL,
+                    $"{KernelName}: only a session retrieved from the previous kernel can be finished.");
+            ReleaseFiles();
+        }
+    }
+
+    /// <summary>Kexec: the files move to the next kernel's incoming session; this handle is dead.</summary>
+    internal Dictionary<ulong, (HeldFile File, (ulong, ulong) Identity)> HandOver()
+    {
+        var files = new Dictionary<ulong, (HeldFile File, (ulong, ulong) Identity)>(_files);
+        _files.Clear();
+        _abandoned = true;
+        return files;
+    }
+
+    internal MemFd Peek(ulong token) => _files[token].File.DuplicateAsMemFd();
+
+    /// <summary>The kernel that knew this session is gone: drop its files without the kernel-side effects.</summary>
+    internal void Abandon()
+    {
+        ReleaseFiles();
+        _abandoned = true;
+    }
+
+    /// <summary>Closing the session fd: unpreserve (outgoing) or finish (incoming), and free the name.</summary>
+    public void Dispose()
+    {
+        lock (_backend.Gate)
+        {
+            if (_closed) return;
+            _closed = true;
+            if (!_abandoned)
+            {
+                ReleaseFiles();
+                _backend.Forget(this);
+            }
+            _handle.Dispose();
+        }
+    }
+
+    private void ReleaseFiles()
+    {
+        foreach (var (file, identity) in _files.Values)
+        {
+            if (Direction == SessionDirection.Outgoing) _backend.ReleaseIdentity(identity);
+            file.Dispose();
+        }
+        _files.Clear();
+    }
+
+    private void ThrowIfUnusable()
+    {
+        ObjectDisposedException.ThrowIf(_closed, this);
+        if (_abandoned)
+            throw new InvalidOperationException($"session '{KernelName}' belongs to a kernel that is gone (a kexec happened since)");
+    }
+}

@@ -1,0 +1,110 @@
+// FakeLiveUpdateBackend: /dev/liveupdate in-process, following the semantics of Linux 7.2's
+// luo_session.c, luo_file.c and memfd_luo.c — unique outgoing names, PRESERVE on outgoing
+// sessions only, unique tokens, memfds only, a file preserved once anywhere, closing an
+// outgoing session unpreserves its files — plus SimulateKexec, which turns every open
+// outgoing session into an incoming one whose memfds keep their bytes.
+using LiveUpdate.Kernel;
+using LiveUpdate.Kernel.Errors;
+
+namespace LiveUpdate.Daemon.Tests;
+
+internal sealed class FakeLiveUpdateBackend : ILiveUpdateBackend
+{
+    internal const int ENOENT = 2;
+    internal const int EBUSY = 16;
+    internal const int EEXIST = 17;
+    internal const int EINVAL = 22;
+
+    private readonly Dictionary<string, FakeBackendSession> _outgoing = [];
+    private Dictionary<string, FakeBackendSession> _incoming = [];
+    private readonly HashSet<(ulong Device, ulong Inode)> _preserved = [];
+
+    internal Lock Gate { get; } = new();
+
+    public int KexecCount { get; private set; }
+
+    public IReadOnlyList<string> OutgoingNames { get { lock (Gate) return [.. _outgoing.Keys.Order()]; } }
+
+    public IReadOnlyList<string> IncomingNames { get { lock (Gate) return [.. _incoming.Keys.Order()]; } }
+
+    /// <summary>Tokens preserved in the outgoing session <paramref name="kernelName"/> (empty when it does not exist).</summary>
+    public IReadOnlyList<ulong> OutgoingTokens(string kernelName)
+    {
+        lock (Gate) return _outgoing.TryGetValue(kernelName, out var session) ? session.Tokens : [];
+    }
+
+    public IBackendSession Create(string kernelName)
+    {
+        SessionName.Parse(kernelName, KernelOperation.CreateSession);
+        lock (Gate)
+        {
+            if (_outgoing.ContainsKey(kernelName))
+                throw new DuplicateSessionException(KernelOperation.CreateSession, EEXIST, $"A session named '{kernelName}' already exists.");
+            var session = new FakeBackendSession(this, kernelName, SessionDirection.Outgoing, []);
+            _outgoing[kernelName] = session;
+            return session;
+        }
+    }
+
+    public IBackendSession Retrieve(string kernelName)
+    {
+        SessionName.Parse(kernelName, KernelOperation.RetrieveSession);
+        lock (Gate)
+        {
+            if (!_incoming.TryGetValue(kernelName, out var session))
+                throw new SessionNotFoundException(ENOENT, $"No session named '{kernelName}' was handed over by the previous kernel.");
+            if (session.Retrieved)
+                throw new DuplicateSessionException(KernelOperation.RetrieveSession, EINVAL, $"The session '{kernelName}' has already been retrieved in this boot.");
+            session.Retrieved = true;
+            return session;
+        }
+    }
+
+    /// <summary>
+    /// A kexec: every outgoing session still open is handed over (its files keep their bytes);
+    /// closed ones are gone, and so is everything of the previous incoming list. Handles from
+    /// before stop working, as the old kernel's processes are gone.
+    /// </summary>
+    public void SimulateKexec()
+    {
+        lock (Gate)
+        {
+            foreach (var stale in _incoming.Values) stale.Abandon();
+            var incoming = new Dictionary<string, FakeBackendSession>();
+            foreach (var (name, session) in _outgoing)
+                incoming[name] = new FakeBackendSession(this, name, SessionDirection.Incoming, session.HandOver());
+            _outgoing.Clear();
+            _preserved.Clear();
+            _incoming = incoming;
+            KexecCount++;
+        }
+    }
+
+    /// <summary>A copy of an incoming file's memfd without retrieving it (to inspect or damage it).</summary>
+    public MemFd PeekIncoming(string kernelName, ulong token)
+    {
+        lock (Gate) return _incoming[kernelName].Peek(token);
+    }
+
+    internal bool TryClaimIdentity((ulong, ulong) identity) => _preserved.Add(identity);
+
+    internal void ReleaseIdentity((ulong, ulong) identity) => _preserved.Remove(identity);
+
+    internal void Forget(FakeBackendSession session)
+    {
+        var list = session.Direction == SessionDirection.Outgoing ? _outgoing : _incoming;
+        if (list.TryGetValue(session.KernelName, out var current) && ReferenceEquals(current, session))
+            list.Remove(session.KernelName);
+    }
+
+    public void Dispose()
+    {
+        lock (Gate)
+        {
+            foreach (var session in _outgoing.Values.Concat(_incoming.Values).ToList()) session.Abandon();
+            _outgoing.Clear();
+            _incoming.Clear();
+            _preserved.Clear();
+        }
+    }
+}

@@ -1,0 +1,54 @@
+// NativeFile: the few libc calls the fake backend needs that LiveUpdate.Kernel does not
+// expose — fstat for a file's identity (st_dev, st_ino), dup, close, and pipe for tests
+// that need a descriptor that is not a memfd.
+using System.Runtime.InteropServices;
+
+namespace LiveUpdate.Daemon.Tests;
+
+internal static unsafe partial class NativeFile
+{
+    private const int F_DUPFD_CLOEXEC = 1030;
+    private const int O_CLOEXEC = 0x80000;
+
+    /// <summary>x86_64 struct stat: st_dev at 0, st_ino at 8.</summary>
+    [StructLayout(LayoutKind.Explicit, Size = 144)]
+    private struct StatBuffer
+    {
+        [FieldOffset(0)] public ulong Device;
+        [FieldOffset(8)] public ulong Inode;
+    }
+
+    [LibraryImport("libc", EntryPoint = "fstat", SetLastError = true)]
+    private static partial int Fstat(SafeHandle fd, StatBuffer* buffer);
+
+    [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+    private static partial int Fcntl(SafeHandle fd, int command, int argument);
+
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    internal static partial int Close(int fd);
+
+    [LibraryImport("libc", EntryPoint = "pipe2", SetLastError = true)]
+    private static partial int Pipe2(int* fds, int flags);
+
+    /// <summary>The open file's identity: two descriptors with the same identity are the same file.</summary>
+    public static (ulong Device, ulong Inode) Identity(SafeHandle fd)
+    {
+        StatBuffer stat;
+        if (Fstat(fd, &stat) < 0) throw new IOException($"fstat failed: errno {Marshal.GetLastPInvokeError()}");
+        return (stat.Device, stat.Inode);
+    }
+
+    public static int Duplicate(SafeHandle fd)
+    {
+        int copy = Fcntl(fd, F_DUPFD_CLOEXEC, 0);
+        if (copy < 0) throw new IOException($"fcntl(F_DUPFD_CLOEXEC) failed: errno {Marshal.GetLastPInvokeError()}");
+        return copy;
+    }
+
+    public static (HeldFile Read, HeldFile Write) Pipe()
+    {
+        int* fds = stackalloc int[2];
+        if (Pipe2(fds, O_CLOEXEC) < 0) throw new IOException($"pipe2 failed: errno {Marshal.GetLastPInvokeError()}");
+        return (new HeldFile(fds[0]), new HeldFile(fds[1]));
+    }
+}
