@@ -80,6 +80,28 @@ public sealed class ScenarioTests : IDisposable
         Assert.Contains("\"bootedByHandover\":true", result.Report.Steps.Single(s => s.Hop == 1 && s.Name == "s5.luod-start").Detail);
     }
 
+    /// <summary>S6 (orphan reported, keep policy applied) and S7 (another uid can neither list nor claim) share one VM run.</summary>
+    [Fact]
+    public async Task S6_S7_orphan_policy_and_foreign_uid()
+    {
+        var result = await RunAsync("s6", ["7.2", "7.2"]);
+        AssertStepsPassed(result, 0, "s6.luod-start", "s6.preserve");
+        AssertStepsPassed(result, 1, "s7.other-uid-lists-nothing", "s7.other-uid-cannot-claim", "s7.other-uid-cannot-list-all",
+            "s6.orphan-reported", "s6.policy-keep-left-it-intact");
+        Assert.Contains("io.liveupdate.SessionNotFound", result.Report.Steps.Single(s => s.Name == "s7.other-uid-cannot-claim").Detail);
+        Assert.Matches("sha256=[0-9a-f]{64} — match", result.Report.Steps.Single(s => s.Name == "s6.policy-keep-left-it-intact").Detail);
+    }
+
+    [Fact]
+    public async Task S8_luod_killed_custody_lost_is_reported()
+    {
+        var result = await RunAsync("s8", ["7.2", "7.2"]);
+        AssertStepsPassed(result, 0, "s8.preserve-then-sigkill", "s8.restart-detects-loss", "s8.claim-in-same-boot");
+        AssertStepsPassed(result, 1, "s8.claim-after-kexec");
+        foreach (var step in result.Report.Steps.Where(s => s.Name.StartsWith("s8.claim", StringComparison.Ordinal)))
+            Assert.Contains("io.liveupdate.CustodyLost", step.Detail);
+    }
+
     private async Task<VmRunResult> RunAsync(string scenario, string[] chain)
     {
         using var limit = new CancellationTokenSource(OverallLimit);

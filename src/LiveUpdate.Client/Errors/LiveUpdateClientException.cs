@@ -1,0 +1,59 @@
+// LiveUpdateClientException: the base of every failure LiveUpdate.Client reports. Errors
+// luod answered with carry the io.liveupdate error name and its parameters; failures on
+// this side (no daemon, a malformed reply) have no error name.
+using System.Text.Json.Nodes;
+
+namespace LiveUpdate.Client.Errors;
+
+public class LiveUpdateClientException : Exception
+{
+    public LiveUpdateClientException(string message, string? errorName = null, JsonObject? parameters = null, Exception? innerException = null)
+        : base(message, innerException)
+    {
+        ErrorName = errorName;
+        Parameters = parameters ?? [];
+    }
+
+    /// <summary>The fully qualified Varlink error name (e.g. <c>io.liveupdate.SessionNotFound</c>), or null when luod did not answer with an error.</summary>
+    public string? ErrorName { get; }
+
+    /// <summary>The error's parameters as luod sent them (empty when there were none).</summary>
+    public JsonObject Parameters { get; }
+
+    /// <summary>The method that failed (e.g. <c>io.liveupdate.Claim</c>), when known.</summary>
+    public string? Method => (InnerException as LiveUpdate.Varlink.VarlinkErrorException)?.Method;
+
+    /// <summary>The typed exception for an error reply from luod; names outside io.liveupdate (e.g. org.varlink.service.*) stay this base type.</summary>
+    internal static LiveUpdateClientException FromReply(LiveUpdate.Varlink.VarlinkErrorException error)
+    {
+        var p = error.Parameters;
+        return error.ErrorName switch
+        {
+            LuodSessionNotFoundException.Name => new LuodSessionNotFoundException(p, error),
+            LuodSessionExistsException.Name => new LuodSessionExistsException(p, error),
+            LuodInvalidNameException.Name => new LuodInvalidNameException(p, error),
+            LuodPermissionDeniedException.Name => new LuodPermissionDeniedException(p, error),
+            LuodQuotaExceededException.Name => new LuodQuotaExceededException(p, error),
+            LuodUnsupportedFileException.Name => new LuodUnsupportedFileException(p, error),
+            LuodWrongStateException.Name => new LuodWrongStateException(p, error),
+            LuodCustodyLostException.Name => new LuodCustodyLostException(p, error),
+            LuodMetadataTooLargeException.Name => new LuodMetadataTooLargeException(p, error),
+            LuodKernelErrorException.Name => new LuodKernelErrorException(p, error),
+            _ => new LiveUpdateClientException(
+                $"luod answered {error.Method ?? "the call"} with {error.ErrorName}{(p.Count > 0 ? " " + p.ToJsonString() : "")}. " +
+                "An org.varlink.service error usually means luod and this client come from different LiveUpdate versions.",
+                error.ErrorName, p, error),
+        };
+    }
+
+    internal static string Text(JsonObject parameters, string name) =>
+        parameters[name] is JsonValue value && value.TryGetValue(out string? text) ? text : "";
+
+    internal static long Number(JsonObject parameters, string name)
+    {
+        if (parameters[name] is not JsonValue value) return 0;
+        if (value.TryGetValue(out long number)) return number;
+        if (value.TryGetValue(out int small)) return small;
+        return value.TryGetValue(out double real) ? (long)real : 0;
+    }
+}
