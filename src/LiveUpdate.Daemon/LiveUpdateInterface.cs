@@ -8,7 +8,7 @@ using LiveUpdate.Varlink;
 
 namespace LiveUpdate.Daemon;
 
-public sealed class LiveUpdateInterface(SessionRegistry registry, LuodOptions options, Func<KexecRequest, Task> kexec)
+public sealed class LiveUpdateInterface(SessionRegistry registry, LuodOptions options, IKexecPerformer kexec)
 {
     public static string Description { get; } = ReadDescription();
 
@@ -45,7 +45,7 @@ public sealed class LiveUpdateInterface(SessionRegistry registry, LuodOptions op
         var peer = Authorize(call);
         string session = Required(call, "session");
         string name = Required(call, "name");
-        int index = call.Parameters["fd"]?.GetValue<int>() ?? throw VarlinkErrorException.InvalidParameter("fd");
+        int index = Integer(call, "fd");
         if (index < 0 || index >= call.FileDescriptors.Count) throw VarlinkErrorException.InvalidParameter("fd");
         var file = registry.Preserve(peer, session, name, call.FileDescriptors[index]);
         return call.ReplyAsync(new JsonObject { ["file"] = SessionJson.From(file) });
@@ -59,7 +59,7 @@ public sealed class LiveUpdateInterface(SessionRegistry registry, LuodOptions op
 
     private Task ListSessionsAsync(VarlinkCallContext call)
     {
-        bool all = call.Parameters["all"]?.GetValue<bool>() ?? false;
+        bool all = Flag(call, "all");
         var sessions = registry.List(Authorize(call), all);
         return call.ReplyAsync(new JsonObject { ["sessions"] = new JsonArray([.. sessions.Select(s => (JsonNode)SessionJson.From(s))]) });
     }
@@ -100,11 +100,14 @@ public sealed class LiveUpdateInterface(SessionRegistry registry, LuodOptions op
         var peer = Authorize(call);
         if (peer.UserId != 0) throw LuodErrors.PermissionDenied("only root may reboot the machine into another kernel");
         var request = new KexecRequest(Required(call, "kernel"), Optional(call, "initrd"), Optional(call, "commandLine"),
-            call.Parameters["reuseCommandLine"]?.GetValue<bool>() ?? false);
+            Flag(call, "reuseCommandLine"));
         if (request.CommandLine is null == !request.ReuseCommandLine)
             throw VarlinkErrorException.InvalidParameter("commandLine");
+        // Load first: a kernel that cannot be loaded is an error the client hears, not a log line.
+        try { kexec.Load(request); }
+        catch (LiveUpdate.Kernel.Errors.LiveUpdateException error) { throw LuodErrors.Kernel(error); }
         await call.ReplyAsync();
-        await kexec(request);
+        await kexec.RebootAsync();
     }
 
     private Task GetStatusAsync(VarlinkCallContext call)
@@ -137,6 +140,16 @@ public sealed class LiveUpdateInterface(SessionRegistry registry, LuodOptions op
         return peer;
     }
 
+    private static int Integer(VarlinkCallContext call, string name) =>
+        call.Parameters[name] is JsonValue value && value.TryGetValue(out int number) ? number : throw VarlinkErrorException.InvalidParameter(name);
+
+    private static bool Flag(VarlinkCallContext call, string name) => call.Parameters[name] switch
+    {
+        null => false,
+        JsonValue value when value.TryGetValue(out bool flag) => flag,
+        _ => throw VarlinkErrorException.InvalidParameter(name),
+    };
+
     private static string Required(VarlinkCallContext call, string name) =>
         Optional(call, name) ?? throw VarlinkErrorException.InvalidParameter(name);
 
@@ -158,3 +171,11 @@ public sealed class LiveUpdateInterface(SessionRegistry registry, LuodOptions op
 }
 
 public sealed record KexecRequest(string Kernel, string? Initrd, string? CommandLine, bool ReuseCommandLine);
+
+/// <summary>Stages the next kernel, then reboots into it; split so the client hears about a load failure.</summary>
+public interface IKexecPerformer
+{
+    void Load(KexecRequest request);
+
+    Task RebootAsync();
+}

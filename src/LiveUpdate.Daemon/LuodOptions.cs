@@ -4,7 +4,7 @@ namespace LiveUpdate.Daemon;
 
 public enum OrphanPolicy
 {
-    /// <summary>Keep unclaimed sessions preserved: they ride along to the next live update.</summary>
+    /// <summary>Keep unclaimed sessions preserved in this boot (an owner may still claim them); the kernel drops them at the next live update.</summary>
     Keep,
 
     /// <summary>Finish unclaimed sessions after the grace period, releasing their memory.</summary>

@@ -1,7 +1,8 @@
 // LuodService: luod's life — take /dev/liveupdate (exit naming the holder if another
 // process has it), adopt what the previous kernel handed over, serve io.liveupdate,
 // apply the orphan policy, keep systemd informed, and perform the final kexec itself so
-// every session stays held to the last moment.
+// every session stays held to the last moment. io.liveupdate is served on the socket
+// systemd passed (luod.socket, socket activation) when there is one, else on SocketPath.
 using LiveUpdate.Kernel;
 using LiveUpdate.Kernel.Errors;
 using LiveUpdate.Varlink;
@@ -18,6 +19,12 @@ public sealed class LuodService(IOptions<LuodOptions> options, ILogger<LuodServi
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // Taken first, so the LISTEN_* variables are gone before anything else runs.
+        var activation = SystemdSocketActivation.TryAdopt(out string? activationProblem);
+        if (activationProblem is not null)
+            log.LogWarning("luod: socket activation: {Problem}; binding {Socket} itself", activationProblem, _options.SocketPath);
+        using var activatedListener = activation?.Listener;
+
         ILiveUpdateBackend backend;
         try
         {
@@ -36,13 +43,17 @@ public sealed class LuodService(IOptions<LuodOptions> options, ILogger<LuodServi
         using (backend)
         {
             registry.Start();
-            var service = new LiveUpdateInterface(registry, _options, request => KexecAsync(registry, request));
+            var service = new LiveUpdateInterface(registry, _options, new KexecPerformer(registry, log, _systemd));
             var server = new VarlinkServer(new VarlinkServiceInfo("LiveUpdate", "luod", "0.1", "https://github.com/liveupdate"),
                 new VarlinkServerOptions { SocketFileMode = (UnixFileMode)Convert.ToInt32(_options.SocketMode, 8), Log = (message, error) => log.LogWarning(error, "varlink: {Message}", message) });
             server.AddInterface(service.Build());
-            Task serving = server.RunAsync(_options.SocketPath, stoppingToken);
-            log.LogInformation("luod: serving io.liveupdate on {Socket}", _options.SocketPath);
-            await _systemd.NotifyAsync($"READY=1\nSTATUS=serving {_options.SocketPath}", stoppingToken);
+            // Activated: systemd owns the socket file (its path and SocketMode=); luod only serves it.
+            Task serving = activation is null
+                ? server.RunAsync(_options.SocketPath, stoppingToken)
+                : server.RunAsync(activation.Listener, stoppingToken);
+            string where = activation is null ? _options.SocketPath : $"{activation.Describe()} (socket activated)";
+            log.LogInformation("luod: serving io.liveupdate on {Socket}", where);
+            await _systemd.NotifyAsync($"READY=1\nSTATUS=serving {where}", stoppingToken);
             await Task.WhenAll(serving, HousekeepingAsync(registry, stoppingToken));
         }
     }
@@ -56,21 +67,36 @@ public sealed class LuodService(IOptions<LuodOptions> options, ILogger<LuodServi
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                registry.ApplyOrphanPolicy(SessionRegistry.NowNs());
+                try
+                {
+                    registry.ApplyOrphanPolicy(SessionRegistry.NowNs());
+                }
+                catch (Exception error) when (error is LiveUpdateException or Varlink.VarlinkErrorException)
+                {
+                    // Never let one orphan take luod (and every session it holds) down.
+                    log.LogError("luod: applying the orphan policy failed: {Message}", error.Message);
+                }
                 await _systemd.NotifyAsync("WATCHDOG=1", stoppingToken);
             }
         }
         catch (OperationCanceledException) { }
     }
 
-    private async Task KexecAsync(SessionRegistry registry, KexecRequest request)
+    private sealed class KexecPerformer(SessionRegistry registry, ILogger log, SystemdNotifier systemd) : IKexecPerformer
     {
-        string commandLine = request.ReuseCommandLine ? KernelCommandLine.Current().ToString() : request.CommandLine!;
-        log.LogInformation("luod: loading {Kernel} for kexec", request.Kernel);
-        Kexec.Load(request.Kernel, request.Initrd, commandLine);
-        registry.Persist();
-        await _systemd.NotifyAsync("STOPPING=1\nSTATUS=rebooting into the next kernel");
-        log.LogInformation("luod: rebooting into {Kernel}", request.Kernel);
-        Kexec.RebootIntoLoadedKernel();
+        public void Load(KexecRequest request)
+        {
+            string commandLine = request.ReuseCommandLine ? KernelCommandLine.Current().ToString() : request.CommandLine!;
+            log.LogInformation("luod: loading {Kernel} for kexec", request.Kernel);
+            Kexec.Load(request.Kernel, request.Initrd, commandLine);
+        }
+
+        public async Task RebootAsync()
+        {
+            registry.Persist();
+            await systemd.NotifyAsync("STOPPING=1\nSTATUS=rebooting into the next kernel");
+            log.LogInformation("luod: rebooting into the staged kernel");
+            Kexec.RebootIntoLoadedKernel();
+        }
     }
 }

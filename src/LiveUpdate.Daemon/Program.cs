@@ -1,6 +1,7 @@
-// luod: the LiveUpdate custody daemon. Configuration comes from luod.json beside it (or
-// /etc/luod/luod.json), environment variables LUOD_*, and the command line
-// (--SocketPath=…, --QuotaBytesPerOwner=…, --OrphanGrace=00:05:00, --OrphanPolicy=Finish).
+// luod: the LiveUpdate custody daemon. Configuration comes from /etc/luod/luod.json, then
+// environment variables LUOD_*, then the command line (later sources win), e.g.
+// --SocketPath=…, --QuotaBytesPerOwner=…, --OrphanGrace=00:05:00, --OrphanPolicy=Finish.
+// Started by systemd through luod.socket, it serves the socket systemd passes instead.
 using LiveUpdate.Daemon;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

@@ -22,7 +22,7 @@ internal sealed class InProcessLuod : IAsyncDisposable
         _generation = generation;
         SocketPath = Path.Combine(bed.Directory, $"luod-{generation}.sock");
         var server = new VarlinkServer(new VarlinkServiceInfo("LiveUpdate", "luod", "test", "https://example.invalid/luod"));
-        server.AddInterface(new LiveUpdateInterface(registry, bed.Options, _ => Task.CompletedTask).Build());
+        server.AddInterface(new LiveUpdateInterface(registry, bed.Options, new RecordingKexec()).Build());
         _serving = server.RunAsync(SocketPath, _stop.Token);
     }
 

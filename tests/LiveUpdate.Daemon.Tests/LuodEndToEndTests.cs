@@ -12,17 +12,20 @@ public sealed class LuodEndToEndTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
 
-    private sealed class RunningLuod(LuodTestbed bed, SessionRegistry registry, string socketPath, CancellationTokenSource stop, Task serving) : IAsyncDisposable
+    private sealed class RunningLuod(LuodTestbed bed, SessionRegistry registry, string socketPath, CancellationTokenSource stop, Task serving, RecordingKexec kexec) : IAsyncDisposable
     {
         public SessionRegistry Registry { get; } = registry;
+
+        public RecordingKexec Kexec { get; } = kexec;
 
         public static RunningLuod Start(LuodTestbed bed, SessionRegistry registry, string socketName)
         {
             string socketPath = Path.Combine(bed.Directory, socketName);
             var server = new VarlinkServer(new VarlinkServiceInfo("LiveUpdate", "luod", "0.1", "https://example.invalid/luod"));
-            server.AddInterface(new LiveUpdateInterface(registry, bed.Options, _ => Task.CompletedTask).Build());
+            var kexec = new RecordingKexec();
+            server.AddInterface(new LiveUpdateInterface(registry, bed.Options, kexec).Build());
             var stop = new CancellationTokenSource();
-            return new RunningLuod(bed, registry, socketPath, stop, server.RunAsync(socketPath, stop.Token));
+            return new RunningLuod(bed, registry, socketPath, stop, server.RunAsync(socketPath, stop.Token), kexec);
         }
 
         public Task<VarlinkClient> ConnectAsync() => VarlinkClient.ConnectAsync(socketPath).WaitAsync(Timeout);
@@ -139,5 +142,47 @@ public sealed class LuodEndToEndTests
         var badMode = await Assert.ThrowsAsync<VarlinkErrorException>(() =>
             client.CallAsync("io.liveupdate.CreateSession", new JsonObject { ["name"] = "x", ["mode"] = "other" }).WaitAsync(Timeout));
         Assert.Equal(VarlinkServiceErrors.InvalidParameter, badMode.ErrorName);
+    }
+
+    [Fact]
+    public async Task Kexec_loads_before_replying_and_checks_its_parameters()
+    {
+        using var bed = new LuodTestbed();
+        await using var luod = RunningLuod.Start(bed, bed.StartRegistry(), "kexec.sock");
+        await using var client = await luod.ConnectAsync();
+
+        var wrongType = await Assert.ThrowsAsync<VarlinkErrorException>(() =>
+            client.CallAsync("io.liveupdate.Kexec", new JsonObject { ["kernel"] = "/boot/next", ["reuseCommandLine"] = "yes" }).WaitAsync(Timeout));
+        Assert.Equal("org.varlink.service.InvalidParameter", wrongType.ErrorName);
+        var neither = await Assert.ThrowsAsync<VarlinkErrorException>(() =>
+            client.CallAsync("io.liveupdate.Kexec", new JsonObject { ["kernel"] = "/boot/next" }).WaitAsync(Timeout));
+        Assert.Equal("org.varlink.service.InvalidParameter", neither.ErrorName);
+        Assert.Empty(luod.Kexec.Loaded);
+
+        var request = new JsonObject { ["kernel"] = "/boot/next", ["commandLine"] = "console=ttyS0 kho=on liveupdate=on" };
+        if (Environment.UserName != "root")
+        {
+            var refused = await Assert.ThrowsAsync<VarlinkErrorException>(() => client.CallAsync("io.liveupdate.Kexec", request).WaitAsync(Timeout));
+            Assert.Equal("io.liveupdate.PermissionDenied", refused.ErrorName);
+            Assert.Empty(luod.Kexec.Loaded);
+            return;
+        }
+        using var reply = await client.CallAsync("io.liveupdate.Kexec", request).WaitAsync(Timeout);
+        var loaded = Assert.Single(luod.Kexec.Loaded);
+        Assert.Equal("/boot/next", loaded.Kernel);
+        Assert.Equal(1, luod.Kexec.Reboots);
+    }
+
+    [Fact]
+    public async Task A_preserve_whose_fd_index_is_not_a_number_is_an_invalid_parameter()
+    {
+        using var bed = new LuodTestbed();
+        await using var luod = RunningLuod.Start(bed, bed.StartRegistry(), "types.sock");
+        await using var client = await luod.ConnectAsync();
+        (await client.CallAsync("io.liveupdate.CreateSession", new JsonObject { ["name"] = "db", ["mode"] = "managed" }).WaitAsync(Timeout)).Dispose();
+        var error = await Assert.ThrowsAsync<VarlinkErrorException>(() =>
+            client.CallAsync("io.liveupdate.Preserve", new JsonObject { ["session"] = "db", ["name"] = "x", ["fd"] = "zero" }).WaitAsync(Timeout));
+        Assert.Equal("org.varlink.service.InvalidParameter", error.ErrorName);
+        Assert.Equal("fd", (string?)error.Parameters["parameter"]);
     }
 }

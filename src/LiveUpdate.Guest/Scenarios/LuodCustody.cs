@@ -1,10 +1,11 @@
 // LuodCustody (scenario S5): two clients hand state to luod, one each way, and exit; luod
 // performs the kexec itself. Client A is luoctl (managed: `luoctl preserve --file`);
-// client B is a Varlink client that gets a delegated session fd and preserves its own
+// client B uses the SDK (LiveUpdate.Client): it gets a delegated session fd and preserves its own
 // memfd on it with PRESERVE_FD. After the kexec luod starts again, A retrieves its file
 // with luoctl, B claims its session fd and retrieves its memfd; both check SHA-256 and
 // finish, and luod reports no sessions and no orphans.
 using System.Text.Json.Nodes;
+using LiveUpdate.Client;
 using LiveUpdate.Kernel;
 using LiveUpdate.Varlink;
 
@@ -45,14 +46,13 @@ public sealed class LuodCustody(GuestPlan plan, ResultChannel results)
         });
         ok &= await results.StepAsync("s5.client-b.delegated-preserve", async () =>
         {
-            await using var client = await VarlinkClient.ConnectAsync(LuodProcess.Socket);
-            var reply = await client.CallAsync("io.liveupdate.CreateSession", new JsonObject { ["name"] = "vm-b", ["mode"] = "delegated" });
-            using var descriptors = reply.FileDescriptors;
-            using var session = LiveUpdateSession.Adopt(descriptors.Take(reply.Parameters["sessionFd"]!.GetValue<int>()), SessionDirection.Outgoing);
-            using var memfd = MemFd.Create("client-b");
-            string sha = MemFdContent.Fill(memfd, SeedB, BytesB);
-            session.Preserve(memfd, TokenB);
-            return $"delegated session '{session.Name}' from luod; preserved {BytesB} bytes sha256={sha} as token {TokenB}; client closed its fds";
+            await using var luod = await LiveUpdateClient.ConnectAsync(LuodProcess.Socket);
+            using var session = await luod.CreateDelegatedSessionAsync("vm-b");
+            using var memory = PreservedMemory.Create("client-b", (int)BytesB);
+            new SeededPattern(SeedB).Fill(memory.Memory.Span);
+            string sha = MemFdContent.Sha256(memory.MemFd);
+            session.Preserve(memory, TokenB);
+            return $"SDK: delegated session '{session.KernelName}' from luod; preserved {BytesB} bytes sha256={sha} as token {TokenB}; client closed its fds";
         });
         if (!ok) return false;
 
@@ -76,16 +76,14 @@ public sealed class LuodCustody(GuestPlan plan, ResultChannel results)
         });
         ok &= await results.StepAsync("s5.client-b.claim", async () =>
         {
-            await using var client = await VarlinkClient.ConnectAsync(LuodProcess.Socket);
-            var reply = await client.CallAsync("io.liveupdate.Claim", new JsonObject { ["session"] = "vm-b" });
-            using var descriptors = reply.FileDescriptors;
-            using var session = LiveUpdateSession.Adopt(descriptors.Take(reply.Parameters["sessionFd"]!.GetValue<int>()), SessionDirection.Incoming);
-            using var memfd = session.RetrieveMemFd(TokenB);
+            await using var luod = await LiveUpdateClient.ConnectAsync(LuodProcess.Socket);
+            using var session = await luod.ClaimDelegatedAsync("vm-b");
+            using var memfd = session.Retrieve(TokenB);
             string expected = SeededPattern.Sha256Of(SeedB, BytesB);
             string actual = MemFdContent.Sha256(memfd);
             if (actual != expected) throw new InvalidOperationException($"client B sha256 {actual} != {expected}");
-            await client.CallAsync("io.liveupdate.Finish", new JsonObject { ["session"] = "vm-b" });
-            return $"claimed delegated session '{session.Name}', token {TokenB}: {memfd.Size} bytes sha256={actual} — match; finished";
+            await session.FinishAsync();
+            return $"SDK: claimed delegated session '{session.KernelName}', token {TokenB}: {memfd.Size} bytes sha256={actual} — match; finished";
         });
         ok &= await results.StepAsync("s5.no-orphans", async () =>
         {
