@@ -15,6 +15,9 @@ public sealed record GuestPlan(string Scenario, IReadOnlyList<string> Chain, int
 
     public string NextTag => Chain[Hop + 1];
 
+    /// <summary>This boot's command line with lu.hop advanced: what the next kernel boots with.</summary>
+    public KernelCommandLine NextHopCommandLine => CommandLine.With("lu.hop", (Hop + 1).ToString());
+
     public static GuestPlan FromCommandLine(KernelCommandLine commandLine)
     {
         string scenario = commandLine.Get("lu.scenario")

@@ -13,26 +13,12 @@ public static class NextKernelHop
     public static async Task KexecAsync(GuestPlan plan, ResultChannel results)
     {
         string kernelPath = $"/boot/{plan.NextTag}/bzImage";
-        var commandLine = plan.CommandLine.With("lu.hop", (plan.Hop + 1).ToString());
+        var commandLine = plan.NextHopCommandLine;
         var clock = Stopwatch.StartNew();
         bool loaded = await results.StepAsync("kexec.load", async () =>
         {
             using var initrd = MemFd.Create("lu-next-initrd");
-            long bytes = 0;
-            await using (var source = new FileStream(RetainedInitrd, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0))
-            {
-                // sysfs returns at most a page per read: gather whole chunks before each memfd write.
-                byte[] chunk = new byte[4 << 20];
-                int filled;
-                do
-                {
-                    filled = await source.ReadAtLeastAsync(chunk, chunk.Length, throwOnEndOfStream: false);
-                    initrd.Write(chunk.AsSpan(0, filled), bytes);
-                    bytes += filled;
-                } while (filled == chunk.Length);
-            }
-            if (bytes == 0)
-                throw new InvalidOperationException($"{RetainedInitrd} is empty: boot with retain_initrd so the initramfs can be handed to the next kernel.");
+            long bytes = await CopyRetainedInitrdAsync(initrd.Write);
             using var kernel = File.OpenHandle(kernelPath);
             Kexec.Load(kernel, initrd, commandLine.ToString(), kernelPath);
             return $"loaded {kernelPath} ({new FileInfo(kernelPath).Length} bytes) + initrd ({bytes} bytes) for hop {plan.Hop + 1}";
@@ -41,5 +27,29 @@ public static class NextKernelHop
             return;
         await results.StepResultAsync("kexec.reboot", true, clock.Elapsed.TotalMilliseconds, $"rebooting into {plan.NextTag}");
         Kexec.RebootIntoLoadedKernel();
+    }
+
+    /// <summary>Receives one chunk of the retained initramfs and its offset.</summary>
+    public delegate void ChunkSink(ReadOnlySpan<byte> chunk, long offset);
+
+    /// <summary>Copies the initramfs this boot came from (/sys/firmware/initrd) to <paramref name="sink"/>; returns its size.</summary>
+    public static async Task<long> CopyRetainedInitrdAsync(ChunkSink sink)
+    {
+        long bytes = 0;
+        await using (var source = new FileStream(RetainedInitrd, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0))
+        {
+            // sysfs returns at most a page per read: gather whole chunks before each write.
+            byte[] chunk = new byte[4 << 20];
+            int filled;
+            do
+            {
+                filled = await source.ReadAtLeastAsync(chunk, chunk.Length, throwOnEndOfStream: false);
+                sink(chunk.AsSpan(0, filled), bytes);
+                bytes += filled;
+            } while (filled == chunk.Length);
+        }
+        if (bytes == 0)
+            throw new InvalidOperationException($"{RetainedInitrd} is empty: boot with retain_initrd so the initramfs can be handed to the next kernel.");
+        return bytes;
     }
 }

@@ -50,10 +50,9 @@ public sealed class LuodProcess
     /// <summary>Asks luod to kexec into the next kernel of the chain with this initramfs; returns only on failure.</summary>
     public static async Task KexecThroughLuodAsync(GuestPlan plan, ResultChannel results)
     {
-        await using (var source = new FileStream(NextKernelHop.RetainedInitrd, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0))
         await using (var target = File.Create("/tmp/next-initrd"))
-            await source.CopyToAsync(target, 4 << 20);
-        string commandLine = plan.CommandLine.With("lu.hop", (plan.Hop + 1).ToString()).ToString();
+            await NextKernelHop.CopyRetainedInitrdAsync((chunk, _) => target.Write(chunk));
+        string commandLine = plan.NextHopCommandLine.ToString();
         await results.StepResultAsync("luod.kexec.request", true, 0, $"asking luod to kexec into {plan.NextTag}");
         string output = await LuoctlOkAsync("kexec", "--kernel", $"/boot/{plan.NextTag}/bzImage", "--initrd", "/tmp/next-initrd", "--append", commandLine);
         await Task.Delay(TimeSpan.FromSeconds(60));
