@@ -3,17 +3,22 @@
 // preserved memfd cannot change size (the kernel freezes its mapping) but can be
 // rewritten in place, so the catalog is rewritten in place while it fits; when it
 // outgrows its memfd, a larger one is preserved in the other of two session slots before
-// the old slot is closed, so a preserved catalog exists at every moment.
+// the old slot is closed, so a preserved catalog exists at every moment. The session and
+// the memfd are also parked in systemd's fd store (when there is one), so a restarted luod
+// adopts them and goes on rewriting the same preserved catalog.
 using LiveUpdate.Kernel;
 using LiveUpdate.Kernel.Errors;
 
 namespace LiveUpdate.Daemon;
 
-public sealed class CatalogStore(ILiveUpdateBackend backend) : IDisposable
+public sealed class CatalogStore(ILiveUpdateBackend backend, IFileDescriptorStore fdStore) : IDisposable
 {
     public const ulong CatalogToken = 1;
     private const long MinimumCapacity = 64 << 10;
     private static readonly string[] Slots = [KernelSessionNames.Catalog + ".a", KernelSessionNames.Catalog + ".b"];
+
+    /// <summary>True for the kernel names of luod's own catalog sessions.</summary>
+    public static bool IsCatalogSession(string kernelName) => Array.IndexOf(Slots, kernelName) >= 0;
 
     private IBackendSession? _session;
     private MemFd? _memfd;
@@ -38,6 +43,26 @@ public sealed class CatalogStore(ILiveUpdateBackend backend) : IDisposable
         int slot = _slot == 0 ? 1 : 0;
         var session = backend.Create(Slots[slot]);
         session.Preserve(memfd, CatalogToken);
+        fdStore.Store(StoredDescriptorNames.For(StoredDescriptorKind.OutgoingSession, Slots[slot]), session.Handle);
+        fdStore.Store(StoredDescriptorNames.For(StoredDescriptorKind.CatalogMemFd, Slots[slot]), memfd);
+        if (_slot >= 0)
+        {
+            fdStore.Remove(StoredDescriptorNames.For(StoredDescriptorKind.OutgoingSession, Slots[_slot]));
+            fdStore.Remove(StoredDescriptorNames.For(StoredDescriptorKind.CatalogMemFd, Slots[_slot]));
+        }
+        _session?.Dispose();
+        _memfd?.Dispose();
+        (_session, _memfd, _slot) = (session, memfd, slot);
+    }
+
+    /// <summary>
+    /// A restarted luod takes over the catalog session (and its memfd, when it was kept too)
+    /// from systemd's fd store. Without the memfd the next Save moves to the other slot.
+    /// </summary>
+    public void Adopt(IBackendSession session, MemFd? memfd)
+    {
+        int slot = Array.IndexOf(Slots, session.KernelName);
+        if (slot < 0) throw new ArgumentException($"'{session.KernelName}' is not a catalog session", nameof(session));
         _session?.Dispose();
         _memfd?.Dispose();
         (_session, _memfd, _slot) = (session, memfd, slot);

@@ -1,15 +1,33 @@
 // CustodyRecord: a small file on tmpfs (/run/luod/custody.json) listing the sessions luod
-// holds, with the boot id and luod's pid. If luod dies, the kernel unpreserves every
-// session whose fds it held; the restarted luod reads the record, sees sessions it no
-// longer holds in the same boot, and reports custody as lost instead of "not found".
+// holds — owner, names, mode, files, state — with the boot id and luod's pid. If luod dies,
+// the kernel unpreserves every session whose fds nobody else holds; the restarted luod
+// reads the record, sees sessions it no longer holds in the same boot, and reports custody
+// as lost instead of "not found". When systemd's fd store kept the fds, the record is what
+// lets the restarted luod take the sessions back exactly as they were.
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace LiveUpdate.Daemon;
 
-public sealed record CustodyEntry(uint Owner, string Name, string KernelName);
+public sealed record CustodyEntry(
+    uint Owner,
+    string Name,
+    string KernelName,
+    CustodyState State,
+    SessionMode Mode,
+    long CreatedNs,
+    string? Metadata,
+    IReadOnlyList<CatalogFile> Files,
+    long RestoredNs,
+    string? LostReason);
 
-public sealed record CustodyRecord(string BootId, int Pid, long WrittenNs, IReadOnlyList<CustodyEntry> Sessions)
+public sealed record CustodyRecord(
+    string BootId,
+    int Pid,
+    long WrittenNs,
+    bool BootedByHandover,
+    long CatalogGeneration,
+    IReadOnlyList<CustodyEntry> Sessions)
 {
     public const string BootIdPath = "/proc/sys/kernel/random/boot_id";
 
@@ -38,6 +56,6 @@ public sealed record CustodyRecord(string BootId, int Pid, long WrittenNs, IRead
     }
 }
 
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, UseStringEnumConverter = true)]
 [JsonSerializable(typeof(CustodyRecord))]
 internal sealed partial class CustodyJson : JsonSerializerContext;

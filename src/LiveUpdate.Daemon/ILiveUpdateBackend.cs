@@ -13,6 +13,12 @@ public interface ILiveUpdateBackend : IDisposable
 
     /// <summary>Retrieves a session handed over by the previous kernel; throws SessionNotFoundException when there is none.</summary>
     IBackendSession Retrieve(string kernelName);
+
+    /// <summary>
+    /// Takes over a session descriptor that outlived the luod that opened it (kept in systemd's
+    /// fd store); the kernel name is read with GET_NAME. <paramref name="descriptor"/> is left invalid.
+    /// </summary>
+    IBackendSession Adopt(FileDescriptorHandle descriptor, SessionDirection direction);
 }
 
 public interface IBackendSession : IDisposable

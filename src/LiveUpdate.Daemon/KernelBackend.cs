@@ -13,6 +13,9 @@ public sealed class KernelBackend(LiveUpdateDevice device) : ILiveUpdateBackend
 
     public IBackendSession Retrieve(string kernelName) => new Session(device.RetrieveSession(kernelName));
 
+    public IBackendSession Adopt(FileDescriptorHandle descriptor, SessionDirection direction) =>
+        new Session(LiveUpdateSession.Adopt(descriptor, direction));
+
     public void Dispose() => device.Dispose();
 
     private sealed class Session(LiveUpdateSession session) : IBackendSession

@@ -23,7 +23,7 @@ public sealed class LiveUpdateInterface(SessionRegistry registry, LuodOptions op
         .AddMethod("Kexec", KexecAsync)
         .AddMethod("GetStatus", GetStatusAsync);
 
-    private Task CreateSessionAsync(VarlinkCallContext call)
+    private async Task CreateSessionAsync(VarlinkCallContext call)
     {
         var peer = Authorize(call);
         string name = Required(call, "name");
@@ -35,9 +35,14 @@ public sealed class LiveUpdateInterface(SessionRegistry registry, LuodOptions op
         };
         var (session, fd) = registry.Create(peer, name, mode, Optional(call, "metadata"));
         var reply = new JsonObject { ["session"] = SessionJson.From(session) };
-        if (fd is null) return call.ReplyAsync(reply);
-        reply["sessionFd"] = 0;
-        return call.ReplyAsync(reply, [fd]);
+        // The client hears "created" only once systemd's fd store (if any) holds the session too.
+        await registry.FileDescriptorStore.FlushAsync();
+        if (fd is null) await call.ReplyAsync(reply);
+        else
+        {
+            reply["sessionFd"] = 0;
+            await call.ReplyAsync(reply, [fd]);
+        }
     }
 
     private Task PreserveAsync(VarlinkCallContext call)
@@ -83,16 +88,19 @@ public sealed class LiveUpdateInterface(SessionRegistry registry, LuodOptions op
         finally { foreach (var file in files) file.Dispose(); }
     }
 
-    private Task FinishAsync(VarlinkCallContext call)
+    private async Task FinishAsync(VarlinkCallContext call)
     {
         registry.Finish(Authorize(call), Required(call, "session"));
-        return call.ReplyAsync();
+        await registry.FileDescriptorStore.FlushAsync();
+        await call.ReplyAsync();
     }
 
-    private Task ReleaseAsync(VarlinkCallContext call)
+    private async Task ReleaseAsync(VarlinkCallContext call)
     {
         registry.Release(Authorize(call), Required(call, "session"));
-        return call.ReplyAsync();
+        // Released means released: systemd drops its copy before the client hears so.
+        await registry.FileDescriptorStore.FlushAsync();
+        await call.ReplyAsync();
     }
 
     private async Task KexecAsync(VarlinkCallContext call)

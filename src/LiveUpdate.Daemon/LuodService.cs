@@ -19,11 +19,15 @@ public sealed class LuodService(IOptions<LuodOptions> options, ILogger<LuodServi
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        // Taken first, so the LISTEN_* variables are gone before anything else runs.
-        var activation = SystemdSocketActivation.TryAdopt(out string? activationProblem);
+        // Taken first, so the LISTEN_* variables are gone before anything else runs: the
+        // listening socket (socket activation) and what luod parked in systemd's fd store.
+        var passed = SystemdListenFds.Take(out string? passProblem);
+        if (passProblem is not null) log.LogWarning("luod: {Problem}", passProblem);
+        var activation = SystemdSocketActivation.TryAdopt(passed, out string? activationProblem);
         if (activationProblem is not null)
             log.LogWarning("luod: socket activation: {Problem}; binding {Socket} itself", activationProblem, _options.SocketPath);
         using var activatedListener = activation?.Listener;
+        await using var fdStore = SystemdFileDescriptorStore.FromEnvironment(log) as SystemdFileDescriptorStore;
 
         ILiveUpdateBackend backend;
         try
@@ -39,10 +43,11 @@ public sealed class LuodService(IOptions<LuodOptions> options, ILogger<LuodServi
         }
 
         string release = File.ReadAllText("/proc/sys/kernel/osrelease").Trim();
-        using var registry = new SessionRegistry(backend, _options, log, release);
+        using var registry = new SessionRegistry(backend, _options, log, release, (IFileDescriptorStore?)fdStore ?? NoFileDescriptorStore.Instance);
         using (backend)
         {
-            registry.Start();
+            registry.Start(passed);
+            await registry.FileDescriptorStore.FlushAsync(stoppingToken);
             var service = new LiveUpdateInterface(registry, _options, new KexecPerformer(registry, log, _systemd));
             var server = new VarlinkServer(new VarlinkServiceInfo("LiveUpdate", "luod", "0.1", "https://github.com/liveupdate"),
                 new VarlinkServerOptions { SocketFileMode = (UnixFileMode)Convert.ToInt32(_options.SocketMode, 8), Log = (message, error) => log.LogWarning(error, "varlink: {Message}", message) });

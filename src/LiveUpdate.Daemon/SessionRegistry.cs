@@ -3,6 +3,9 @@
 // written to the preserved catalog and the custody record before the call returns, so
 // what the next kernel (or a restarted luod) learns is never older than what a client
 // was told. All calls are serialized by one lock: they are short kernel calls.
+// Every session fd luod holds is also parked in systemd's fd store when there is one, so
+// a luod that crashed or restarted takes its sessions back (ResumeCustody) instead of
+// reporting them lost.
 using System.Runtime.InteropServices;
 using LiveUpdate.Kernel;
 using LiveUpdate.Kernel.Errors;
@@ -17,6 +20,7 @@ public sealed class SessionRegistry : IDisposable
     private readonly Lock _gate = new();
     private readonly ILiveUpdateBackend _backend;
     private readonly CatalogStore _catalog;
+    private readonly IFileDescriptorStore _fdStore;
     private readonly LuodOptions _options;
     private readonly ILogger _log;
     private readonly string _release;
@@ -24,10 +28,11 @@ public sealed class SessionRegistry : IDisposable
     private long _generation;
     private bool _recordWritten;
 
-    public SessionRegistry(ILiveUpdateBackend backend, LuodOptions options, ILogger log, string release)
+    public SessionRegistry(ILiveUpdateBackend backend, LuodOptions options, ILogger log, string release, IFileDescriptorStore? fdStore = null)
     {
         _backend = backend;
-        _catalog = new CatalogStore(backend);
+        _fdStore = fdStore ?? NoFileDescriptorStore.Instance;
+        _catalog = new CatalogStore(backend, _fdStore);
         _options = options;
         _log = log;
         _release = release;
@@ -41,64 +46,222 @@ public sealed class SessionRegistry : IDisposable
 
     public long CatalogGeneration => _generation;
 
+    /// <summary>Where session fds are parked; a Varlink method flushes it before it replies.</summary>
+    public IFileDescriptorStore FileDescriptorStore => _fdStore;
+
+    /// <summary>How many sessions a restart took back from systemd's fd store (0 when none).</summary>
+    public int ResumedFromFdStore { get; private set; }
+
     public static long NowNs() => (long)(DateTime.UtcNow - DateTime.UnixEpoch).Ticks * 100;
 
     /// <summary>
-    /// Start-up: adopt what the previous kernel handed over (catalog, then every session),
-    /// and notice custody lost by a previous luod of this boot.
+    /// Start-up. After a luod restart within the boot whose sessions systemd's fd store kept
+    /// (<paramref name="stored"/>, from LISTEN_FDS): take them back as they were. Otherwise
+    /// adopt what the previous kernel handed over (catalog, then every session). Either way,
+    /// notice custody lost by a previous luod of this boot.
     /// </summary>
-    public void Start()
+    public void Start(IReadOnlyList<ListenedDescriptor>? stored = null)
     {
         lock (_gate)
         {
-            CatalogDocument? previous;
-            try
+            var record = CustodyRecord.TryRead(_options.CustodyRecordPath) is { } found && found.BootId == CustodyRecord.CurrentBootId() ? found : null;
+            var kept = AdoptStored(stored ?? []);
+            if (record is not null && (kept.Sessions.Count > 0 || kept.Catalog is not null))
             {
-                previous = CatalogStore.Restore(_backend);
+                ResumeCustody(record, kept);
             }
-            catch (CatalogUnreadableException error)
+            else
             {
-                CustodyLost = true;
-                CustodyLostReason = $"the catalog handed over by the previous kernel cannot be read ({error.Message}); its sessions stay preserved but luod cannot tell who owns them";
-                _log.LogError("luod: {Reason}", CustodyLostReason);
-                previous = null;
-            }
-
-            if (previous is not null)
-            {
-                BootedByHandover = true;
-                _generation = previous.Generation;
-                foreach (var entry in previous.Sessions)
+                if (kept.Sessions.Count > 0 || kept.Catalog is not null)
+                    _log.LogWarning("luod: systemd passed {Count} stored session fds but no custody record of this boot names them; releasing them", kept.Sessions.Count + (kept.Catalog is null ? 0 : 1));
+                ReleaseUnknown(kept);
+                // A stray catalog session keeps its name until systemd closes its copy: adopted
+                // without its memfd, the first Persist moves to the other slot and drops it.
+                if (kept.Catalog is { } stray)
                 {
-                    var session = CustodySession.FromCatalog(entry, CustodyState.Restored);
-                    if (session.State == CustodyState.Lost)
-                    {
-                        // Lost before the kexec: the loss travels on so the owner hears "custody lost".
-                        _sessions[(entry.Owner, entry.Name)] = session;
-                        CustodyLost = true;
-                        CustodyLostReason ??= $"session '{entry.Name}' of uid {entry.Owner} was lost before the last kexec: {entry.LostReason}";
-                        continue;
-                    }
-                    try
-                    {
-                        session.Backend = _backend.Retrieve(entry.KernelName);
-                        session.RestoredNs = NowNs();
-                    }
-                    catch (SessionNotFoundException)
-                    {
-                        session.State = CustodyState.Lost;
-                        session.LostReason = $"the kernel did not hand over '{entry.KernelName}' (its fd was closed before the reboot)";
-                    }
-                    _sessions[(entry.Owner, entry.Name)] = session;
+                    stray.MemFd?.Dispose();
+                    _catalog.Adopt(stray.Session, null);
                 }
-                _log.LogInformation("luod: restored {Count} sessions from catalog generation {Generation} written by {Release}",
-                    previous.Sessions.Count, previous.Generation, previous.KernelRelease);
+                RestoreFromPreviousKernel();
             }
-
             NoticeLostCustody();
             Persist();
         }
     }
+
+    private void RestoreFromPreviousKernel()
+    {
+        CatalogDocument? previous;
+        try
+        {
+            previous = CatalogStore.Restore(_backend);
+        }
+        catch (CatalogUnreadableException error)
+        {
+            CustodyLost = true;
+            CustodyLostReason = $"the catalog handed over by the previous kernel cannot be read ({error.Message}); its sessions stay preserved but luod cannot tell who owns them";
+            _log.LogError("luod: {Reason}", CustodyLostReason);
+            previous = null;
+        }
+        if (previous is null) return;
+
+        BootedByHandover = true;
+        _generation = previous.Generation;
+        foreach (var entry in previous.Sessions)
+        {
+            var session = CustodySession.FromCatalog(entry, CustodyState.Restored);
+            if (session.State == CustodyState.Lost)
+            {
+                // Lost before the kexec: the loss travels on so the owner hears "custody lost".
+                _sessions[(entry.Owner, entry.Name)] = session;
+                CustodyLost = true;
+                CustodyLostReason ??= $"session '{entry.Name}' of uid {entry.Owner} was lost before the last kexec: {entry.LostReason}";
+                continue;
+            }
+            try
+            {
+                session.Backend = _backend.Retrieve(entry.KernelName);
+                session.RestoredNs = NowNs();
+                _fdStore.Store(StoredName(session), session.Backend.Handle);
+            }
+            catch (SessionNotFoundException)
+            {
+                session.State = CustodyState.Lost;
+                session.LostReason = $"the kernel did not hand over '{entry.KernelName}' (its fd was closed before the reboot)";
+            }
+            _sessions[(entry.Owner, entry.Name)] = session;
+        }
+        _log.LogInformation("luod: restored {Count} sessions from catalog generation {Generation} written by {Release}",
+            previous.Sessions.Count, previous.Generation, previous.KernelRelease);
+    }
+
+    /// <summary>What systemd's fd store gave back: session handles by kernel name, and the catalog.</summary>
+    private sealed class StoredCustody
+    {
+        public Dictionary<string, IBackendSession> Sessions { get; } = [];
+        public (IBackendSession Session, MemFd? MemFd)? Catalog { get; set; }
+    }
+
+    private StoredCustody AdoptStored(IReadOnlyList<ListenedDescriptor> stored)
+    {
+        var kept = new StoredCustody();
+        var catalogMemFds = new Dictionary<string, MemFd>();
+        var catalogSessions = new List<IBackendSession>();
+        foreach (var descriptor in stored)
+        {
+            try
+            {
+                switch (StoredDescriptorNames.Parse(descriptor.Name))
+                {
+                    case ({ } kind, _) when kind is StoredDescriptorKind.OutgoingSession or StoredDescriptorKind.IncomingSession:
+                        var session = _backend.Adopt(descriptor.Handle,
+                            kind == StoredDescriptorKind.OutgoingSession ? SessionDirection.Outgoing : SessionDirection.Incoming);
+                        if (CatalogStore.IsCatalogSession(session.KernelName)) catalogSessions.Add(session);
+                        else kept.Sessions[session.KernelName] = session;
+                        break;
+                    case (StoredDescriptorKind.CatalogMemFd, var slot):
+                        catalogMemFds[slot] = descriptor.Handle.TakeMemFd();
+                        break;
+                    default:
+                        _log.LogWarning("luod: systemd passed a descriptor named '{Name}' that luod did not store; closing it", descriptor.Name ?? "(unnamed)");
+                        descriptor.Handle.Dispose();
+                        break;
+                }
+            }
+            catch (LiveUpdateException error)
+            {
+                _log.LogError("luod: the stored descriptor '{Name}' cannot be taken back ({Message}); releasing it", descriptor.Name, error.Message);
+                descriptor.Handle.Dispose();
+                if (descriptor.Name is not null) _fdStore.Remove(descriptor.Name);
+            }
+        }
+
+        // Two catalog slots survive when luod stopped while moving the catalog: keep the newest readable one.
+        long newest = -1;
+        foreach (var session in catalogSessions)
+        {
+            catalogMemFds.Remove(StoredDescriptorNames.Printable(session.KernelName), out var memfd);
+            long generation = memfd is null ? -1 : ReadGeneration(memfd);
+            if (kept.Catalog is null || generation > newest)
+            {
+                if (kept.Catalog is { } loser) DropCatalog(loser.Session, loser.MemFd);
+                kept.Catalog = (session, memfd);
+                newest = generation;
+            }
+            else
+            {
+                DropCatalog(session, memfd);
+            }
+        }
+        foreach (var (slot, memfd) in catalogMemFds)
+        {
+            _fdStore.Remove(StoredDescriptorNames.For(StoredDescriptorKind.CatalogMemFd, slot));
+            memfd.Dispose();
+        }
+        return kept;
+    }
+
+    private static long ReadGeneration(MemFd memfd)
+    {
+        try
+        {
+            byte[] bytes = new byte[memfd.Size];
+            memfd.Read(bytes, 0);
+            return CatalogCodec.Decode(bytes).Generation;
+        }
+        catch (CatalogUnreadableException) { return -1; }
+    }
+
+    private void DropCatalog(IBackendSession session, MemFd? memfd)
+    {
+        _fdStore.Remove(StoredDescriptorNames.For(StoredDescriptorKind.OutgoingSession, session.KernelName));
+        _fdStore.Remove(StoredDescriptorNames.For(StoredDescriptorKind.CatalogMemFd, session.KernelName));
+        memfd?.Dispose();
+        session.Dispose();
+    }
+
+    /// <summary>A restart within the boot: every session the record names and systemd kept comes back as it was.</summary>
+    private void ResumeCustody(CustodyRecord record, StoredCustody kept)
+    {
+        BootedByHandover = record.BootedByHandover;
+        _generation = record.CatalogGeneration;
+        if (kept.Catalog is { } catalog) _catalog.Adopt(catalog.Session, catalog.MemFd);
+        foreach (var entry in record.Sessions)
+        {
+            var session = CustodySession.FromCustodyEntry(entry);
+            if (entry.State == CustodyState.Lost)
+            {
+                _sessions[(entry.Owner, entry.Name)] = session;
+                CustodyLost = true;
+                CustodyLostReason ??= $"session '{entry.Name}' of uid {entry.Owner} was lost earlier: {entry.LostReason}";
+                continue;
+            }
+            if (!kept.Sessions.Remove(entry.KernelName, out var backend)) continue; // NoticeLostCustody reports it
+            session.Backend = backend;
+            _sessions[(entry.Owner, entry.Name)] = session;
+            ResumedFromFdStore++;
+        }
+        if (kept.Sessions.Count > 0)
+            _log.LogWarning("luod: systemd kept {Count} session(s) the custody record does not name (luod stopped before recording them, so no client was told they exist); releasing them", kept.Sessions.Count);
+        ReleaseUnknown(kept);
+        _log.LogInformation("luod: took back {Count} session(s) from systemd's fd store after luod pid {Pid} stopped", ResumedFromFdStore, record.Pid);
+    }
+
+    private void ReleaseUnknown(StoredCustody kept)
+    {
+        foreach (var session in kept.Sessions.Values)
+        {
+            _fdStore.Remove(StoredName(session));
+            session.Dispose();
+        }
+        kept.Sessions.Clear();
+    }
+
+    private static string StoredName(IBackendSession session) => StoredDescriptorNames.For(
+        session.Direction == SessionDirection.Outgoing ? StoredDescriptorKind.OutgoingSession : StoredDescriptorKind.IncomingSession,
+        session.KernelName);
+
+    private static string StoredName(CustodySession session) => StoredName(session.Backend!);
 
     private void NoticeLostCustody()
     {
@@ -112,12 +275,10 @@ public sealed class SessionRegistry : IDisposable
         {
             if (_sessions.ContainsKey((entry.Owner, entry.Name))) continue;
             lost++;
-            _sessions[(entry.Owner, entry.Name)] = new CustodySession
-            {
-                Owner = entry.Owner, Name = entry.Name, KernelName = entry.KernelName, Mode = SessionMode.Managed,
-                CreatedNs = record.WrittenNs, State = CustodyState.Lost,
-                LostReason = $"luod (pid {record.Pid}) stopped while holding this session, so the kernel released its preserved files",
-            };
+            var session = CustodySession.FromCustodyEntry(entry);
+            session.State = CustodyState.Lost;
+            session.LostReason = $"luod (pid {record.Pid}) stopped while holding this session and nothing else (no systemd fd store) held it, so the kernel released its preserved files";
+            _sessions[(entry.Owner, entry.Name)] = session;
         }
         if (lost > 0)
         {
@@ -141,6 +302,7 @@ public sealed class SessionRegistry : IDisposable
                 CreatedNs = NowNs(), Metadata = metadata, State = CustodyState.Open,
             };
             session.Backend = Kernel(() => _backend.Create(session.KernelName));
+            _fdStore.Store(StoredName(session), session.Backend.Handle);
             _sessions[(peer.UserId, name)] = session;
             Persist();
             _log.LogInformation("luod: uid {Uid} created {Mode} session '{Name}' ({KernelName})", peer.UserId, mode, name, session.KernelName);
@@ -229,6 +391,7 @@ public sealed class SessionRegistry : IDisposable
         {
             var session = Own(peer, sessionName, CustodyState.Claimed);
             Kernel(() => session.Backend!.Finish());
+            _fdStore.Remove(StoredName(session));
             session.Backend!.Dispose();
             _sessions.Remove((session.Owner, session.Name));
             Persist();
@@ -241,6 +404,7 @@ public sealed class SessionRegistry : IDisposable
         lock (_gate)
         {
             var session = Own(peer, sessionName, CustodyState.Open);
+            _fdStore.Remove(StoredName(session));
             session.Backend!.Dispose();
             _sessions.Remove((session.Owner, session.Name));
             Persist();
@@ -264,6 +428,7 @@ public sealed class SessionRegistry : IDisposable
                     foreach (var file in orphan.Files)
                         Kernel(() => orphan.Backend!.RetrieveMemFd(file.Token)).Dispose();
                     Kernel(() => orphan.Backend!.Finish());
+                    _fdStore.Remove(StoredName(orphan));
                     orphan.Backend!.Dispose();
                     orphan.State = CustodyState.Finished;
                     _sessions.Remove((orphan.Owner, orphan.Name));
@@ -291,8 +456,8 @@ public sealed class SessionRegistry : IDisposable
             var document = new CatalogDocument(_generation, NowNs(), _release,
                 [.. kept.Where(s => s.State == CustodyState.Open).Concat(lost).Select(s => s.ToCatalog())]);
             Kernel(() => _catalog.Save(document));
-            new CustodyRecord(CustodyRecord.CurrentBootId(), Environment.ProcessId, NowNs(),
-                [.. kept.Where(s => s.State == CustodyState.Open).Select(s => new CustodyEntry(s.Owner, s.Name, s.KernelName))])
+            new CustodyRecord(CustodyRecord.CurrentBootId(), Environment.ProcessId, NowNs(), BootedByHandover, _generation,
+                [.. _sessions.Values.Where(s => s.Backend is not null || s.State == CustodyState.Lost).Select(s => s.ToCustodyEntry())])
                 .Write(_options.CustodyRecordPath);
             _recordWritten = true;
         }

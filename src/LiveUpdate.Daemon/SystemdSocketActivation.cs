@@ -1,25 +1,13 @@
-// SystemdSocketActivation: sd_listen_fds(3) without libsystemd. When systemd starts luod
-// through luod.socket it passes the listening socket as an inherited descriptor: fds 3 ..
-// 3+LISTEN_FDS-1, meant for the process whose pid is LISTEN_PID, named by LISTEN_FDNAMES
-// (colon-separated). luod adopts the first of them that is a listening AF_UNIX stream
-// socket and serves io.liveupdate on it instead of binding its own path. The variables are
-// unset afterwards (as sd_listen_fds(unset_environment=1) does) so nothing luod starts
-// later believes the descriptors are meant for it. Descriptors luod does not adopt are
-// left open and untouched.
-using System.Globalization;
+// SystemdSocketActivation: luod started through luod.socket gets its listening socket among
+// the descriptors systemd passes (SystemdListenFds). luod adopts the first of them that is a
+// listening AF_UNIX stream socket and serves io.liveupdate on it instead of binding its own
+// path; the others (its fd store) stay in the list for the registry.
 using System.Net.Sockets;
 
 namespace LiveUpdate.Daemon;
 
 public sealed class SystemdSocketActivation
 {
-    /// <summary>SD_LISTEN_FDS_START: the first descriptor systemd passes.</summary>
-    public const int ListenFdsStart = 3;
-
-    private const string ListenPidVariable = "LISTEN_PID";
-    private const string ListenFdsVariable = "LISTEN_FDS";
-    private const string ListenFdNamesVariable = "LISTEN_FDNAMES";
-
     private SystemdSocketActivation(Socket listener, string? name)
     {
         Listener = listener;
@@ -36,59 +24,38 @@ public sealed class SystemdSocketActivation
     public string Describe() => Listener.LocalEndPoint?.ToString() is { Length: > 0 } path ? path : Name ?? "a socket passed by systemd";
 
     /// <summary>
-    /// The listening socket systemd passed to this process, or null when luod was not socket
-    /// activated (no LISTEN_FDS, or LISTEN_PID names another process). The LISTEN_* variables
-    /// are removed from the environment either way. <paramref name="problem"/> explains why
-    /// passed descriptors were not usable, so the caller can log it.
+    /// Takes the listening socket out of <paramref name="passed"/>, or returns null when there
+    /// is none (luod was not socket activated). Descriptors luod stored itself are never
+    /// considered. <paramref name="problem"/> explains why passed sockets were not usable.
     /// </summary>
-    public static SystemdSocketActivation? TryAdopt(out string? problem)
+    public static SystemdSocketActivation? TryAdopt(List<ListenedDescriptor> passed, out string? problem)
     {
         problem = null;
-        string? pidText = Environment.GetEnvironmentVariable(ListenPidVariable);
-        string? countText = Environment.GetEnvironmentVariable(ListenFdsVariable);
-        string? namesText = Environment.GetEnvironmentVariable(ListenFdNamesVariable);
-        Environment.SetEnvironmentVariable(ListenPidVariable, null);
-        Environment.SetEnvironmentVariable(ListenFdsVariable, null);
-        Environment.SetEnvironmentVariable(ListenFdNamesVariable, null);
-
-        if (string.IsNullOrEmpty(countText))
-            return null;
-        if (!int.TryParse(pidText, NumberStyles.None, CultureInfo.InvariantCulture, out int pid) || pid != Environment.ProcessId)
-        {
-            problem = $"LISTEN_FDS is set but LISTEN_PID ({pidText ?? "unset"}) is not luod's pid {Environment.ProcessId}; the descriptors are not meant for luod";
-            return null;
-        }
-        if (!int.TryParse(countText, NumberStyles.None, CultureInfo.InvariantCulture, out int count) || count <= 0)
-        {
-            problem = $"LISTEN_FDS is '{countText}', not a positive number of descriptors";
-            return null;
-        }
-
-        string[] names = namesText?.Split(':') ?? [];
         var refused = new List<string>();
-        for (int i = 0; i < count; i++)
+        foreach (var candidate in passed)
         {
-            int descriptor = ListenFdsStart + i;
-            string? name = i < names.Length && names[i].Length > 0 ? names[i] : null;
-            if (Inspect(descriptor) is { } why)
+            if (StoredDescriptorNames.Parse(candidate.Name) is not null) continue;
+            if (Inspect(candidate.Handle.DangerousGetHandle()) is { } why)
             {
-                refused.Add($"fd {descriptor}{(name is null ? "" : $" ({name})")}: {why}");
+                refused.Add($"{candidate.Name ?? "unnamed"}: {why}");
                 continue;
             }
-            // Adopt it: from now on the Socket owns (and will close) the descriptor.
-            var listener = new Socket(new SafeSocketHandle((IntPtr)descriptor, ownsHandle: true));
-            return new SystemdSocketActivation(listener, name);
+            passed.Remove(candidate);
+            // From now on the Socket owns (and will close) the descriptor.
+            var raw = candidate.Handle.DangerousGetHandle();
+            candidate.Handle.SetHandleAsInvalid();
+            return new SystemdSocketActivation(new Socket(new SafeSocketHandle(raw, ownsHandle: true)), candidate.Name);
         }
-        problem = $"systemd passed {count} descriptor(s) but none is a listening Unix stream socket ({string.Join("; ", refused)})";
+        if (refused.Count > 0) problem = $"none of the sockets systemd passed is a listening Unix stream socket ({string.Join("; ", refused)})";
         return null;
     }
 
     /// <summary>Null when <paramref name="descriptor"/> is a listening AF_UNIX stream socket, else why not. Never closes it.</summary>
-    private static string? Inspect(int descriptor)
+    private static string? Inspect(IntPtr descriptor)
     {
         try
         {
-            using var probe = new Socket(new SafeSocketHandle((IntPtr)descriptor, ownsHandle: false));
+            using var probe = new Socket(new SafeSocketHandle(descriptor, ownsHandle: false));
             if (probe.AddressFamily != AddressFamily.Unix) return $"an {probe.AddressFamily} socket, not AF_UNIX";
             if (probe.SocketType != SocketType.Stream) return $"a {probe.SocketType} socket, not SOCK_STREAM";
             if (probe.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.AcceptConnection) is not int listening || listening == 0)

@@ -26,4 +26,7 @@ public sealed class InheritedFileDescriptor : FileDescriptorHandle
         }
         return handle;
     }
+
+    /// <summary>Checks the descriptor is a memfd and returns it as a <see cref="MemFd"/>; this handle is closed.</summary>
+    public MemFd TakeMemFd() => MemFd.TakeOver(this, "the inherited file descriptor");
 }

@@ -13,6 +13,22 @@ public sealed unsafe class MemFd : FileDescriptorHandle
 
     internal MemFd(int fd) : base(fd) { }
 
+    /// <summary>
+    /// Checks <paramref name="handle"/> is a memfd and returns a MemFd holding a duplicate of the
+    /// same open file; <paramref name="handle"/> is closed. Throws UnsupportedFileTypeException
+    /// naming the actual kind otherwise, and then <paramref name="handle"/> stays open.
+    /// </summary>
+    internal static MemFd TakeOver(FileDescriptorHandle handle, string what)
+    {
+        FileDescriptorInspector.EnsureMemfd(handle, what);
+        int duplicate = LibC.Fcntl(handle, LibC.F_DUPFD_CLOEXEC, 0);
+        if (duplicate < 0)
+            throw ErrnoTranslator.Translate(KernelOperation.MemFd, LibC.LastErrno, $"duplicating {what}");
+        var memfd = new MemFd(duplicate);
+        handle.Dispose();
+        return memfd;
+    }
+
     /// <summary>Creates an empty memfd (close-on-exec, sealing allowed).</summary>
     public static MemFd Create(string name, bool allowSealing = true)
     {

@@ -19,14 +19,5 @@ public sealed class ReceivedFileDescriptor : FileDescriptorHandle
     /// <see cref="UnsupportedFileTypeException"/> naming the actual kind otherwise, and then
     /// this handle stays open.
     /// </summary>
-    public MemFd TakeMemFd()
-    {
-        FileDescriptorInspector.EnsureMemfd(this, "the received file descriptor");
-        int duplicate = LibC.Fcntl(this, LibC.F_DUPFD_CLOEXEC, 0);
-        if (duplicate < 0)
-            throw ErrnoTranslator.Translate(KernelOperation.MemFd, LibC.LastErrno, "duplicating the received memfd");
-        var memfd = new MemFd(duplicate);
-        Dispose();
-        return memfd;
-    }
+    public MemFd TakeMemFd() => MemFd.TakeOver(this, "the received file descriptor");
 }

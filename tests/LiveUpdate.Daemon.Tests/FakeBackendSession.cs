@@ -1,8 +1,10 @@
 // FakeBackendSession: one session of the fake backend, with the kernel's per-direction
 // rules: outgoing sessions take PRESERVE_FD, incoming ones RETRIEVE_FD and FINISH (each
 // the wrong way round is EINVAL); closing an outgoing session unpreserves its files,
-// closing an incoming one finishes it. Its Handle is a real (placeholder) memfd so it can
-// travel over SCM_RIGHTS.
+// closing an incoming one finishes it — when the last descriptor of the session closes, as
+// in the kernel: while another copy is open (a delegated client's, systemd's fd store) the
+// session stays, and Adopt takes it over through that copy. Its Handle is a real
+// (placeholder) memfd so it can travel over SCM_RIGHTS.
 using System.Runtime.InteropServices;
 using LiveUpdate.Kernel;
 using LiveUpdate.Kernel.Errors;
@@ -13,7 +15,7 @@ internal sealed class FakeBackendSession : IBackendSession
 {
     private readonly FakeLiveUpdateBackend _backend;
     private readonly Dictionary<ulong, (HeldFile File, (ulong, ulong) Identity)> _files;
-    private readonly MemFd _handle;
+    private readonly SafeHandle _handle;
     private bool _closed;
     private bool _abandoned;
 
@@ -25,6 +27,41 @@ internal sealed class FakeBackendSession : IBackendSession
         Direction = direction;
         _files = files;
         _handle = MemFd.Create($"fake-luo-session:{kernelName}");
+        HandleIdentity = NativeFile.Identity(_handle);
+    }
+
+    /// <summary>Adopt: the same session reached through another descriptor of its placeholder file.</summary>
+    private FakeBackendSession(FakeBackendSession original, SafeHandle handle)
+    {
+        _backend = original._backend;
+        KernelName = original.KernelName;
+        Direction = original.Direction;
+        Retrieved = original.Retrieved;
+        _files = original._files;
+        _handle = handle;
+        HandleIdentity = original.HandleIdentity;
+    }
+
+    /// <summary>The placeholder file's identity: every descriptor of this session refers to it.</summary>
+    public (ulong Device, ulong Inode) HandleIdentity { get; }
+
+    /// <summary>Closed by its opener while another descriptor keeps the session alive.</summary>
+    internal bool Detached { get; private set; }
+
+    internal FakeBackendSession TakeOver(SafeHandle handle)
+    {
+        var adopted = new FakeBackendSession(this, handle);
+        _abandoned = true;
+        _closed = true;
+        return adopted;
+    }
+
+    /// <summary>The last descriptor closed after Dispose: now the kernel-side release happens.</summary>
+    internal void ReleaseDetached()
+    {
+        Detached = false;
+        _abandoned = true;
+        ReleaseFiles();
     }
 
     public string KernelName { get; }
@@ -110,12 +147,15 @@ internal sealed class FakeBackendSession : IBackendSession
         {
             if (_closed) return;
             _closed = true;
-            if (!_abandoned)
-            {
-                ReleaseFiles();
-                _backend.Forget(this);
-            }
             _handle.Dispose();
+            if (_abandoned) return;
+            if (NativeFile.IsOpenInProcess(HandleIdentity))
+            {
+                Detached = true; // another descriptor holds the session: nothing happens yet
+                return;
+            }
+            ReleaseFiles();
+            _backend.Forget(this);
         }
     }
 

@@ -1,7 +1,8 @@
 // FakeLiveUpdateBackend: /dev/liveupdate in-process, following the semantics of Linux 7.2's
 // luo_session.c, luo_file.c and memfd_luo.c — unique outgoing names, PRESERVE on outgoing
 // sessions only, unique tokens, memfds only, a file preserved once anywhere, closing an
-// outgoing session unpreserves its files — plus SimulateKexec, which turns every open
+// outgoing session unpreserves its files (when its last descriptor closes; Adopt takes a
+// session over through another descriptor, as luod does from systemd's fd store) — plus SimulateKexec, which turns every open
 // outgoing session into an incoming one whose memfds keep their bytes.
 using LiveUpdate.Kernel;
 using LiveUpdate.Kernel.Errors;
@@ -23,14 +24,48 @@ internal sealed class FakeLiveUpdateBackend : ILiveUpdateBackend
 
     public int KexecCount { get; private set; }
 
-    public IReadOnlyList<string> OutgoingNames { get { lock (Gate) return [.. _outgoing.Keys.Order()]; } }
+    public IReadOnlyList<string> OutgoingNames { get { lock (Gate) { Collect(); return [.. _outgoing.Keys.Order()]; } } }
 
-    public IReadOnlyList<string> IncomingNames { get { lock (Gate) return [.. _incoming.Keys.Order()]; } }
+    public IReadOnlyList<string> IncomingNames { get { lock (Gate) { Collect(); return [.. _incoming.Keys.Order()]; } } }
+
+    /// <summary>
+    /// Sessions whose opener closed them while another descriptor was open are released once
+    /// that last descriptor is gone; checked whenever the fake is observed, which an observer
+    /// cannot tell apart from the kernel releasing at the last close.
+    /// </summary>
+    private void Collect()
+    {
+        foreach (var list in new[] { _outgoing, _incoming })
+            foreach (var session in list.Values.Where(s => s.Detached && !NativeFile.IsOpenInProcess(s.HandleIdentity)).ToList())
+            {
+                session.ReleaseDetached();
+                list.Remove(session.KernelName);
+            }
+    }
+
+    public IBackendSession Adopt(FileDescriptorHandle descriptor, SessionDirection direction)
+    {
+        lock (Gate)
+        {
+            var identity = NativeFile.Identity(descriptor);
+            var list = direction == SessionDirection.Outgoing ? _outgoing : _incoming;
+            var session = list.Values.FirstOrDefault(s => s.HandleIdentity == identity)
+                ?? throw new InvalidLiveUpdateArgumentException(KernelOperation.GetSessionName, EINVAL,
+                    $"the descriptor is not an {direction.ToString().ToLowerInvariant()} LUO session");
+            var adopted = session.TakeOver(descriptor);
+            list[session.KernelName] = adopted;
+            return adopted;
+        }
+    }
 
     /// <summary>Tokens preserved in the outgoing session <paramref name="kernelName"/> (empty when it does not exist).</summary>
     public IReadOnlyList<ulong> OutgoingTokens(string kernelName)
     {
-        lock (Gate) return _outgoing.TryGetValue(kernelName, out var session) ? session.Tokens : [];
+        lock (Gate)
+        {
+            Collect();
+            return _outgoing.TryGetValue(kernelName, out var session) ? session.Tokens : [];
+        }
     }
 
     public IBackendSession Create(string kernelName)
@@ -38,6 +73,7 @@ internal sealed class FakeLiveUpdateBackend : ILiveUpdateBackend
         SessionName.Parse(kernelName, KernelOperation.CreateSession);
         lock (Gate)
         {
+            Collect();
             if (_outgoing.ContainsKey(kernelName))
                 throw new DuplicateSessionException(KernelOperation.CreateSession, EEXIST, $"A session named '{kernelName}' already exists.");
             var session = new FakeBackendSession(this, kernelName, SessionDirection.Outgoing, []);
@@ -51,6 +87,7 @@ internal sealed class FakeLiveUpdateBackend : ILiveUpdateBackend
         SessionName.Parse(kernelName, KernelOperation.RetrieveSession);
         lock (Gate)
         {
+            Collect();
             if (!_incoming.TryGetValue(kernelName, out var session))
                 throw new SessionNotFoundException(ENOENT, $"No session named '{kernelName}' was handed over by the previous kernel.");
             if (session.Retrieved)
@@ -69,6 +106,7 @@ internal sealed class FakeLiveUpdateBackend : ILiveUpdateBackend
     {
         lock (Gate)
         {
+            Collect();
             foreach (var stale in _incoming.Values) stale.Abandon();
             var incoming = new Dictionary<string, FakeBackendSession>();
             foreach (var (name, session) in _outgoing)

@@ -31,12 +31,18 @@ internal sealed class LuodTestbed : IDisposable
 
     public static PeerCredentials User(uint uid) => new(4242, uid, uid);
 
-    /// <summary>A luod starting now: a new registry over the same device, Start()ed.</summary>
-    public SessionRegistry StartRegistry()
+    /// <summary>
+    /// A luod starting now: a new registry over the same device, Start()ed — with systemd's fd
+    /// store when <paramref name="fdStore"/> is given, receiving what it passes back.
+    /// </summary>
+    public SessionRegistry StartRegistry(FakeSystemdFdStore? fdStore = null)
     {
-        var registry = new SessionRegistry(Backend, Options, NullLogger.Instance, "7.2.0-test");
+        IFileDescriptorStore store = fdStore is null
+            ? NoFileDescriptorStore.Instance
+            : new SystemdFileDescriptorStore(fdStore.SocketPath, 64, NullLogger.Instance);
+        var registry = new SessionRegistry(Backend, Options, NullLogger.Instance, "7.2.0-test", store);
         _registries.Add(registry);
-        registry.Start();
+        registry.Start(fdStore?.PassToRestartedService());
         return registry;
     }
 

@@ -1,6 +1,7 @@
 // NativeFile: the few libc calls the fake backend needs that LiveUpdate.Kernel does not
-// expose — fstat for a file's identity (st_dev, st_ino), dup, close, and pipe for tests
-// that need a descriptor that is not a memfd.
+// expose — fstat for a file's identity (st_dev, st_ino), whether any descriptor of the
+// process still refers to a file (as the kernel releases a file with its last fd), dup,
+// close, and pipe for tests that need a descriptor that is not a memfd.
 using System.Runtime.InteropServices;
 
 namespace LiveUpdate.Daemon.Tests;
@@ -21,6 +22,9 @@ internal static unsafe partial class NativeFile
     [LibraryImport("libc", EntryPoint = "fstat", SetLastError = true)]
     private static partial int Fstat(SafeHandle fd, StatBuffer* buffer);
 
+    [LibraryImport("libc", EntryPoint = "stat", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int Stat(string path, StatBuffer* buffer);
+
     [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
     private static partial int Fcntl(SafeHandle fd, int command, int argument);
 
@@ -36,6 +40,17 @@ internal static unsafe partial class NativeFile
         StatBuffer stat;
         if (Fstat(fd, &stat) < 0) throw new IOException($"fstat failed: errno {Marshal.GetLastPInvokeError()}");
         return (stat.Device, stat.Inode);
+    }
+
+    /// <summary>True when some descriptor of this process still refers to the file <paramref name="identity"/>.</summary>
+    public static bool IsOpenInProcess((ulong Device, ulong Inode) identity)
+    {
+        foreach (string link in Directory.EnumerateFileSystemEntries("/proc/self/fd"))
+        {
+            StatBuffer stat;
+            if (Stat(link, &stat) == 0 && stat.Device == identity.Device && stat.Inode == identity.Inode) return true;
+        }
+        return false;
     }
 
     public static int Duplicate(SafeHandle fd)

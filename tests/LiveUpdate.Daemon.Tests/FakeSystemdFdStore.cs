@@ -1,0 +1,98 @@
+// FakeSystemdFdStore: the part of systemd (src/core/service.c, service_add_fd_store and
+// FDSTOREREMOVE) that luod talks to, in-process: a datagram socket standing in for
+// $NOTIFY_SOCKET that keeps every descriptor sent with FDSTORE=1 under its FDNAME, drops
+// them on FDSTOREREMOVE=1, and on a "restart" passes duplicates back the way LISTEN_FDS and
+// LISTEN_FDNAMES would. Because it holds real descriptors, the fake device sees sessions
+// stay alive exactly as the kernel would while systemd holds them.
+using System.Net.Sockets;
+using System.Text;
+using LiveUpdate.Kernel;
+
+namespace LiveUpdate.Daemon.Tests;
+
+internal sealed class FakeSystemdFdStore : IAsyncDisposable
+{
+    private readonly Socket _socket;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _loop;
+    private readonly Lock _gate = new();
+    private readonly List<(string Name, ReceivedFileDescriptor Descriptor)> _entries = [];
+
+    public FakeSystemdFdStore(string directory)
+    {
+        SocketPath = Path.Combine(directory, "notify");
+        _socket = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+        _socket.Bind(new UnixDomainSocketEndPoint(SocketPath));
+        _loop = Task.Run(ReceiveLoopAsync);
+    }
+
+    public string SocketPath { get; }
+
+    /// <summary>Messages without descriptors that were not fd store commands (READY=1, STATUS=...).</summary>
+    public List<string> OtherMessages { get; } = [];
+
+    public IReadOnlyList<string> Names { get { lock (_gate) return [.. _entries.Select(e => e.Name)]; } }
+
+    /// <summary>What a restarted service gets: a duplicate of every stored descriptor, with its name.</summary>
+    public List<ListenedDescriptor> PassToRestartedService()
+    {
+        lock (_gate)
+            return [.. _entries.Select(e => new ListenedDescriptor(InheritedFileDescriptor.Adopt(NativeFile.Duplicate(e.Descriptor)), e.Name))];
+    }
+
+    /// <summary>Waits until the stored names satisfy <paramref name="condition"/> (the socket is asynchronous).</summary>
+    public async Task WaitUntilAsync(Func<IReadOnlyList<string>, bool> condition)
+    {
+        for (int i = 0; i < 500 && !condition(Names); i++) await Task.Delay(10);
+        Assert.True(condition(Names), $"fd store holds [{string.Join(", ", Names)}]");
+    }
+
+    private async Task ReceiveLoopAsync()
+    {
+        byte[] buffer = new byte[4096];
+        while (!_stop.IsCancellationRequested)
+        {
+            UnixSocketReceiveResult received;
+            try { received = await UnixSocketMessaging.ReceiveAsync(_socket.SafeHandle, buffer, cancellationToken: _stop.Token); }
+            catch (OperationCanceledException) { return; }
+            var fields = Encoding.ASCII.GetString(buffer, 0, received.BytesReceived).Split('\n')
+                .Select(line => line.Split('=', 2)).Where(kv => kv.Length == 2).ToDictionary(kv => kv[0], kv => kv[1]);
+            fields.TryGetValue("FDNAME", out string? name);
+            lock (_gate)
+            {
+                if (fields.GetValueOrDefault("FDSTORE") == "1")
+                {
+                    foreach (var descriptor in received.FileDescriptors) _entries.Add((name ?? "stored", descriptor));
+                }
+                else
+                {
+                    foreach (var descriptor in received.FileDescriptors) descriptor.Dispose(); // systemd closes fds it did not ask for
+                    if (fields.GetValueOrDefault("FDSTOREREMOVE") == "1")
+                    {
+                        foreach (var entry in _entries.Where(e => e.Name == name).ToList())
+                        {
+                            entry.Descriptor.Dispose();
+                            _entries.Remove(entry);
+                        }
+                    }
+                    else
+                    {
+                        OtherMessages.Add(Encoding.ASCII.GetString(buffer, 0, received.BytesReceived));
+                    }
+                }
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await _loop;
+        _socket.Dispose();
+        lock (_gate)
+        {
+            foreach (var entry in _entries) entry.Descriptor.Dispose();
+            _entries.Clear();
+        }
+    }
+}
