@@ -1,0 +1,452 @@
+// lucache: a memcached-like cache whose items live in one memfd arena that luod preserves
+// across a kernel live update. Commands:
+//   lucache serve  --port P --arena-mib N [--luod-session NAME] [--luod-socket PATH] [--luod-replace]
+//                  [--max-value-kib K] [--write-pause-timeout-ms T]
+//   lucache load   --port P --mib N --seed S [--connections C]
+//   lucache verify --port P --mib N --seed S [--connections C]
+//   lucache probe  --port P [--interval-ms 10] [--duration-s D]
+//   lucache bench  --arena-mib N --fill-mib M      (in process: fill, drop the engine, attach anew over the same memfd)
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using LiveUpdate.Client;
+using LiveUpdate.Client.Errors;
+using LuCache;
+
+return await Cli.RunAsync(args);
+
+internal static class Cli
+{
+    private const string ArenaFileName = "arena";
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        {
+            Console.WriteLine(Usage);
+            return args.Length == 0 ? 2 : 0;
+        }
+        try
+        {
+            var options = Options.Parse(args.AsSpan(1));
+            return args[0] switch
+            {
+                "serve" => await ServeAsync(options),
+                "load" => await LoadAsync(options),
+                "verify" => await VerifyAsync(options),
+                "probe" => await ProbeAsync(options),
+                "bench" => Bench(options),
+                _ => Fail($"unknown command '{args[0]}'\n{Usage}"),
+            };
+        }
+        catch (UsageException e)
+        {
+            return Fail($"{e.Message}\n{Usage}");
+        }
+        catch (ArenaLayoutException e)
+        {
+            return Fail($"cannot attach the arena: {e.Message}", 3);
+        }
+        catch (LiveUpdateClientException e)
+        {
+            return Fail($"luod: {e.Message}", 4);
+        }
+    }
+
+    private const string Usage = """
+        usage:
+          lucache serve  --port P --arena-mib N [--luod-session NAME] [--luod-socket PATH] [--luod-replace]
+                         [--max-value-kib K] [--write-pause-timeout-ms T]
+          lucache load   --port P --mib N --seed S [--connections C]
+          lucache verify --port P --mib N --seed S [--connections C]
+          lucache probe  --port P [--interval-ms 10] [--duration-s D]
+          lucache bench  --arena-mib N --fill-mib M
+        """;
+
+    private static int Fail(string message, int code = 2)
+    {
+        Console.Error.WriteLine($"lucache: {message}");
+        return code;
+    }
+
+    // ---------------------------------------------------------------- serve
+
+    private static async Task<int> ServeAsync(Options o)
+    {
+        int port = o.Int("port", 11211);
+        long arenaBytes = o.Long("arena-mib", 64) << 20;
+        var engineOptions = new CacheEngineOptions
+        {
+            MaxValueBytes = o.Int("max-value-kib", 1024) * 1024,
+            WritePauseTimeout = TimeSpan.FromMilliseconds(o.Int("write-pause-timeout-ms", 30_000)),
+        };
+        string? sessionName = o.String("luod-session");
+
+        using var stop = new CancellationTokenSource();
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
+
+        LiveUpdateClient? luod = null;
+        ClaimedManagedSession? claimed = null;
+        ArenaBacking backing;
+        CacheEngine engine;
+        try
+        {
+            if (sessionName is null)
+            {
+                backing = ArenaBacking.Create("lucache-arena", arenaBytes);
+                engine = CacheEngine.Format(backing.Memory, engineOptions);
+                Console.WriteLine($"lucache: standalone arena of {arenaBytes >> 20} MiB in a plain memfd (not preserved across a kexec)");
+            }
+            else
+            {
+                luod = await LiveUpdateClient.ConnectAsync(o.String("luod-socket"), stop.Token);
+                (backing, engine, claimed) = await OpenThroughLuodAsync(luod, sessionName, arenaBytes, engineOptions, o.Flag("luod-replace"), stop.Token);
+            }
+        }
+        catch
+        {
+            claimed?.Dispose();
+            if (luod is not null) await luod.DisposeAsync();
+            throw;
+        }
+
+        await using var server = new MemcachedTextServer(engine, port, log: Console.Error);
+        server.Start();
+        Console.WriteLine($"lucache: serving on 127.0.0.1:{server.Port} (generation {engine.GetStats().Generation}, {engine.GetStats().Items} items)");
+        // SEAM: luod's prepare/freeze/cancel hooks call engine (an ICacheLifecycle) here once the SDK
+        // delivers them: prepare -> PauseWrites(), freeze -> FlushForFreeze(), cancel -> ResumeWrites().
+        ICacheLifecycle lifecycle = engine;
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stop.Token);
+        }
+        catch (OperationCanceledException) { }
+
+        // A clean stop leaves the arena frozen (consistent header) for whoever attaches next.
+        var frozen = lifecycle.FlushForFreeze();
+        Console.WriteLine($"lucache: stopping; arena frozen with {frozen.Items} items, write offset {frozen.WriteOffset}, header CRC 0x{frozen.HeaderCrc:x8}");
+        await server.DisposeAsync();
+        engine.Dispose();
+        backing.Dispose();
+        claimed?.Dispose();
+        if (luod is not null) await luod.DisposeAsync();
+        return 0;
+    }
+
+    /// <summary>
+    /// Claim first: if luod restored a session of this name after a kexec, attach its arena
+    /// memfd (no copy), Finish the old session and preserve the same memfd in a new session of
+    /// the same name for the next update (an incoming session cannot be re-preserved in
+    /// Linux 7.2/7.3). Otherwise format a new arena and preserve it.
+    /// </summary>
+    private static async Task<(ArenaBacking, CacheEngine, ClaimedManagedSession?)> OpenThroughLuodAsync(
+        LiveUpdateClient luod, string name, long arenaBytes, CacheEngineOptions engineOptions, bool replace, CancellationToken cancellationToken)
+    {
+        var metadata = System.Text.Encoding.UTF8.GetBytes($"lucache arena layout {Arena.LayoutVersion}");
+        ClaimedManagedSession? claimed = null;
+        try
+        {
+            claimed = await luod.ClaimManagedAsync(name, cancellationToken);
+        }
+        catch (LuodSessionNotFoundException)
+        {
+        }
+        catch (LuodWrongStateException) when (replace)
+        {
+            Console.WriteLine($"lucache: session '{name}' is open in this boot; --luod-replace: releasing it (its arena is dropped)");
+            await luod.ReleaseAsync(name, cancellationToken);
+        }
+        catch (LuodWrongStateException e)
+        {
+            throw new UsageException(
+                $"luod session '{name}' already exists in this boot ({e.Message}). A managed session hands its memfd back only " +
+                "after a kexec, so this process cannot attach it now. Use --luod-replace to release it and start with an empty arena, or another session name.");
+        }
+
+        if (claimed is not null)
+        {
+            var stopwatch = Stopwatch.StartNew();
+            if (!claimed.Files.TryGetValue(ArenaFileName, out var memfd))
+            {
+                claimed.Dispose();
+                throw new ArenaLayoutException($"the restored session '{name}' has no file named '{ArenaFileName}'.");
+            }
+            ArenaBacking backing;
+            CacheEngine engine;
+            try
+            {
+                backing = ArenaBacking.Open(memfd);
+                engine = CacheEngine.Attach(backing.Memory, engineOptions);
+            }
+            catch
+            {
+                // Leave the session claimed and unfinished: the arena stays for an operator to inspect.
+                claimed.Dispose();
+                throw;
+            }
+            var report = engine.AttachReport!;
+            Console.WriteLine(
+                $"lucache: attached restored arena of {backing.Length >> 20} MiB from session '{name}': {report.Items} items, " +
+                $"{report.CorruptDropped} corrupt dropped, {report.DuplicatesDropped} duplicates, {report.ExpiredDropped} expired, " +
+                $"scan {report.ScanTime.TotalMilliseconds:0.0} ms, generation {report.Generation}, previous state {report.PreviousState}");
+            if (backing.Length != arenaBytes)
+                Console.WriteLine($"lucache: note: --arena-mib ignored, the restored arena keeps its size ({backing.Length >> 20} MiB)");
+            await claimed.FinishAsync(cancellationToken);
+            var session = await luod.CreateManagedSessionAsync(name, metadata, cancellationToken);
+            await session.PreserveAsync(ArenaFileName, memfd, cancellationToken);
+            Console.WriteLine($"lucache: arena re-preserved in a new session '{name}' ({stopwatch.Elapsed.TotalMilliseconds:0.0} ms from claim)");
+            return (backing, engine, claimed);
+        }
+
+        var created = ArenaBacking.Create("lucache-arena", arenaBytes);
+        try
+        {
+            var engine = CacheEngine.Format(created.Memory, engineOptions);
+            var session = await luod.CreateManagedSessionAsync(name, metadata, cancellationToken);
+            await session.PreserveAsync(ArenaFileName, created.MemFd, cancellationToken);
+            Console.WriteLine($"lucache: new arena of {arenaBytes >> 20} MiB preserved in luod session '{name}'");
+            return (created, engine, null);
+        }
+        catch
+        {
+            created.Dispose();
+            throw;
+        }
+    }
+
+    // ---------------------------------------------------------------- load / verify
+
+    private static async Task<int> LoadAsync(Options o)
+    {
+        int port = o.Int("port", 11211);
+        long mib = o.Long("mib", 16);
+        ulong seed = (ulong)o.Long("seed", 1);
+        int connections = o.Int("connections", 4);
+        int count = ItemGenerator.CountFor(mib, seed);
+        long sent = 0, items = 0, failures = 0;
+        var stopwatch = Stopwatch.StartNew();
+        using var progress = new Timer(_ =>
+        {
+            double s = stopwatch.Elapsed.TotalSeconds;
+            Console.WriteLine($"load: {Interlocked.Read(ref items)}/{count} items, {Interlocked.Read(ref sent) / 1048576.0:0.0} MiB, {Interlocked.Read(ref sent) / 1048576.0 / s:0.0} MiB/s");
+        }, null, 1000, 1000);
+        var tasks = Enumerable.Range(0, connections).Select(c => Task.Run(async () =>
+        {
+            using var client = await TextClient.ConnectAsync("127.0.0.1", port);
+            const int Batch = 32;
+            var request = new MemoryStream();
+            for (int first = c; first < count; first += Batch * connections)
+            {
+                request.SetLength(0);
+                int inBatch = 0;
+                long bytes = 0;
+                for (int i = first; i < count && inBatch < Batch; i += connections, inBatch++)
+                {
+                    var value = ItemGenerator.Value(seed, i);
+                    TextClient.AppendSet(request, ItemGenerator.Key(seed, i), ItemGenerator.Flags(seed, i), value);
+                    bytes += value.Length;
+                }
+                await client.SendAsync(request.GetBuffer().AsMemory(0, (int)request.Length));
+                for (int r = 0; r < inBatch; r++)
+                {
+                    string reply = await client.ReadLineAsync();
+                    if (reply != "STORED")
+                    {
+                        if (Interlocked.Increment(ref failures) <= 5) Console.Error.WriteLine($"load: set failed: {reply}");
+                    }
+                }
+                Interlocked.Add(ref sent, bytes);
+                Interlocked.Add(ref items, inBatch);
+            }
+        })).ToArray();
+        await Task.WhenAll(tasks);
+        stopwatch.Stop();
+        double seconds = stopwatch.Elapsed.TotalSeconds;
+        Console.WriteLine($"load: done: {items} items, {sent / 1048576.0:0.0} MiB of values in {seconds:0.00} s = {sent / 1048576.0 / seconds:0.0} MiB/s, {items / seconds:0} sets/s, {failures} failed");
+        return failures == 0 ? 0 : 1;
+    }
+
+    private static async Task<int> VerifyAsync(Options o)
+    {
+        int port = o.Int("port", 11211);
+        long mib = o.Long("mib", 16);
+        ulong seed = (ulong)o.Long("seed", 1);
+        int connections = o.Int("connections", 4);
+        int count = ItemGenerator.CountFor(mib, seed);
+        long verified = 0, missing = 0, wrong = 0;
+        var stopwatch = Stopwatch.StartNew();
+        var tasks = Enumerable.Range(0, connections).Select(c => Task.Run(async () =>
+        {
+            using var client = await TextClient.ConnectAsync("127.0.0.1", port);
+            const int Batch = 16;
+            var indices = new List<int>(Batch);
+            for (int first = c; first < count; first += Batch * connections)
+            {
+                indices.Clear();
+                for (int i = first; i < count && indices.Count < Batch; i += connections) indices.Add(i);
+                var keys = indices.Select(i => $"lc:{seed}:{i}").ToList();
+                var found = await client.GetManyAsync(keys);
+                for (int k = 0; k < keys.Count; k++)
+                {
+                    if (!found.TryGetValue(keys[k], out var item))
+                    {
+                        if (Interlocked.Increment(ref missing) <= 5) Console.Error.WriteLine($"verify: missing {keys[k]}");
+                        continue;
+                    }
+                    if (item.Flags != ItemGenerator.Flags(seed, indices[k]) || !item.Value.AsSpan().SequenceEqual(ItemGenerator.Value(seed, indices[k])))
+                    {
+                        if (Interlocked.Increment(ref wrong) <= 5) Console.Error.WriteLine($"verify: wrong bytes or flags for {keys[k]}");
+                        continue;
+                    }
+                    Interlocked.Increment(ref verified);
+                }
+            }
+        })).ToArray();
+        await Task.WhenAll(tasks);
+        Console.WriteLine($"verify: {count} items: {verified} verified, {missing} missing, {wrong} wrong ({stopwatch.Elapsed.TotalSeconds:0.00} s)");
+        return missing == 0 && wrong == 0 ? 0 : 1;
+    }
+
+    // ---------------------------------------------------------------- probe
+
+    private static async Task<int> ProbeAsync(Options o)
+    {
+        int port = o.Int("port", 11211);
+        var interval = TimeSpan.FromMilliseconds(o.Int("interval-ms", 10));
+        double durationS = o.Double("duration-s", 0);
+        using var stop = new CancellationTokenSource();
+        if (durationS > 0) stop.CancelAfter(TimeSpan.FromSeconds(durationS));
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
+
+        const string Key = "lucache:probe";
+        var clock = Stopwatch.StartNew();
+        TimeSpan lastReply = TimeSpan.Zero, longestGap = TimeSpan.Zero, reportAt = TimeSpan.FromSeconds(1);
+        TimeSpan longestGapEndedAt = TimeSpan.Zero;
+        long replies = 0, hits = 0, misses = 0, reconnects = 0;
+        bool haveReply = false, setDone = false;
+        TextClient? client = null;
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                if (client is null)
+                {
+                    client = await TextClient.ConnectAsync("127.0.0.1", port, stop.Token);
+                    reconnects++;
+                }
+                if (!setDone)
+                {
+                    await client.SendAsync($"set {Key} 0 0 5\r\nprobe\r\n", stop.Token);
+                    setDone = await client.ReadLineAsync(stop.Token) == "STORED";
+                }
+                var found = await client.GetManyAsync([Key], stop.Token);
+                var now = clock.Elapsed;
+                if (found.ContainsKey(Key)) hits++; else misses++;
+                replies++;
+                if (haveReply && now - lastReply > longestGap)
+                {
+                    longestGap = now - lastReply;
+                    longestGapEndedAt = now;
+                }
+                haveReply = true;
+                lastReply = now;
+            }
+            catch (OperationCanceledException) { break; }
+            catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or InvalidDataException)
+            {
+                client?.Dispose();
+                client = null;
+            }
+            if (clock.Elapsed >= reportAt)
+            {
+                reportAt += TimeSpan.FromSeconds(1);
+                Console.WriteLine($"probe: {replies} replies ({hits} hits, {misses} misses), longest gap {longestGap.TotalMilliseconds:0.0} ms, connections {reconnects}");
+            }
+            try { await Task.Delay(interval, stop.Token); } catch (OperationCanceledException) { break; }
+        }
+        client?.Dispose();
+        Console.WriteLine(
+            $"probe: done: {replies} replies ({hits} hits, {misses} misses) in {clock.Elapsed.TotalSeconds:0.0} s; " +
+            $"longest gap between replies {longestGap.TotalMilliseconds:0.0} ms (ended at {longestGapEndedAt.TotalSeconds:0.0} s); connections {reconnects}");
+        return replies > 0 ? 0 : 1;
+    }
+
+    // ---------------------------------------------------------------- bench
+
+    private static int Bench(Options o)
+    {
+        long arenaMib = o.Long("arena-mib", 300);
+        long fillMib = o.Long("fill-mib", 256);
+        ulong seed = (ulong)o.Long("seed", 1);
+        int count = ItemGenerator.CountFor(fillMib, seed);
+        using var backing = ArenaBacking.Create("lucache-bench", arenaMib << 20);
+        var stopwatch = Stopwatch.StartNew();
+        long bytes = 0;
+        using (var engine = CacheEngine.Format(backing.Memory))
+        {
+            var value = new byte[ItemGenerator.MaxValue];
+            for (int i = 0; i < count; i++)
+            {
+                int length = ItemGenerator.ValueLength(seed, i);
+                ItemGenerator.FillValue(seed, i, value.AsSpan(0, length));
+                if (engine.Set(ItemGenerator.Key(seed, i), value.AsSpan(0, length), ItemGenerator.Flags(seed, i)) != StoreStatus.Stored)
+                    return Fail($"bench: item {i} did not fit; give --arena-mib more room than --fill-mib", 1);
+                bytes += length;
+            }
+            stopwatch.Stop();
+            Console.WriteLine($"bench: filled {count} items, {bytes / 1048576.0:0.0} MiB of values ({engine.GetStats().WriteOffset / 1048576.0:0.0} MiB of arena) in {stopwatch.Elapsed.TotalMilliseconds:0} ms = {bytes / 1048576.0 / stopwatch.Elapsed.TotalSeconds:0} MiB/s (engine, in process, incl. value generation)");
+            engine.FlushForFreeze();
+        }
+        for (int round = 1; round <= 3; round++)
+        {
+            stopwatch.Restart();
+            using var attached = CacheEngine.Attach(backing.Memory);
+            stopwatch.Stop();
+            var r = attached.AttachReport!;
+            Console.WriteLine($"bench: attach #{round}: {r.Items} items, {r.BytesScanned / 1048576.0:0.0} MiB scanned, scan {r.ScanTime.TotalMilliseconds:0.0} ms, attach total {stopwatch.Elapsed.TotalMilliseconds:0.0} ms, {r.CorruptDropped} corrupt");
+            if (round == 3)
+            {
+                stopwatch.Restart();
+                long ok = 0;
+                for (int i = 0; i < count; i++)
+                    if (attached.Get(ItemGenerator.Key(seed, i)) is { } v && v.AsSpan().SequenceEqual(ItemGenerator.Value(seed, i))) ok++;
+                Console.WriteLine($"bench: verified {ok}/{count} items byte for byte in {stopwatch.Elapsed.TotalMilliseconds:0} ms");
+                if (ok != count) return 1;
+            }
+        }
+        return 0;
+    }
+}
+
+internal sealed class UsageException(string message) : Exception(message);
+
+internal sealed class Options
+{
+    private readonly Dictionary<string, string?> _values = new(StringComparer.Ordinal);
+
+    public static Options Parse(ReadOnlySpan<string> args)
+    {
+        var options = new Options();
+        for (int i = 0; i < args.Length; i++)
+        {
+            if (!args[i].StartsWith("--", StringComparison.Ordinal)) throw new UsageException($"unexpected argument '{args[i]}'");
+            string name = args[i][2..];
+            if (i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal)) options._values[name] = args[++i];
+            else options._values[name] = null;
+        }
+        return options;
+    }
+
+    public string? String(string name) => _values.TryGetValue(name, out var v) ? v ?? throw new UsageException($"--{name} needs a value") : null;
+
+    public bool Flag(string name) => _values.ContainsKey(name);
+
+    public long Long(string name, long fallback) =>
+        String(name) is { } v ? long.TryParse(v, out long n) && n >= 0 ? n : throw new UsageException($"--{name} wants a non-negative integer, not '{v}'") : fallback;
+
+    public int Int(string name, int fallback) => checked((int)Long(name, fallback));
+
+    public double Double(string name, double fallback) =>
+        String(name) is { } v ? double.TryParse(v, System.Globalization.CultureInfo.InvariantCulture, out double d) ? d : throw new UsageException($"--{name} wants a number, not '{v}'") : fallback;
+}
