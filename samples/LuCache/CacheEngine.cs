@@ -300,12 +300,13 @@ public sealed class CacheEngine : ICacheLifecycle, IDisposable
         }
     }
 
-    /// <summary>Compacts now (normally it happens when an append does not fit).</summary>
-    public void Compact()
+    /// <summary>Compacts now (normally it happens when an append does not fit); false while writes are paused (a frozen arena is not moved).</summary>
+    public bool Compact()
     {
-        _lock.EnterWriteLock();
+        if (!TryEnterWrite(out _)) return false;
         try { _arena.Compact(); }
         finally { _lock.ExitWriteLock(); }
+        return true;
     }
 
     public CacheStats GetStats()

@@ -101,6 +101,52 @@ public sealed class ArenaTests
     }
 
     [Fact]
+    public void AfterACrash_AHalfWrittenRecordIsDropped_AndOfTwoLiveCopiesTheNewerWins()
+    {
+        using var backing = ArenaBacking.Create("lucache-test", 1 << 20);
+        int oldCopy, halfWritten;
+        using (var engine = CacheEngine.Format(backing.Memory))
+        {
+            engine.Set(B("k"), B("first"));
+            oldCopy = engine.OffsetOf(B("k"))!.Value;
+            engine.Set(B("k"), B("second"));
+            engine.Set(B("torn"), B("never finished"));
+            halfWritten = engine.OffsetOf(B("torn"))!.Value;
+            // No freeze: as if the process died between appending and tombstoning.
+        }
+        BinaryPrimitives.WriteUInt32LittleEndian(backing.Memory.Span[(oldCopy + 4)..], BinaryPrimitives.ReadUInt32LittleEndian("LIVE"u8));
+        BinaryPrimitives.WriteUInt32LittleEndian(backing.Memory.Span[(halfWritten + 4)..], 0);
+
+        using var attached = CacheEngine.Attach(backing.Memory);
+        var report = attached.AttachReport!;
+        Assert.Equal(ArenaState.Active, report.PreviousState);
+        Assert.Equal(1, report.DuplicatesDropped);
+        Assert.Equal(1, report.CorruptDropped);
+        Assert.Equal("second", Encoding.ASCII.GetString(attached.Get(B("k"))!));
+        Assert.Null(attached.Get(B("torn")));
+        Assert.Equal(1, attached.GetStats().Items);
+    }
+
+    [Fact]
+    public void TheEngineIsTheLifecycleSeam_FreezeLeavesAFrozenConsistentHeader()
+    {
+        using var backing = ArenaBacking.Create("lucache-test", 1 << 20);
+        using var engine = CacheEngine.Format(backing.Memory);
+        ICacheLifecycle lifecycle = engine;
+        engine.Set(B("a"), B("1"));
+        var frozen = lifecycle.FlushForFreeze();
+        Assert.True(lifecycle.WritesPaused);
+        Assert.False(engine.Compact());
+        Assert.Equal(1, frozen.Items);
+        Assert.Equal((uint)ArenaState.Frozen, BinaryPrimitives.ReadUInt32LittleEndian(backing.Memory.Span[72..]));
+        Assert.Equal(frozen.HeaderCrc, BinaryPrimitives.ReadUInt32LittleEndian(backing.Memory.Span[124..]));
+        lifecycle.ResumeWrites();
+        Assert.False(lifecycle.WritesPaused);
+        Assert.Equal((uint)ArenaState.Active, BinaryPrimitives.ReadUInt32LittleEndian(backing.Memory.Span[72..]));
+        Assert.Equal(StoreStatus.Stored, engine.Set(B("b"), B("2")));
+    }
+
+    [Fact]
     public void AnUnknownLayoutVersion_IsRefusedWithAClearMessage_AndLeftUntouched()
     {
         using var backing = ArenaBacking.Create("lucache-test", 1 << 20);
