@@ -8,6 +8,7 @@ var root = new RootCommand("luoctl — Linux Live Update (KHO/LUO) control")
 {
     StatusCommand.Create(),
     KexecCommand.Create(),
+    CheckCommand.Create(),
 };
 foreach (var command in SessionCommands.Create()) root.Subcommands.Add(command);
 return await root.Parse(args).InvokeAsync();

@@ -13,6 +13,7 @@ public static class Program
         root.Subcommands.Add(KernelsCommand());
         root.Subcommands.Add(RunCommand());
         root.Subcommands.Add(DemoCommand());
+        root.Subcommands.Add(DebianKernelCommand.Create());
         using var signals = new TerminationSignals();
         var invocation = new InvocationConfiguration { ProcessTerminationTimeout = null };
         return await root.Parse(args).InvokeAsync(invocation, signals.Token).ConfigureAwait(false);

@@ -1,0 +1,73 @@
+// PayloadDecompressor: turns a bzImage payload back into the kernel (vmlinux.bin) whatever
+// the compressor. gzip and bzip2 are decompressed in-process (System.IO.Compression,
+// SharpZipLib); xz (with its x86 BCJ filter), lzma "alone", lz4 legacy frames and zstd go
+// through the standard decompressor programs (xz-utils, lz4, zstd), because the NuGet feed
+// keeps no managed decoder for them. LZO cannot be decompressed: that is reported, not thrown.
+using System.Buffers.Binary;
+using System.IO.Compression;
+using ICSharpCode.SharpZipLib.BZip2;
+
+namespace LiveUpdate.Preflight;
+
+/// <summary>The decompressed kernel, or why it could not be had.</summary>
+public sealed record DecompressedPayload(PayloadCompression Compression, byte[]? Kernel, string? Problem, TimeSpan Elapsed);
+
+public static class PayloadDecompressor
+{
+    public static DecompressedPayload Decompress(ReadOnlyMemory<byte> payload)
+    {
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var compression = PayloadCompressionDetector.Detect(payload.Span);
+        string name = PayloadCompressionDetector.Name(compression);
+        ReadOnlyMemory<byte> stream = payload;
+        uint? expectedSize = null;
+        if (PayloadCompressionDetector.HasSizeTrailer(compression) && payload.Length > 4)
+        {
+            expectedSize = BinaryPrimitives.ReadUInt32LittleEndian(payload.Span[^4..]);
+            stream = payload[..^4];
+        }
+
+        try
+        {
+            byte[]? kernel = compression switch
+            {
+                PayloadCompression.Gzip => Inflate(new GZipStream(AsStream(stream), CompressionMode.Decompress)),
+                PayloadCompression.Bzip2 => Inflate(new BZip2InputStream(AsStream(stream))),
+                PayloadCompression.Xz => DecompressorProgram.Xz.Run(stream),
+                PayloadCompression.Lzma => DecompressorProgram.Lzma.Run(stream),
+                PayloadCompression.Lz4 => DecompressorProgram.Lz4.Run(stream),
+                PayloadCompression.Zstd => DecompressorProgram.Zstd.Run(stream),
+                _ => null,
+            };
+            if (kernel is null)
+            {
+                string problem = compression == PayloadCompression.Lzo
+                    ? "the payload is LZO-compressed (CONFIG_KERNEL_LZO), which this tool cannot decompress"
+                    : $"the payload starts with bytes {Convert.ToHexString(payload.Span[..Math.Min(6, payload.Length)])}, which match no kernel compressor";
+                return new(compression, null, problem, started.Elapsed);
+            }
+            if (expectedSize is { } size && size != (uint)kernel.Length)
+                return new(compression, null, $"the {name} payload decompressed to {kernel.Length} bytes but the image says {size}: the image is damaged", started.Elapsed);
+            return new(compression, kernel, null, started.Elapsed);
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or ICSharpCode.SharpZipLib.SharpZipBaseException or DecompressorProgramException)
+        {
+            return new(compression, null, $"the {name} payload cannot be decompressed: {e.Message}", started.Elapsed);
+        }
+    }
+
+    private static Stream AsStream(ReadOnlyMemory<byte> bytes) =>
+        System.Runtime.InteropServices.MemoryMarshal.TryGetArray(bytes, out var segment)
+            ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
+            : new MemoryStream(bytes.ToArray(), writable: false);
+
+    private static byte[] Inflate(Stream decompressing)
+    {
+        using (decompressing)
+        {
+            using var output = new MemoryStream();
+            decompressing.CopyTo(output);
+            return output.ToArray();
+        }
+    }
+}
