@@ -1,0 +1,127 @@
+// KernelLogMerge: picks the lines that matter for a live update out of a kernel's log and
+// adds them to the timeline. Strings as the 7.2/7.3 sources print them:
+//   kernel/liveupdate/kexec_handover.c (pr_fmt "KHO: "): "found kexec handover data.",
+//                                       "exec from: %s (count %u)"
+//   kernel/liveupdate/luo_core.c (pr_fmt "luo: "):      "Retrieved live update data, liveupdate number: %lld"
+//   init/main.c:                                         "Run %s as init process"
+//   kernel/kexec_core.c (pr_fmt "kexec_core: "):         "Starting new kernel"
+//   arch/x86/kernel/tsc.c:  "tsc: Detected %lu.%03lu MHz processor", "tsc: Refined TSC clocksource calibration: %lu.%03lu MHz"
+using System.Globalization;
+using System.Text.RegularExpressions;
+using LiveUpdate.Kernel;
+
+namespace LiveUpdate.Telemetry;
+
+/// <summary>What a kernel's log says about the update. Times are ns since that kernel booted.</summary>
+public sealed record KernelLogFacts
+{
+    public string? Release { get; init; }
+    public long? FirstRecordNs { get; init; }
+    public long? LastRecordNs { get; init; }
+    public long? KhoFoundNs { get; init; }
+    public long? LuoRetrievedNs { get; init; }
+    public long? LiveUpdateNumber { get; init; }
+    public long? KhoExecFromNs { get; init; }
+    public string? ExecFromRelease { get; init; }
+    public int? KexecCount { get; init; }
+    public long? InitNs { get; init; }
+    public long? StartingNewKernelNs { get; init; }
+    public TscFrequency? TscFrequency { get; init; }
+    /// <summary>KHO/LUO warnings and errors ("disabling KHO revival", "failed to retrieve LUO state", ...).</summary>
+    public IReadOnlyList<KernelLogLine> Problems { get; init; } = [];
+}
+
+public static partial class KernelLogMerge
+{
+    [GeneratedRegex(@"^Linux version (\S+)")]
+    private static partial Regex LinuxVersion();
+
+    [GeneratedRegex(@"^KHO: exec from: (.*) \(count (\d+)\)$")]
+    private static partial Regex ExecFrom();
+
+    [GeneratedRegex(@"^luo: Retrieved live update data, liveupdate number: (-?\d+)")]
+    private static partial Regex LuoRetrieved();
+
+    [GeneratedRegex(@"^(KHO|luo): .*(fail|Fail|disabl|Disabl|invalid|incompatible|too small|not supported|corrupted|mismatch|No registered handler)")]
+    private static partial Regex Problem();
+
+    public static KernelLogFacts Extract(IEnumerable<KernelLogLine> lines)
+    {
+        var facts = new KernelLogFacts();
+        var problems = new List<KernelLogLine>();
+        var tsc = new List<string>();
+        foreach (var line in lines)
+        {
+            string m = line.Message;
+            facts = facts with { FirstRecordNs = facts.FirstRecordNs ?? line.TimestampNs, LastRecordNs = line.TimestampNs };
+            if (facts.Release is null && LinuxVersion().Match(m) is { Success: true } v)
+                facts = facts with { Release = v.Groups[1].Value };
+            else if (m == "KHO: found kexec handover data.")
+                facts = facts with { KhoFoundNs = facts.KhoFoundNs ?? line.TimestampNs };
+            else if (ExecFrom().Match(m) is { Success: true } e)
+                facts = facts with { KhoExecFromNs = line.TimestampNs, ExecFromRelease = e.Groups[1].Value, KexecCount = int.Parse(e.Groups[2].ValueSpan, CultureInfo.InvariantCulture) };
+            else if (LuoRetrieved().Match(m) is { Success: true } r)
+                facts = facts with { LuoRetrievedNs = line.TimestampNs, LiveUpdateNumber = long.Parse(r.Groups[1].ValueSpan, CultureInfo.InvariantCulture) };
+            else if (m.StartsWith("Run ", StringComparison.Ordinal) && m.EndsWith(" as init process", StringComparison.Ordinal))
+                facts = facts with { InitNs = facts.InitNs ?? line.TimestampNs };
+            else if (m == "kexec_core: Starting new kernel")
+                facts = facts with { StartingNewKernelNs = line.TimestampNs };
+            else if (m.StartsWith("tsc: ", StringComparison.Ordinal))
+                tsc.Add(m);
+            else if (Problem().IsMatch(m))
+                problems.Add(line);
+        }
+        return facts with { TscFrequency = TimestampCounter.FrequencyFromKernelLog(tsc), Problems = problems };
+    }
+
+    /// <summary>
+    /// Adds the next kernel's boot (time 0), KHO/LUO restore and /init to the timeline, from its /dev/kmsg
+    /// (or console) lines; fills the next release, the kexec count and the next kernel's TSC frequency
+    /// where the timeline lacks them. Call once, in the next kernel, after luod's first sample.
+    /// </summary>
+    public static UpdateTimeline WithNextKernelLog(UpdateTimeline timeline, IEnumerable<KernelLogLine> lines)
+    {
+        var facts = Extract(lines);
+        var events = new List<TimelineEvent>();
+        void Add(string name, long? ns, string? detail = null)
+        {
+            if (ns is { } t)
+                events.Add(new TimelineEvent(name, TimelineEvents.PhaseOf(name)!.Value, KernelSide.Next, null, null, t, EventSource.KernelLog, detail));
+        }
+        Add(TimelineEvents.KernelBoot, facts.FirstRecordNs is not null ? 0 : null, facts.Release is { } rel ? $"Linux {rel}" : null);
+        Add(TimelineEvents.KhoFound, facts.KhoFoundNs);
+        Add(TimelineEvents.LuoRetrieved, facts.LuoRetrievedNs, facts.LiveUpdateNumber is { } n ? $"liveupdate number {n}" : null);
+        Add(TimelineEvents.KhoExecFrom, facts.KhoExecFromNs, facts.ExecFromRelease is { } from ? $"from {from} (count {facts.KexecCount})" : null);
+        Add(TimelineEvents.KernelInit, facts.InitNs);
+
+        var next = timeline.NextKernel ?? new KernelClockInfo(facts.Release, null, null, TscInvariant: true, null);
+        if (next.TscHz is null && facts.TscFrequency is { } f)
+            next = next with { TscHz = f.Hz, TscFrequencySource = f.Source };
+        return timeline with
+        {
+            NextRelease = timeline.NextRelease ?? facts.Release,
+            PreviousRelease = timeline.PreviousRelease ?? facts.ExecFromRelease,
+            KexecCount = timeline.KexecCount != 0 ? timeline.KexecCount : facts.KexecCount ?? 0,
+            NextKernel = next with { Release = next.Release ?? facts.Release },
+            Events = [.. timeline.Events, .. events],
+        };
+    }
+
+    /// <summary>
+    /// Adds the previous kernel's last moment ("kexec_core: Starting new kernel") from its pstore console.
+    /// Its printk times map through the previous kernel's boottime samples.
+    /// </summary>
+    public static UpdateTimeline WithPreviousKernelLog(UpdateTimeline timeline, IEnumerable<KernelLogLine> lines)
+    {
+        var facts = Extract(lines);
+        if (facts.StartingNewKernelNs is not { } shutdown) return timeline;
+        var previous = timeline.PreviousKernel;
+        if (previous is { TscHz: null } && facts.TscFrequency is { } f)
+            previous = previous with { TscHz = f.Hz, TscFrequencySource = f.Source };
+        return timeline with
+        {
+            PreviousKernel = previous,
+            Events = [.. timeline.Events, new TimelineEvent(TimelineEvents.KernelShutdown, UpdatePhase.Reboot, KernelSide.Previous, null, null, shutdown, EventSource.Pstore, "kexec_core: Starting new kernel")],
+        };
+    }
+}
