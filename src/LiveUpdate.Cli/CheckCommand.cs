@@ -65,7 +65,7 @@ internal static class CheckCommand
             }
 
             if (parse.GetValue(json))
-                Console.Out.WriteLine(JsonSerializer.Serialize(report, PreflightJsonContext.Default.PreflightReport));
+                Console.Out.WriteLine(JsonSerializer.Serialize(report, PreflightJsonContext.Readable.PreflightReport));
             else
                 Render(report);
             return ExitCode(report.Verdict);
@@ -82,6 +82,8 @@ internal static class CheckCommand
 
     private static void Render(PreflightReport report)
     {
+        // One line per finding: when piped (logs, scripts) nothing is wrapped at 80 columns.
+        if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 4096;
         string verdict = report.Verdict switch
         {
             PreflightVerdict.Go => "[green]GO[/]",

@@ -143,7 +143,7 @@ public static class PreflightCheck
         if (referenceString.Length == 0)
         {
             findings.Add(new(FindingSeverity.Error, $"{component.Name}-missing-reference",
-                $"{reference.Description} has no {component.Display} (no \"{component.Name}-vN\" string in {referenceSource}).",
+                $"{reference.Description} has no {component.Display} ({referenceSource}).",
                 "There is nothing of it to hand over: a live update cannot preserve it.",
                 "Boot a kernel built with CONFIG_KEXEC_HANDOVER, CONFIG_LIVEUPDATE and the file handlers in use before updating."));
             return;
@@ -167,16 +167,27 @@ public static class PreflightCheck
             string? written = component.Role switch { AbiRole.Kho => debugfs.KhoCompatible, AbiRole.Luo => debugfs.LuoCompatible, _ => null };
             if (written is not null) return (written, "as written to KHO, from debugfs", "");
         }
+        if (ConfigOption(component) is { } option && reference.Config is { } config && !config.IsBuiltIn(option))
+            return ("", $"its config has {option} {(config.Get(option) is { } v ? "=" + v : "not set")}", "");
         if (reference.Image is { } image && image.AbiStrings(component) is { } strings)
         {
             if (strings.Count == 1) return (strings[0], $"from {image.Path}", "");
-            if (strings.Count == 0) return ("", image.Path, "");
+            if (strings.Count == 0) return ("", $"no \"{component.Name}-vN\" string in {image.Path}", "");
             return (null, image.Path, $"{image.Path} contains several: {string.Join(", ", strings)}");
         }
         string why = reference.Image is { DecompressProblem: { } problem } ? problem : reference.ImageProblem ?? "no image to read";
         if (reference.IsRunningHost && reference.Debugfs is null) why += "; KHO debugfs is not mounted";
         return (null, "", why);
     }
+
+    /// <summary>The Kconfig option that builds <paramref name="component"/> in, when known.</summary>
+    private static string? ConfigOption(AbiComponent component) => component.Role switch
+    {
+        AbiRole.Kho => "CONFIG_KEXEC_HANDOVER",
+        AbiRole.Luo => "CONFIG_LIVEUPDATE",
+        _ when component.Name == "memfd" => "CONFIG_LIVEUPDATE_MEMFD",
+        _ => null,
+    };
 
     private static void CheckCommandLine(KernelImage next, string? commandLine, List<PreflightFinding> findings)
     {

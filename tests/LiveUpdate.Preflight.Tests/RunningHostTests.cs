@@ -93,8 +93,23 @@ public sealed class RunningHostTests(RealKernels kernels)
         }
     }
 
+    [Fact]
+    public void RunningKernelBuiltWithoutLuoIsNoGoFromItsConfig()
+    {
+        var paths = FakeHost("[none]", debugfs: false, bootImage: false, scratchMiB: [],
+            editConfig: text => text.Replace("CONFIG_LIVEUPDATE=y", "# CONFIG_LIVEUPDATE is not set"));
+
+        var report = PreflightCheck.Run(new PreflightRequest(kernels.Kernel73.BzImage, null, Cmdline, ["memfd"], RunningSystem: paths));
+
+        Assert.Equal(PreflightVerdict.NoGo, report.Verdict);
+        var finding = Assert.Single(report.Findings, f => f.Code == "luo-missing-reference");
+        Assert.Contains("CONFIG_LIVEUPDATE not set", finding.What);
+        Assert.Contains(report.Findings, f => f.Code == "kho-abi-unknown");
+    }
+
     private RunningSystemPaths FakeHost(string? lockdown, bool debugfs, bool bootImage, int[] scratchMiB,
-        string luoWritten = "luo-v5", bool config = true, int memTotalMiB = 16384, string runningCmdline = "kho=on liveupdate=on")
+        string luoWritten = "luo-v5", bool config = true, int memTotalMiB = 16384, string runningCmdline = "kho=on liveupdate=on",
+        Func<string, string>? editConfig = null)
     {
         string root = kernels.NewPath("host");
         Directory.CreateDirectory(root);
@@ -111,7 +126,8 @@ public sealed class RunningHostTests(RealKernels kernels)
         if (config)
         {
             using var gzip = new GZipStream(File.Create(paths.Config), CompressionLevel.Fastest);
-            gzip.Write(File.ReadAllBytes(kernels.Kernel72.Config));
+            string text = File.ReadAllText(kernels.Kernel72.Config);
+            gzip.Write(Encoding.UTF8.GetBytes(editConfig is null ? text : editConfig(text)));
         }
         if (bootImage)
         {

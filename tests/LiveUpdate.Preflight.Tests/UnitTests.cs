@@ -87,5 +87,8 @@ public sealed class UnitTests
         Assert.Contains("\"verdict\": \"NoGo\"", json);
         Assert.Contains("\"severity\": \"Error\"", json);
         Assert.Contains("\"code\": \"luo-abi-mismatch\"", json);
+        string readable = System.Text.Json.JsonSerializer.Serialize(report with { NextRelease = "7.3.4-1~bpo13+1" }, PreflightJsonContext.Readable.PreflightReport);
+        Assert.Contains("\"nextRelease\": \"7.3.4-1~bpo13+1\"", readable);
+        Assert.Contains("\"verdict\": \"NoGo\"", readable);
     }
 }
