@@ -141,6 +141,25 @@ public sealed class LiveUpdateClient : IAsyncDisposable
         using var _ = await CallAsync("SetMetadata", parameters, null, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Takes part in luod's orchestrated updates as <paramref name="participant"/> (unique per uid):
+    /// luod calls the hooks of <paramref name="hooks"/> on prepare, freeze and resume. Returns
+    /// once luod confirmed the subscription. The subscription uses connections of its own.
+    /// </summary>
+    public Task<UpdateSubscription> SubscribeAsync(string participant, IUpdateParticipant hooks, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(participant);
+        ArgumentNullException.ThrowIfNull(hooks);
+        return UpdateSubscription.StartAsync(SocketPath, participant, hooks, cancellationToken);
+    }
+
+    /// <summary>After the kexec: <paramref name="participant"/> has its sessions back and serves again (its blackout ends).</summary>
+    public async Task ResumedAsync(string participant, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(participant);
+        using var _ = await CallAsync("Resumed", new JsonObject { ["participant"] = participant }, null, cancellationToken).ConfigureAwait(false);
+    }
+
     public ValueTask DisposeAsync() => _varlink.DisposeAsync();
 
     internal async Task<PreservedFileInfo> PreserveAsync(string session, string name, SafeHandle memfd, CancellationToken cancellationToken)

@@ -1,8 +1,10 @@
 // Catalog: what luod knows about the sessions in its custody — owners, client names ↔
 // kernel names, files ↔ tokens, metadata, timestamps. It travels across the kexec in a
 // memfd preserved in luod's own session (CatalogStore), so after the reboot luod can give
-// every owner back exactly what it handed over.
+// every owner back exactly what it handed over — and the timelines of live updates, so
+// the blackout of an update is measured across the two kernels.
 using System.Text.Json.Serialization;
+using LiveUpdate.Telemetry;
 
 namespace LiveUpdate.Daemon;
 
@@ -24,7 +26,15 @@ public sealed record CatalogSession(
     IReadOnlyList<CatalogFile> Files,
     string? LostReason = null);
 
-public sealed record CatalogDocument(long Generation, long WrittenNs, string KernelRelease, IReadOnlyList<CatalogSession> Sessions)
+/// <param name="PendingUpdate">The update in flight: before the kexec, its timeline up to the reboot; after it, until every participant resumed.</param>
+/// <param name="Updates">The last completed updates' timelines, oldest first.</param>
+public sealed record CatalogDocument(
+    long Generation,
+    long WrittenNs,
+    string KernelRelease,
+    IReadOnlyList<CatalogSession> Sessions,
+    UpdateTimeline? PendingUpdate = null,
+    IReadOnlyList<UpdateTimeline>? Updates = null)
 {
     public static CatalogDocument Empty(string release) => new(0, 0, release, []);
 }

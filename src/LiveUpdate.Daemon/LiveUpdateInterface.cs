@@ -8,7 +8,7 @@ using LiveUpdate.Varlink;
 
 namespace LiveUpdate.Daemon;
 
-public sealed class LiveUpdateInterface(SessionRegistry registry, LuodOptions options, IKexecPerformer kexec)
+public sealed class LiveUpdateInterface(SessionRegistry registry, LuodOptions options, IKexecPerformer kexec, UpdateCoordinator updates)
 {
     public static string Description { get; } = ReadDescription();
 
@@ -21,7 +21,93 @@ public sealed class LiveUpdateInterface(SessionRegistry registry, LuodOptions op
         .AddMethod("Finish", FinishAsync)
         .AddMethod("Release", ReleaseAsync)
         .AddMethod("Kexec", KexecAsync)
-        .AddMethod("GetStatus", GetStatusAsync);
+        .AddMethod("GetStatus", GetStatusAsync)
+        .AddMethod("Subscribe", SubscribeAsync, new VarlinkMethodOptions { RequiresMore = true })
+        .AddMethod("Acknowledge", AcknowledgeAsync)
+        .AddMethod("Resumed", ResumedAsync)
+        .AddMethod("Update", UpdateAsync)
+        .AddMethod("CancelUpdate", CancelUpdateAsync)
+        .AddMethod("GetUpdates", GetUpdatesAsync);
+
+    private async Task SubscribeAsync(VarlinkCallContext call)
+    {
+        var participant = updates.Subscribe(Authorize(call), Required(call, "participant"));
+        try
+        {
+            await call.NotifyAsync(new JsonObject { ["event"] = new JsonObject { ["event"] = "subscribed" } });
+            await foreach (var update in participant.Events.ReadAllAsync(call.CancellationToken))
+                await call.NotifyAsync(update);
+        }
+        catch (Exception error) when (error is OperationCanceledException or IOException or LiveUpdate.Kernel.Errors.LiveUpdateException or ObjectDisposedException)
+        {
+            // The participant's connection closed (or luod stops): it no longer takes part.
+        }
+        finally
+        {
+            updates.Unsubscribe(participant);
+        }
+        if (!call.HasReplied)
+        {
+            try { await call.ReplyAsync(new JsonObject { ["event"] = new JsonObject { ["event"] = "resume", ["reason"] = "subscription ended" } }); }
+            catch (Exception error) when (error is IOException or LiveUpdate.Kernel.Errors.LiveUpdateException or ObjectDisposedException or OperationCanceledException) { }
+        }
+    }
+
+    private Task AcknowledgeAsync(VarlinkCallContext call)
+    {
+        string phase = Required(call, "phase");
+        if (phase is not ("prepare" or "freeze")) throw VarlinkErrorException.InvalidParameter("phase");
+        updates.Acknowledge(Authorize(call), Required(call, "updateId"), Required(call, "participant"), phase, Flag(call, "ok"), Optional(call, "reason"));
+        return call.ReplyAsync();
+    }
+
+    private Task ResumedAsync(VarlinkCallContext call)
+    {
+        updates.Resumed(Authorize(call), Required(call, "participant"));
+        return call.ReplyAsync();
+    }
+
+    private async Task UpdateAsync(VarlinkCallContext call)
+    {
+        var peer = Authorize(call);
+        if (peer.UserId != 0) throw LuodErrors.PermissionDenied("only root may update the kernel");
+        var kexecRequest = ReadKexecRequest(call);
+        var timeout = call.Parameters["prepareTimeoutMs"] is null
+            ? UpdateRequest.DefaultPrepareTimeout
+            : TimeSpan.FromMilliseconds(Math.Max(1, Integer(call, "prepareTimeoutMs")));
+        var request = new UpdateRequest(kexecRequest.Kernel, kexecRequest.Initrd, kexecRequest.CommandLine, kexecRequest.ReuseCommandLine, timeout);
+        string updateId = await updates.RunAsync(request,
+            progress => call.More ? call.NotifyAsync(new JsonObject { ["progress"] = Progress(progress) }) : Task.CompletedTask,
+            call.CancellationToken);
+        await call.ReplyAsync(new JsonObject { ["progress"] = Progress(new UpdateProgress("rebooting", "reboot(LINUX_REBOOT_CMD_KEXEC) called", updateId)) });
+    }
+
+    private static JsonObject Progress(UpdateProgress progress) => new()
+    {
+        ["phase"] = progress.Phase,
+        ["message"] = progress.Message,
+        ["updateId"] = progress.UpdateId,
+        ["client"] = progress.Client,
+        ["findings"] = progress.Findings is null ? null : new JsonArray([.. progress.Findings.Select(f => (JsonNode)f)]),
+    };
+
+    private Task CancelUpdateAsync(VarlinkCallContext call)
+    {
+        var peer = Authorize(call);
+        if (peer.UserId != 0) throw LuodErrors.PermissionDenied("only root may cancel an update");
+        updates.Cancel(Optional(call, "reason") ?? $"luoctl cancel (pid {peer.ProcessId})");
+        return call.ReplyAsync();
+    }
+
+    private Task GetUpdatesAsync(VarlinkCallContext call)
+    {
+        Authorize(call);
+        return call.ReplyAsync(new JsonObject
+        {
+            ["pending"] = registry.PendingUpdate is { } pending ? LiveUpdate.Telemetry.TelemetryJson.Serialize(pending) : null,
+            ["completed"] = new JsonArray([.. registry.CompletedUpdates.Select(u => (JsonNode)LiveUpdate.Telemetry.TelemetryJson.Serialize(u))]),
+        });
+    }
 
     private async Task CreateSessionAsync(VarlinkCallContext call)
     {
@@ -107,15 +193,21 @@ public sealed class LiveUpdateInterface(SessionRegistry registry, LuodOptions op
     {
         var peer = Authorize(call);
         if (peer.UserId != 0) throw LuodErrors.PermissionDenied("only root may reboot the machine into another kernel");
-        var request = new KexecRequest(Required(call, "kernel"), Optional(call, "initrd"), Optional(call, "commandLine"),
-            Flag(call, "reuseCommandLine"));
-        if (request.CommandLine is null == !request.ReuseCommandLine)
-            throw VarlinkErrorException.InvalidParameter("commandLine");
+        var request = ReadKexecRequest(call);
         // Load first: a kernel that cannot be loaded is an error the client hears, not a log line.
         try { kexec.Load(request); }
         catch (LiveUpdate.Kernel.Errors.LiveUpdateException error) { throw LuodErrors.Kernel(error); }
         await call.ReplyAsync();
         await kexec.RebootAsync();
+    }
+
+    private static KexecRequest ReadKexecRequest(VarlinkCallContext call)
+    {
+        var request = new KexecRequest(Required(call, "kernel"), Optional(call, "initrd"), Optional(call, "commandLine"),
+            Flag(call, "reuseCommandLine"));
+        if (request.CommandLine is null == !request.ReuseCommandLine)
+            throw VarlinkErrorException.InvalidParameter("commandLine");
+        return request;
     }
 
     private Task GetStatusAsync(VarlinkCallContext call)
@@ -184,6 +276,9 @@ public sealed record KexecRequest(string Kernel, string? Initrd, string? Command
 public interface IKexecPerformer
 {
     void Load(KexecRequest request);
+
+    /// <summary>Unloads a staged kernel (an update was cancelled after staging).</summary>
+    void Unload();
 
     Task RebootAsync();
 }

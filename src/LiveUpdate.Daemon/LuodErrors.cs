@@ -40,5 +40,17 @@ public static class LuodErrors
     public static VarlinkErrorException Kernel(LiveUpdateException error) =>
         Error("KernelError", new() { ["operation"] = error.Operation.ToString(), ["errno"] = error.Errno, ["message"] = error.Message });
 
+    public static VarlinkErrorException UpdateInProgress(string updateId, string phase) =>
+        Error("UpdateInProgress", new() { ["updateId"] = updateId, ["phase"] = phase });
+
+    public static VarlinkErrorException PreflightFailed(IEnumerable<string> findings) =>
+        Error("PreflightFailed", new() { ["findings"] = new JsonArray([.. findings.Select(f => (JsonNode)f)]) });
+
+    public static VarlinkErrorException UpdateCancelled(string updateId, string reason) =>
+        Error("UpdateCancelled", new() { ["updateId"] = updateId, ["reason"] = reason });
+
+    public static VarlinkErrorException NoUpdateInProgress(string reason) =>
+        Error("NoUpdateInProgress", new() { ["reason"] = reason });
+
     private static VarlinkErrorException Error(string name, JsonObject parameters) => new($"{Interface}.{name}", parameters);
 }

@@ -48,7 +48,9 @@ public sealed class LuodService(IOptions<LuodOptions> options, ILogger<LuodServi
         {
             registry.Start(passed);
             await registry.FileDescriptorStore.FlushAsync(stoppingToken);
-            var service = new LiveUpdateInterface(registry, _options, new KexecPerformer(registry, log, _systemd));
+            var kexec = new KexecPerformer(registry, log, _systemd);
+            var coordinator = new UpdateCoordinator(registry, kexec, new KernelImagePreflight(), log, release);
+            var service = new LiveUpdateInterface(registry, _options, kexec, coordinator);
             var server = new VarlinkServer(new VarlinkServiceInfo("LiveUpdate", "luod", "0.1", "https://github.com/liveupdate"),
                 new VarlinkServerOptions { SocketFileMode = (UnixFileMode)Convert.ToInt32(_options.SocketMode, 8), Log = (message, error) => log.LogWarning(error, "varlink: {Message}", message) });
             server.AddInterface(service.Build());
@@ -94,6 +96,12 @@ public sealed class LuodService(IOptions<LuodOptions> options, ILogger<LuodServi
             string commandLine = request.ReuseCommandLine ? KernelCommandLine.Current().ToString() : request.CommandLine!;
             log.LogInformation("luod: loading {Kernel} for kexec", request.Kernel);
             Kexec.Load(request.Kernel, request.Initrd, commandLine);
+        }
+
+        public void Unload()
+        {
+            log.LogInformation("luod: unloading the staged kernel");
+            Kexec.Unload();
         }
 
         public async Task RebootAsync()

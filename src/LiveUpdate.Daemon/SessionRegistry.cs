@@ -9,6 +9,7 @@
 using System.Runtime.InteropServices;
 using LiveUpdate.Kernel;
 using LiveUpdate.Kernel.Errors;
+using LiveUpdate.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace LiveUpdate.Daemon;
@@ -27,6 +28,9 @@ public sealed class SessionRegistry : IDisposable
     private readonly Dictionary<(uint Owner, string Name), CustodySession> _sessions = [];
     private long _generation;
     private bool _recordWritten;
+    private readonly ClockSample _startSample = ClockSample.Capture();
+    private UpdateTimeline? _pendingUpdate;
+    private List<UpdateTimeline> _updates = [];
 
     public SessionRegistry(ILiveUpdateBackend backend, LuodOptions options, ILogger log, string release, IFileDescriptorStore? fdStore = null)
     {
@@ -48,6 +52,72 @@ public sealed class SessionRegistry : IDisposable
 
     /// <summary>Where session fds are parked; a Varlink method flushes it before it replies.</summary>
     public IFileDescriptorStore FileDescriptorStore => _fdStore;
+
+    /// <summary>The update in flight (before the kexec: being recorded; after: waiting for participants to resume).</summary>
+    public UpdateTimeline? PendingUpdate { get { lock (_gate) return _pendingUpdate; } }
+
+    /// <summary>The last completed updates, oldest first.</summary>
+    public IReadOnlyList<UpdateTimeline> CompletedUpdates { get { lock (_gate) return [.. _updates]; } }
+
+    /// <summary>The file handler kinds the next kernel must accept: memfd (every session, and luod's own catalog).</summary>
+    public IReadOnlyList<string> HandlerKindsInUse() => ["memfd"];
+
+    /// <summary>The update being recorded before the kexec; written to the catalog at the next Persist.</summary>
+    public void SetPendingUpdate(UpdateTimeline? timeline)
+    {
+        lock (_gate) _pendingUpdate = timeline;
+    }
+
+    /// <summary>After the kexec: participant <paramref name="name"/> serves again; completes the update when it was the last.</summary>
+    public void RecordResumed(PeerCredentials peer, string name)
+    {
+        lock (_gate)
+        {
+            if (_pendingUpdate is not { } update || !update.Events.Any(e => e.Kernel == KernelSide.Next))
+                throw LuodErrors.NoUpdateInProgress("no live update is waiting for participants to resume in this kernel");
+            string client = ParticipantLabel(peer.UserId, name);
+            if (!update.Events.Any(e => e.Name == TimelineEvents.ClientPaused && e.Client == client))
+                throw LuodErrors.NoUpdateInProgress($"participant '{name}' of uid {peer.UserId} did not pause for update {update.UpdateId}");
+            if (!update.Events.Any(e => e.Name == TimelineEvents.ClientResumed && e.Client == client))
+                _pendingUpdate = update.Record(TimelineEvents.Daemon(TimelineEvents.ClientResumed, client));
+            CompleteUpdateIfDone(null);
+            Persist();
+        }
+    }
+
+    /// <summary>How a participant appears in timelines: its name, with the uid unless root.</summary>
+    public static string ParticipantLabel(uint uid, string name) => uid == 0 ? name : $"{name} (uid {uid})";
+
+    private void CompleteUpdateIfDone(string? givingUp)
+    {
+        if (_pendingUpdate is not { } update) return;
+        var paused = update.Events.Where(e => e.Name == TimelineEvents.ClientPaused).Select(e => e.Client).ToHashSet();
+        var resumed = update.Events.Where(e => e.Name == TimelineEvents.ClientResumed).Select(e => e.Client).ToHashSet();
+        if (givingUp is null && !paused.IsSubsetOf(resumed)) return;
+        string detail = givingUp ?? $"{resumed.Count} participant(s) resumed";
+        _updates.Add(update.Record(TimelineEvents.Daemon(TimelineEvents.Finish, detail: detail)));
+        if (_updates.Count > UpdateCoordinator.HistoryLength) _updates.RemoveRange(0, _updates.Count - UpdateCoordinator.HistoryLength);
+        _pendingUpdate = null;
+        _log.LogInformation("luod: update {UpdateId} complete: {Detail}", update.UpdateId, detail);
+    }
+
+    /// <summary>The next kernel's side of an update: luod's start, then what the kernel logs say.</summary>
+    private UpdateTimeline ContinueInNextKernel(UpdateTimeline update)
+    {
+        update = update with { NextRelease = _release, NextKernel = KernelClockInfo.From(_release, TimestampCounter.Describe()) };
+        update = update.Record(TimelineEvents.Daemon(TimelineEvents.DaemonStart, sample: _startSample));
+        try
+        {
+            update = KernelLogMerge.WithNextKernelLog(update, KernelLogParser.FromRecords(KernelLog.ReadAll()));
+        }
+        catch (LiveUpdateException error)
+        {
+            _log.LogWarning("luod: the kernel log cannot be read ({Message}); the update's timeline lacks the kernel's boot steps", error.Message);
+        }
+        if (KernelLogParser.ReadPstoreConsole() is { } previousConsole)
+            update = KernelLogMerge.WithPreviousKernelLog(update, previousConsole);
+        return update;
+    }
 
     /// <summary>How many sessions a restart took back from systemd's fd store (0 when none).</summary>
     public int ResumedFromFdStore { get; private set; }
@@ -107,6 +177,11 @@ public sealed class SessionRegistry : IDisposable
 
         BootedByHandover = true;
         _generation = previous.Generation;
+        _updates = [.. previous.Updates ?? []];
+        if (previous.PendingUpdate is { } update)
+        {
+            _pendingUpdate = ContinueInNextKernel(update).Record(TimelineEvents.Daemon(TimelineEvents.CatalogRestored));
+        }
         foreach (var entry in previous.Sessions)
         {
             var session = CustodySession.FromCatalog(entry, CustodyState.Restored);
@@ -133,6 +208,11 @@ public sealed class SessionRegistry : IDisposable
         }
         _log.LogInformation("luod: restored {Count} sessions from catalog generation {Generation} written by {Release}",
             previous.Sessions.Count, previous.Generation, previous.KernelRelease);
+        if (_pendingUpdate is not null)
+        {
+            _pendingUpdate = _pendingUpdate.Record(TimelineEvents.Daemon(TimelineEvents.SessionsRestored, detail: $"{previous.Sessions.Count} session(s)"));
+            CompleteUpdateIfDone(null);
+        }
     }
 
     /// <summary>What systemd's fd store gave back: session handles by kernel name, and the catalog.</summary>
@@ -201,15 +281,17 @@ public sealed class SessionRegistry : IDisposable
         return kept;
     }
 
-    private static long ReadGeneration(MemFd memfd)
+    private static long ReadGeneration(MemFd memfd) => ReadCatalog(memfd)?.Generation ?? -1;
+
+    private static CatalogDocument? ReadCatalog(MemFd memfd)
     {
         try
         {
             byte[] bytes = new byte[memfd.Size];
             memfd.Read(bytes, 0);
-            return CatalogCodec.Decode(bytes).Generation;
+            return CatalogCodec.Decode(bytes);
         }
-        catch (CatalogUnreadableException) { return -1; }
+        catch (CatalogUnreadableException) { return null; }
     }
 
     private void DropCatalog(IBackendSession session, MemFd? memfd)
@@ -225,7 +307,15 @@ public sealed class SessionRegistry : IDisposable
     {
         BootedByHandover = record.BootedByHandover;
         _generation = record.CatalogGeneration;
-        if (kept.Catalog is { } catalog) _catalog.Adopt(catalog.Session, catalog.MemFd);
+        if (kept.Catalog is { } catalog)
+        {
+            if (catalog.MemFd is { } memfd && ReadCatalog(memfd) is { } written)
+            {
+                _pendingUpdate = written.PendingUpdate;
+                _updates = [.. written.Updates ?? []];
+            }
+            _catalog.Adopt(catalog.Session, catalog.MemFd);
+        }
         foreach (var entry in record.Sessions)
         {
             var session = CustodySession.FromCustodyEntry(entry);
@@ -438,7 +528,16 @@ public sealed class SessionRegistry : IDisposable
                     orphan.State = CustodyState.Orphaned;
                 }
             }
-            if (orphans.Count > 0) Persist();
+            bool updateAbandoned = false;
+            if (_pendingUpdate is { } update && update.Events.FirstOrDefault(e => e.Name == TimelineEvents.DaemonStart)?.Sample is { } start
+                && nowNs - start.RealtimeNs >= (long)_options.OrphanGrace.TotalNanoseconds)
+            {
+                var resumed = update.Events.Where(e => e.Name == TimelineEvents.ClientResumed).Select(e => e.Client).ToHashSet();
+                var missing = update.Events.Where(e => e.Name == TimelineEvents.ClientPaused && !resumed.Contains(e.Client)).Select(e => e.Client);
+                CompleteUpdateIfDone($"gave up after {_options.OrphanGrace}: {string.Join(", ", missing)} never resumed");
+                updateAbandoned = true;
+            }
+            if (orphans.Count > 0 || updateAbandoned) Persist();
             return orphans;
         }
     }
@@ -454,7 +553,8 @@ public sealed class SessionRegistry : IDisposable
             // 7.2/7.3 an incoming session cannot be re-preserved, so the catalog lists open ones.
             var lost = _sessions.Values.Where(s => s.State == CustodyState.Lost);
             var document = new CatalogDocument(_generation, NowNs(), _release,
-                [.. kept.Where(s => s.State == CustodyState.Open).Concat(lost).Select(s => s.ToCatalog())]);
+                [.. kept.Where(s => s.State == CustodyState.Open).Concat(lost).Select(s => s.ToCatalog())],
+                _pendingUpdate, [.. _updates]);
             Kernel(() => _catalog.Save(document));
             new CustodyRecord(CustodyRecord.CurrentBootId(), Environment.ProcessId, NowNs(), BootedByHandover, _generation,
                 [.. _sessions.Values.Where(s => s.Backend is not null || s.State == CustodyState.Lost).Select(s => s.ToCustodyEntry())])

@@ -15,24 +15,35 @@ internal sealed class InProcessLuod : IAsyncDisposable
     private readonly Task _serving;
     private readonly int _generation;
 
-    private InProcessLuod(LuodTestbed bed, SessionRegistry registry, int generation)
+    private InProcessLuod(LuodTestbed bed, SessionRegistry registry, int generation, IUpdatePreflight preflight)
     {
+        Preflight = preflight;
         Bed = bed;
         Registry = registry;
         _generation = generation;
         SocketPath = Path.Combine(bed.Directory, $"luod-{generation}.sock");
         var server = new VarlinkServer(new VarlinkServiceInfo("LiveUpdate", "luod", "test", "https://example.invalid/luod"));
-        server.AddInterface(new LiveUpdateInterface(registry, bed.Options, new RecordingKexec()).Build());
+        Coordinator = new UpdateCoordinator(registry, Kexec, Preflight, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, "7.2.0-test");
+        server.AddInterface(new LiveUpdateInterface(registry, bed.Options, Kexec, Coordinator).Build());
         _serving = server.RunAsync(SocketPath, _stop.Token);
     }
 
     public LuodTestbed Bed { get; }
 
+    /// <summary>The kexec luod performs: recorded, never rebooting the test machine.</summary>
+    public RecordingKexec Kexec { get; } = new();
+
+    /// <summary>The compatibility verdict luod's updates get (GO unless given to Start).</summary>
+    public IUpdatePreflight Preflight { get; }
+
+    public UpdateCoordinator Coordinator { get; }
+
     public SessionRegistry Registry { get; }
 
     public string SocketPath { get; }
 
-    public static InProcessLuod Start(LuodTestbed bed) => new(bed, bed.StartRegistry(), 0);
+    public static InProcessLuod Start(LuodTestbed bed, IUpdatePreflight? preflight = null) =>
+        new(bed, bed.StartRegistry(), 0, preflight ?? FixedPreflight.Go);
 
     public Task<LiveUpdateClient> ConnectAsync() => ConnectWhenListeningAsync();
 
@@ -40,7 +51,7 @@ internal sealed class InProcessLuod : IAsyncDisposable
     public async Task<InProcessLuod> KexecAsync()
     {
         await StopServingAsync();
-        return new InProcessLuod(Bed, Bed.Kexec(Registry), _generation + 1);
+        return new InProcessLuod(Bed, Bed.Kexec(Registry), _generation + 1, Preflight);
     }
 
     public async ValueTask DisposeAsync() => await StopServingAsync();

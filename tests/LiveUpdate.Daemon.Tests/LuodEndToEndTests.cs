@@ -23,7 +23,8 @@ public sealed class LuodEndToEndTests
             string socketPath = Path.Combine(bed.Directory, socketName);
             var server = new VarlinkServer(new VarlinkServiceInfo("LiveUpdate", "luod", "0.1", "https://example.invalid/luod"));
             var kexec = new RecordingKexec();
-            server.AddInterface(new LiveUpdateInterface(registry, bed.Options, kexec).Build());
+            server.AddInterface(new LiveUpdateInterface(registry, bed.Options, kexec,
+                new UpdateCoordinator(registry, kexec, FixedPreflight.Go, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, "7.2.0-test")).Build());
             var stop = new CancellationTokenSource();
             return new RunningLuod(bed, registry, socketPath, stop, server.RunAsync(socketPath, stop.Token), kexec);
         }

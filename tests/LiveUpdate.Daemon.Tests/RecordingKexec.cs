@@ -8,11 +8,26 @@ internal sealed class RecordingKexec : IKexecPerformer
 
     public int Reboots { get; private set; }
 
-    public void Load(KexecRequest request) => Loaded.Add(request);
+    public int Unloads { get; private set; }
+
+    /// <summary>When set, Load fails with this error (as kexec_file_load would).</summary>
+    public Exception? LoadFailure { get; set; }
+
+    /// <summary>Completes when RebootAsync is called (the reboot itself never returns in real life).</summary>
+    public TaskCompletionSource Rebooted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public void Load(KexecRequest request)
+    {
+        if (LoadFailure is not null) throw LoadFailure;
+        Loaded.Add(request);
+    }
+
+    public void Unload() => Unloads++;
 
     public Task RebootAsync()
     {
         Reboots++;
+        Rebooted.TrySetResult();
         return Task.CompletedTask;
     }
 }

@@ -39,6 +39,10 @@ public class LiveUpdateClientException : Exception
             LuodCustodyLostException.Name => new LuodCustodyLostException(p, error),
             LuodMetadataTooLargeException.Name => new LuodMetadataTooLargeException(p, error),
             LuodKernelErrorException.Name => new LuodKernelErrorException(p, error),
+            LuodUpdateInProgressException.Name => new LuodUpdateInProgressException(p, error),
+            LuodPreflightFailedException.Name => new LuodPreflightFailedException(p, error),
+            LuodUpdateCancelledException.Name => new LuodUpdateCancelledException(p, error),
+            LuodNoUpdateInProgressException.Name => new LuodNoUpdateInProgressException(p, error),
             _ => new LiveUpdateClientException(
                 $"luod answered {error.Method ?? "the call"} with {error.ErrorName}{(p.Count > 0 ? " " + p.ToJsonString() : "")}. " +
                 "An org.varlink.service error usually means luod and this client come from different LiveUpdate versions.",

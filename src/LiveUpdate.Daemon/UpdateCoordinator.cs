@@ -1,0 +1,237 @@
+// UpdateCoordinator: the orchestrated live update. In order: check the next kernel
+// (NO-GO stops before anything happens) → stage it (kexec_file_load, before anyone
+// pauses) → prepare (every subscribed participant quiesces and acknowledges within the
+// deadline) → freeze (last acknowledgement; the catalog is written with the timeline) →
+// reboot(KEXEC). Any failure before the reboot — NO-GO, a load failure, a refusal, a
+// timeout, a participant that went away, `luoctl cancel` before freeze — cancels: every
+// participant told to prepare is told to resume, the staged kernel is unloaded, and the
+// caller hears why. Every step is timestamped (UpdateTimeline) and the timeline travels to
+// the next kernel in the catalog, where participants' Resumed calls complete it.
+using System.Text.Json.Nodes;
+using LiveUpdate.Kernel;
+using LiveUpdate.Kernel.Errors;
+using LiveUpdate.Preflight;
+using LiveUpdate.Telemetry;
+using Microsoft.Extensions.Logging;
+
+namespace LiveUpdate.Daemon;
+
+public sealed class UpdateCoordinator(SessionRegistry registry, IKexecPerformer kexec, IUpdatePreflight preflight, ILogger log, string release)
+{
+    /// <summary>How many completed updates the catalog keeps.</summary>
+    public const int HistoryLength = 10;
+
+    private readonly Lock _gate = new();
+    private readonly List<UpdateParticipant> _participants = [];
+    private UpdateStage _stage = UpdateStage.Idle;
+    private string? _updateId;
+    private TaskCompletionSource<string>? _cancelled;
+
+    public UpdateStage Stage { get { lock (_gate) return _stage; } }
+
+    public UpdateParticipant Subscribe(PeerCredentials peer, string name)
+    {
+        if (string.IsNullOrWhiteSpace(name) || name.Length > 128 || name.Any(char.IsControl))
+            throw LuodErrors.InvalidName(name, "a participant name must be 1-128 printable characters");
+        lock (_gate)
+        {
+            var existing = _participants.FirstOrDefault(p => p.Owner == peer.UserId && p.Name == name);
+            if (existing is not null)
+            {
+                if (_stage is UpdateStage.Preparing or UpdateStage.Freezing)
+                    throw LuodErrors.UpdateInProgress(_updateId!, _stage.ToString().ToLowerInvariant());
+                existing.MarkGone(); // a reconnecting participant replaces its old subscription
+                _participants.Remove(existing);
+            }
+            var participant = new UpdateParticipant(peer.UserId, name);
+            _participants.Add(participant);
+            log.LogInformation("luod: participant {Participant} subscribed to update events", participant);
+            return participant;
+        }
+    }
+
+    public void Unsubscribe(UpdateParticipant participant)
+    {
+        participant.MarkGone();
+        lock (_gate) _participants.Remove(participant);
+    }
+
+    public void Acknowledge(PeerCredentials peer, string updateId, string name, string phase, bool ok, string? reason)
+    {
+        UpdateParticipant? participant;
+        lock (_gate)
+        {
+            if (_updateId != updateId || _stage is not (UpdateStage.Preparing or UpdateStage.Freezing))
+                throw LuodErrors.NoUpdateInProgress($"update '{updateId}' is not waiting for acknowledgements (luod's update: {_updateId ?? "none"}, {_stage.ToString().ToLowerInvariant()})");
+            participant = _participants.FirstOrDefault(p => p.Owner == peer.UserId && p.Name == name);
+        }
+        if (participant is null || !participant.Acknowledge(phase, ok, reason))
+            throw LuodErrors.NoUpdateInProgress($"participant '{name}' of uid {peer.UserId} is not asked to acknowledge {phase} now");
+    }
+
+    /// <summary>Cancels the update in progress; too late once freeze has started.</summary>
+    public void Cancel(string reason)
+    {
+        lock (_gate)
+        {
+            if (_stage == UpdateStage.Idle) throw LuodErrors.NoUpdateInProgress("no update is in progress");
+            if (_stage is UpdateStage.Freezing or UpdateStage.Rebooting)
+                throw LuodErrors.NoUpdateInProgress($"update '{_updateId}' is past the point of no return ({_stage.ToString().ToLowerInvariant()}); it can no longer be cancelled");
+            _cancelled!.TrySetResult(reason);
+        }
+    }
+
+    /// <summary>
+    /// Runs the update; throws when it was cancelled or failed. On success the machine is in the
+    /// next kernel and nothing returns — except with a test double of the kexec, whose
+    /// RebootAsync returns: then this returns the update's id.
+    /// </summary>
+    public async Task<string> RunAsync(UpdateRequest request, Func<UpdateProgress, Task> progress, CancellationToken cancellationToken)
+    {
+        string updateId = $"u{DateTime.UtcNow:yyyyMMdd'T'HHmmss}-{Environment.ProcessId}";
+        var cancelled = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_gate)
+        {
+            if (_stage != UpdateStage.Idle) throw LuodErrors.UpdateInProgress(_updateId!, _stage.ToString().ToLowerInvariant());
+            (_stage, _updateId, _cancelled) = (UpdateStage.Checking, updateId, cancelled);
+        }
+        var timeline = new UpdateTimeline
+        {
+            UpdateId = updateId,
+            PreviousRelease = release,
+            PreviousKernel = KernelClockInfo.From(release, TimestampCounter.Describe()),
+        };
+        var told = new List<UpdateParticipant>();
+        bool staged = false;
+        try
+        {
+            // 1. Check: nothing is paused or staged yet.
+            var report = await preflight.CheckAsync(request, registry.HandlerKindsInUse(), cancellationToken);
+            var findings = report.Findings.Where(f => f.Severity != FindingSeverity.Info)
+                .Select(f => $"{f.Severity.ToString().ToUpperInvariant()} {f.Code}: {f.What} — {f.Why}{(f.Fix is null ? "" : $" Fix: {f.Fix}")}").ToList();
+            await progress(new UpdateProgress("check", $"{PreflightReport.VerdictText(report.Verdict)}: {report.NextRelease} from {report.ReferenceRelease ?? report.Reference}", updateId, null, findings));
+            if (report.Verdict == PreflightVerdict.NoGo) throw LuodErrors.PreflightFailed(findings);
+            timeline = timeline with { NextRelease = report.NextRelease };
+
+            // 2. Stage.
+            SetStage(UpdateStage.Staging);
+            try { kexec.Load(request.ToKexec()); }
+            catch (LiveUpdateException error) { throw LuodErrors.Kernel(error); }
+            staged = true;
+            timeline = timeline.Record(TimelineEvents.Daemon(TimelineEvents.Staged, detail: request.Kernel));
+            await progress(new UpdateProgress("staged", $"{request.Kernel} loaded with kexec_file_load", updateId));
+
+            // 3. Prepare.
+            UpdateParticipant[] participants;
+            lock (_gate)
+            {
+                _stage = UpdateStage.Preparing;
+                participants = [.. _participants.Where(p => !p.Gone)];
+            }
+            timeline = timeline.Record(TimelineEvents.Daemon(TimelineEvents.Prepare, detail: $"{participants.Length} participant(s)"));
+            await progress(new UpdateProgress("prepare", $"asking {participants.Length} participant(s) to prepare within {request.PrepareTimeout.TotalSeconds:F0} s", updateId));
+            told.AddRange(participants);
+            timeline = await AwaitAllAsync("prepare", participants, request.PrepareTimeout, updateId, cancelled.Task, timeline,
+                TimelineEvents.ClientPaused, progress, "paused", cancellationToken);
+
+            // 4. Freeze: from here on the update can no longer be cancelled by an operator.
+            lock (_gate) _stage = UpdateStage.Freezing;
+            timeline = timeline.Record(TimelineEvents.Daemon(TimelineEvents.Freeze));
+            await progress(new UpdateProgress("freeze", "every participant paused; freezing", updateId));
+            timeline = await AwaitAllAsync("freeze", participants, request.PrepareTimeout, updateId, null, timeline,
+                null, progress, null, cancellationToken);
+            registry.SetPendingUpdate(timeline);
+            registry.Persist();
+            timeline = timeline.Record(TimelineEvents.Daemon(TimelineEvents.CatalogWritten));
+
+            // 5. Reboot. The catalog's last write carries the reboot sample.
+            lock (_gate) _stage = UpdateStage.Rebooting;
+            await progress(new UpdateProgress("rebooting", $"rebooting into {timeline.NextRelease}", updateId));
+            timeline = timeline.Record(TimelineEvents.Daemon(TimelineEvents.Reboot));
+            registry.SetPendingUpdate(timeline);
+            registry.Persist();
+            log.LogInformation("luod: update {UpdateId}: rebooting into {Release}", updateId, timeline.NextRelease);
+            await kexec.RebootAsync();
+            return updateId;
+        }
+        catch (Exception error)
+        {
+            string reason = error is Varlink.VarlinkErrorException varlink ? Describe(varlink) : error.Message;
+            log.LogWarning("luod: update {UpdateId} cancelled: {Reason}", updateId, reason);
+            registry.SetPendingUpdate(null);
+            foreach (var participant in told)
+                _ = participant.Send(Event("resume", updateId, null, reason), null);
+            if (staged)
+            {
+                try { kexec.Unload(); }
+                catch (LiveUpdateException unload) { log.LogError("luod: unloading the staged kernel failed: {Message}", unload.Message); }
+            }
+            if (error is Varlink.VarlinkErrorException { ErrorName: "io.liveupdate.PreflightFailed" or "io.liveupdate.UpdateCancelled" }) throw;
+            throw LuodErrors.UpdateCancelled(updateId, reason);
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                (_stage, _updateId, _cancelled) = (UpdateStage.Idle, null, null);
+            }
+        }
+    }
+
+    private async Task<UpdateTimeline> AwaitAllAsync(string phase, UpdateParticipant[] participants, TimeSpan timeout, string updateId,
+        Task<string>? cancelled, UpdateTimeline timeline, string? eventName, Func<UpdateProgress, Task> progress, string? progressPhase,
+        CancellationToken cancellationToken)
+    {
+        long deadlineNs = SessionRegistry.NowNs() + (long)timeout.TotalNanoseconds;
+        var pending = participants.ToDictionary(p => p.Send(Event(phase, updateId, deadlineNs, null), phase)!, p => p);
+        using var timer = new CancellationTokenSource(timeout);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timer.Token, cancellationToken);
+        var expired = Task.Delay(Timeout.Infinite, linked.Token);
+        while (pending.Count > 0)
+        {
+            var finished = await Task.WhenAny([.. pending.Keys, expired, cancelled ?? Task.Delay(Timeout.Infinite, linked.Token)]);
+            if (finished == expired)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                throw new TimeoutException($"{string.Join(", ", pending.Values)} did not acknowledge {phase} within {timeout.TotalSeconds:F0} s");
+            }
+            if (finished == cancelled) throw new OperationCanceledException($"cancelled by the operator: {cancelled.Result}");
+            var answered = (Task<(bool Ok, string? Reason)>)finished;
+            var participant = pending[answered];
+            pending.Remove(answered);
+            var (ok, reason) = answered.Result;
+            if (!ok) throw new InvalidOperationException($"participant {participant} refused {phase}: {reason ?? "no reason given"}");
+            if (eventName is not null)
+                timeline = timeline.Record(TimelineEvents.Daemon(eventName, SessionRegistry.ParticipantLabel(participant.Owner, participant.Name)));
+            if (progressPhase is not null)
+                await progress(new UpdateProgress(progressPhase, $"{participant} {progressPhase}", updateId, participant.Name));
+        }
+        return timeline;
+    }
+
+    /// <summary>After the kexec: a participant serves again. Completes the update once all have.</summary>
+    public void Resumed(PeerCredentials peer, string name) => registry.RecordResumed(peer, name);
+
+    private void SetStage(UpdateStage stage)
+    {
+        lock (_gate)
+        {
+            if (_cancelled!.Task.IsCompleted) throw new OperationCanceledException($"cancelled by the operator: {_cancelled.Task.Result}");
+            _stage = stage;
+        }
+    }
+
+    private static string Describe(Varlink.VarlinkErrorException error) =>
+        error.Parameters?["reason"]?.GetValue<string>() ?? error.Parameters?["message"]?.GetValue<string>() ?? error.ErrorName;
+
+    private static JsonObject Event(string name, string updateId, long? deadlineNs, string? reason) => new()
+    {
+        ["event"] = new JsonObject
+        {
+            ["event"] = name,
+            ["updateId"] = updateId,
+            ["deadlineNs"] = deadlineNs,
+            ["reason"] = reason,
+        },
+    };
+}

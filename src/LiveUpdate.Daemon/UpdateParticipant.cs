@@ -1,0 +1,60 @@
+// UpdateParticipant: a workload subscribed to update events (Subscribe, a Varlink call with
+// "more"). luod queues events for it; the Subscribe handler streams them to the client.
+// During prepare and freeze the coordinator waits for the participant's acknowledgement
+// (which arrives on another connection, through Acknowledge).
+using System.Text.Json.Nodes;
+using System.Threading.Channels;
+
+namespace LiveUpdate.Daemon;
+
+public sealed class UpdateParticipant(uint owner, string name)
+{
+    private readonly Channel<JsonObject> _events = Channel.CreateUnbounded<JsonObject>(new UnboundedChannelOptions { SingleReader = true });
+    private TaskCompletionSource<(bool Ok, string? Reason)>? _ack;
+    private string? _awaitedPhase;
+
+    public uint Owner { get; } = owner;
+
+    public string Name { get; } = name;
+
+    /// <summary>Set when streaming to the client failed: it is gone.</summary>
+    public bool Gone { get; private set; }
+
+    public ChannelReader<JsonObject> Events => _events.Reader;
+
+    public override string ToString() => Owner == 0 ? Name : $"{Name} (uid {Owner})";
+
+    /// <summary>Queues an event and, for prepare/freeze, starts waiting for the acknowledgement of <paramref name="awaitedPhase"/>.</summary>
+    public Task<(bool Ok, string? Reason)>? Send(JsonObject update, string? awaitedPhase)
+    {
+        lock (_events)
+        {
+            _awaitedPhase = awaitedPhase;
+            _ack = awaitedPhase is null ? null : new TaskCompletionSource<(bool, string?)>(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (Gone) _ack?.TrySetResult((false, "its connection to luod closed"));
+            _events.Writer.TryWrite(update);
+            return _ack?.Task;
+        }
+    }
+
+    /// <summary>The participant's answer; false when nothing of that phase is awaited from it.</summary>
+    public bool Acknowledge(string phase, bool ok, string? reason)
+    {
+        lock (_events)
+        {
+            if (_ack is null || _awaitedPhase != phase) return false;
+            return _ack.TrySetResult((ok, reason));
+        }
+    }
+
+    /// <summary>The client's connection broke: whatever is awaited from it fails now.</summary>
+    public void MarkGone()
+    {
+        lock (_events)
+        {
+            Gone = true;
+            _ack?.TrySetResult((false, "its connection to luod closed"));
+            _events.Writer.TryComplete();
+        }
+    }
+}

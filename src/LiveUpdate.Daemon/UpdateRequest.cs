@@ -1,0 +1,29 @@
+// UpdateRequest: what `luoctl update` asks luod for — the next kernel, its initrd and
+// command line, and how long participants get to prepare and to freeze.
+namespace LiveUpdate.Daemon;
+
+public sealed record UpdateRequest(
+    string Kernel,
+    string? Initrd,
+    string? CommandLine,
+    bool ReuseCommandLine,
+    TimeSpan PrepareTimeout)
+{
+    public static readonly TimeSpan DefaultPrepareTimeout = TimeSpan.FromSeconds(30);
+
+    public KexecRequest ToKexec() => new(Kernel, Initrd, CommandLine, ReuseCommandLine);
+}
+
+/// <summary>One progress line streamed to the Update caller.</summary>
+public sealed record UpdateProgress(string Phase, string Message, string UpdateId, string? Client = null, IReadOnlyList<string>? Findings = null);
+
+/// <summary>Where the orchestrated update stands.</summary>
+public enum UpdateStage
+{
+    Idle,
+    Checking,
+    Staging,
+    Preparing,
+    Freezing,
+    Rebooting,
+}

@@ -1,0 +1,185 @@
+// UpdateFlowTests: the orchestrated update end to end through the SDK against the real luod
+// service (fake device, recorded kexec): two participants prepare and freeze, luod stages,
+// writes the timeline into the catalog and reboots; in the next kernel both resume and the
+// update's report shows each one's blackout. Every cancel path — a refusal, a participant
+// that never answers, the operator's cancel, a NO-GO verdict — resumes everyone, unloads
+// what was staged and never reboots.
+using System.Text.Json.Nodes;
+using LiveUpdate.Daemon.Tests;
+using LiveUpdate.Telemetry;
+using LiveUpdate.Varlink;
+
+namespace LiveUpdate.Client.Tests;
+
+public sealed class UpdateFlowTests
+{
+    private static readonly TimeSpan Timeout = InProcessLuod.Timeout;
+
+    private sealed class Participant(Func<Task>? onPrepare = null) : IUpdateParticipant
+    {
+        public List<string> Calls { get; } = [];
+        public TaskCompletionSource<string?> Resumed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public async Task PrepareAsync(UpdateNotice notice, CancellationToken cancellationToken)
+        {
+            lock (Calls) Calls.Add("prepare");
+            Assert.NotNull(notice.Deadline);
+            if (onPrepare is not null) await onPrepare().WaitAsync(cancellationToken);
+        }
+
+        public Task FreezeAsync(UpdateNotice notice, CancellationToken cancellationToken)
+        {
+            lock (Calls) Calls.Add("freeze");
+            return Task.CompletedTask;
+        }
+
+        public Task ResumeAsync(UpdateNotice notice, CancellationToken cancellationToken)
+        {
+            lock (Calls) Calls.Add("resume");
+            Resumed.TrySetResult(notice.Reason);
+            return Task.CompletedTask;
+        }
+    }
+
+    private static async Task<(List<JsonObject> Progress, VarlinkErrorException? Error)> UpdateAsync(InProcessLuod luod, int prepareTimeoutMs = 10_000)
+    {
+        await using var varlink = await VarlinkClient.ConnectAsync(luod.SocketPath);
+        var progress = new List<JsonObject>();
+        try
+        {
+            await foreach (var reply in varlink.CallMoreAsync("io.liveupdate.Update", new JsonObject
+            {
+                ["kernel"] = "/boot/vmlinuz-next", ["commandLine"] = "console=ttyS0 kho=on liveupdate=on", ["prepareTimeoutMs"] = prepareTimeoutMs,
+            }))
+            {
+                using (reply) progress.Add((JsonObject)reply.Parameters["progress"]!.DeepClone());
+            }
+            return (progress, null);
+        }
+        catch (VarlinkErrorException error)
+        {
+            return (progress, error);
+        }
+    }
+
+    [Fact]
+    public async Task Two_participants_pause_luod_reboots_and_their_resume_completes_the_report()
+    {
+        using var bed = new LuodTestbed();
+        var luod = InProcessLuod.Start(bed);
+        await using var client = await luod.ConnectAsync();
+        var cache = new Participant();
+        var vmm = new Participant();
+        await using (var cacheLink = await client.SubscribeAsync("cache", cache).WaitAsync(Timeout))
+        await using (var vmmLink = await client.SubscribeAsync("vmm", vmm).WaitAsync(Timeout))
+        {
+            var (progress, error) = await UpdateAsync(luod).WaitAsync(Timeout);
+            Assert.Null(error);
+            Assert.Equal(["check", "staged", "prepare", "paused", "paused", "freeze", "rebooting", "rebooting"],
+                progress.Select(p => p["phase"]!.GetValue<string>()));
+            Assert.Equal(["prepare", "freeze"], cache.Calls);
+            Assert.Equal(["prepare", "freeze"], vmm.Calls);
+        }
+        Assert.Equal(1, luod.Kexec.Reboots);
+        Assert.Equal("/boot/vmlinuz-next", Assert.Single(luod.Kexec.Loaded).Kernel);
+
+        var next = await luod.KexecAsync();
+        await using (next)
+        {
+            var pending = next.Registry.PendingUpdate;
+            Assert.NotNull(pending);
+            Assert.Contains(pending.Events, e => e.Name == TimelineEvents.Reboot && e.Kernel == KernelSide.Previous);
+            Assert.Contains(pending.Events, e => e.Name == TimelineEvents.DaemonStart && e.Kernel == KernelSide.Next);
+            await using var after = await next.ConnectAsync();
+            await after.ResumedAsync("cache").WaitAsync(Timeout);
+            Assert.NotNull(next.Registry.PendingUpdate); // vmm has not resumed yet
+            await after.ResumedAsync("vmm").WaitAsync(Timeout);
+            Assert.Null(next.Registry.PendingUpdate);
+            var done = Assert.Single(next.Registry.CompletedUpdates);
+            var report = UpdateReport.From(done);
+            Assert.Equal(2, report.Clients.Count);
+            Assert.All(report.Clients, c => Assert.True(c.BlackoutNs > 0, $"{c.Client}: blackout {c.BlackoutNs}"));
+            var timeline = next.Registry.CompletedUpdates[0].Events.Select(e => e.Name).ToList();
+            Assert.True(timeline.IndexOf(TimelineEvents.Staged) < timeline.IndexOf(TimelineEvents.Prepare));
+            Assert.True(timeline.IndexOf(TimelineEvents.CatalogWritten) < timeline.IndexOf(TimelineEvents.Reboot));
+            Assert.Equal(TimelineEvents.Finish, timeline[^1]);
+        }
+    }
+
+    [Fact]
+    public async Task A_refusal_cancels_every_participant_resumes_and_nothing_reboots()
+    {
+        using var bed = new LuodTestbed();
+        await using var luod = InProcessLuod.Start(bed);
+        await using var client = await luod.ConnectAsync();
+        var willing = new Participant();
+        var busy = new Participant(() => throw new InvalidOperationException("a backup is running"));
+        await using var a = await client.SubscribeAsync("willing", willing).WaitAsync(Timeout);
+        await using var b = await client.SubscribeAsync("busy", busy).WaitAsync(Timeout);
+
+        var (_, error) = await UpdateAsync(luod).WaitAsync(Timeout);
+        Assert.Equal("io.liveupdate.UpdateCancelled", error?.ErrorName);
+        Assert.Contains("a backup is running", error!.Parameters!["reason"]!.GetValue<string>());
+        Assert.Contains("a backup is running", await willing.Resumed.Task.WaitAsync(Timeout));
+        await busy.Resumed.Task.WaitAsync(Timeout);
+        Assert.Equal(0, luod.Kexec.Reboots);
+        Assert.Equal(1, luod.Kexec.Unloads);
+        Assert.Null(luod.Registry.PendingUpdate);
+    }
+
+    [Fact]
+    public async Task A_participant_that_never_acknowledges_times_out_and_everyone_resumes()
+    {
+        using var bed = new LuodTestbed();
+        await using var luod = InProcessLuod.Start(bed);
+        await using var client = await luod.ConnectAsync();
+        var stuck = new Participant(() => Task.Delay(System.Threading.Timeout.Infinite));
+        await using var link = await client.SubscribeAsync("stuck", stuck).WaitAsync(Timeout);
+
+        var (_, error) = await UpdateAsync(luod, prepareTimeoutMs: 300).WaitAsync(Timeout);
+        Assert.Equal("io.liveupdate.UpdateCancelled", error?.ErrorName);
+        string reason = error!.Parameters!["reason"]!.GetValue<string>();
+        Assert.True(reason.Contains("stuck", StringComparison.Ordinal) && (reason.Contains("did not acknowledge prepare") || reason.Contains("deadline")), reason);
+        await stuck.Resumed.Task.WaitAsync(Timeout);
+        Assert.Equal(0, luod.Kexec.Reboots);
+        Assert.Equal(1, luod.Kexec.Unloads);
+    }
+
+    [Fact]
+    public async Task The_operator_can_cancel_during_prepare()
+    {
+        using var bed = new LuodTestbed();
+        await using var luod = InProcessLuod.Start(bed);
+        await using var client = await luod.ConnectAsync();
+        var preparing = new TaskCompletionSource();
+        var slow = new Participant(async () => { preparing.TrySetResult(); await Task.Delay(System.Threading.Timeout.Infinite); });
+        await using var link = await client.SubscribeAsync("slow", slow).WaitAsync(Timeout);
+
+        var update = UpdateAsync(luod);
+        await preparing.Task.WaitAsync(Timeout);
+        await using (var operatorLink = await VarlinkClient.ConnectAsync(luod.SocketPath))
+            (await operatorLink.CallAsync("io.liveupdate.CancelUpdate", new JsonObject { ["reason"] = "maintenance window closed" })).Dispose();
+        var (_, error) = await update.WaitAsync(Timeout);
+        Assert.Equal("io.liveupdate.UpdateCancelled", error?.ErrorName);
+        Assert.Contains("maintenance window closed", await slow.Resumed.Task.WaitAsync(Timeout));
+        Assert.Equal(0, luod.Kexec.Reboots);
+    }
+
+    [Fact]
+    public async Task A_no_go_verdict_stops_before_anything_is_staged_or_paused()
+    {
+        using var bed = new LuodTestbed();
+        await using var luod = InProcessLuod.Start(bed, FixedPreflight.NoGo("luo-abi", "LUO ABI luo-v5 → luo-v6"));
+        await using var client = await luod.ConnectAsync();
+        var participant = new Participant();
+        await using var link = await client.SubscribeAsync("cache", participant).WaitAsync(Timeout);
+
+        var (progress, error) = await UpdateAsync(luod).WaitAsync(Timeout);
+        Assert.Equal("io.liveupdate.PreflightFailed", error?.ErrorName);
+        Assert.Contains("luo-v6", error!.Parameters!["findings"]![0]!.GetValue<string>());
+        Assert.Equal("check", Assert.Single(progress)["phase"]!.GetValue<string>());
+        Assert.Empty(participant.Calls);
+        Assert.Empty(luod.Kexec.Loaded);
+        Assert.Equal(0, luod.Kexec.Unloads);
+    }
+}
