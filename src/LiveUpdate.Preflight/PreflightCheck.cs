@@ -264,7 +264,9 @@ public static class PreflightCheck
                 "Mount securityfs (mount -t securityfs none /sys/kernel/security) and run the check again."));
         }
 
-        bool enforced = sigForce || lockedDown;
+        // kernel/kexec_file.c: kimage_validate_signature() (built with CONFIG_KEXEC_SIG) rejects a bad or missing
+        // signature when sig_enforce is set, or under lockdown unless IMA appraises the image.
+        bool enforced = sigForce || (lockedDown && config?.IsBuiltIn("CONFIG_KEXEC_SIG") != false);
         if (enforced)
         {
             string reason = sigForce ? $"{reference.Description} is built with CONFIG_KEXEC_SIG_FORCE=y" : $"the kernel is locked down ({lockdown})";
@@ -280,7 +282,7 @@ public static class PreflightCheck
         }
         else if (reference.IsRunningHost && lockdownKnown && config is not null)
         {
-            findings.Add(new(FindingSeverity.Ok, "signature", $"Kexec signatures are not enforced (lockdown {lockdown}, no CONFIG_KEXEC_SIG_FORCE); next kernel is {(next.Image.HasSignature ? "signed" : "unsigned")}.",
+            findings.Add(new(FindingSeverity.Ok, "signature", $"Kexec signatures are not enforced (lockdown {lockdown}, no CONFIG_KEXEC_SIG_FORCE{(config.IsBuiltIn("CONFIG_KEXEC_SIG") ? "" : ", no CONFIG_KEXEC_SIG")}); next kernel is {(next.Image.HasSignature ? "signed" : "unsigned")}.",
                 "kexec_file_load will accept the image.", null));
         }
     }

@@ -40,9 +40,10 @@ public sealed class RunningHostTests(RealKernels kernels)
     }
 
     [Fact]
-    public void LockdownWithAnUnsignedImageIsNoGo()
+    public void LockdownWithAnUnsignedImageIsNoGoWhenTheKernelVerifiesSignatures()
     {
-        var paths = FakeHost(lockdown: "none [integrity] confidentiality", debugfs: true, bootImage: true, scratchMiB: [1024]);
+        var paths = FakeHost(lockdown: "none [integrity] confidentiality", debugfs: true, bootImage: true, scratchMiB: [1024],
+            editConfig: text => text + "CONFIG_KEXEC_SIG=y\n");
 
         var report = PreflightCheck.Run(new PreflightRequest(kernels.Kernel73.BzImage, null, Cmdline, ["memfd"], RunningSystem: paths));
 
@@ -50,6 +51,12 @@ public sealed class RunningHostTests(RealKernels kernels)
         var finding = Assert.Single(report.Findings, f => f.Code == "unsigned-image");
         Assert.Contains("integrity", finding.What);
         Assert.Contains("sign", finding.Fix);
+
+        // Without CONFIG_KEXEC_SIG the running kernel never verifies kexec_file images, locked down or not.
+        var noSig = PreflightCheck.Run(new PreflightRequest(kernels.Kernel73.BzImage, null, Cmdline, ["memfd"],
+            RunningSystem: FakeHost(lockdown: "none [integrity] confidentiality", debugfs: true, bootImage: true, scratchMiB: [1024])));
+        Assert.DoesNotContain(noSig.Findings, f => f.Code == "unsigned-image");
+        Assert.Equal(PreflightVerdict.Go, noSig.Verdict);
     }
 
     [Fact]
