@@ -11,4 +11,5 @@ var root = new RootCommand("luoctl — Linux Live Update (KHO/LUO) control")
     CheckCommand.Create(),
 };
 foreach (var command in SessionCommands.Create()) root.Subcommands.Add(command);
+foreach (var command in UpdateCommands.Create()) root.Subcommands.Add(command);
 return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,102 @@
+// UpdateCommands: luoctl's verbs for the orchestrated live update through luod —
+// `update` (check → stage → prepare → freeze → reboot, progress printed as it happens),
+// `cancel` (until freeze) and `report` (the blackout of the last updates: table, JSON, SVG).
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using LiveUpdate.Telemetry;
+
+namespace LiveUpdate.Cli;
+
+internal static class UpdateCommands
+{
+    public static IEnumerable<Command> Create() => [Update(), Cancel(), Report()];
+
+    private static Command Update()
+    {
+        var socket = LuodConnection.SocketOption();
+        var kernel = new Option<FileInfo>("--kernel") { Description = "The next kernel (bzImage)", Required = true };
+        var initrd = new Option<FileInfo?>("--initrd") { Description = "Its initramfs" };
+        var append = new Option<string?>("--append") { Description = "The next kernel's command line" };
+        var reuse = new Option<bool>("--reuse-cmdline") { Description = "Boot the next kernel with this kernel's command line" };
+        var timeout = new Option<double>("--timeout") { Description = "Seconds each participant gets to prepare and to freeze", DefaultValueFactory = _ => 30 };
+        var command = new Command("update", "Live-update the kernel through luod: check, stage, have every participant prepare and freeze, reboot")
+        {
+            socket, kernel, initrd, append, reuse, timeout,
+        };
+        command.SetAction((parse, ct) =>
+        {
+            string? commandLine = parse.GetValue(append);
+            bool reuseCommandLine = parse.GetValue(reuse);
+            if (commandLine is null == !reuseCommandLine)
+            {
+                Console.Error.WriteLine("luoctl: give exactly one of --append \"...\" or --reuse-cmdline (the next kernel needs kho=on liveupdate=on)");
+                return Task.FromResult(2);
+            }
+            return LuodConnection.RunAsync(parse.GetValue(socket)!, async client =>
+            {
+                var parameters = new JsonObject
+                {
+                    ["kernel"] = parse.GetValue(kernel)!.FullName,
+                    ["initrd"] = parse.GetValue(initrd)?.FullName,
+                    ["commandLine"] = commandLine,
+                    ["reuseCommandLine"] = reuseCommandLine,
+                    ["prepareTimeoutMs"] = (int)(parse.GetValue(timeout) * 1000),
+                };
+                var started = DateTime.UtcNow;
+                await foreach (var reply in client.CallMoreAsync("io.liveupdate.Update", parameters, cancellationToken: ct))
+                {
+                    using (reply)
+                    {
+                        var progress = reply.Parameters["progress"]!;
+                        Console.WriteLine($"[{(DateTime.UtcNow - started).TotalSeconds,6:F2} s] {progress["phase"]!.GetValue<string>(),-9} {progress["message"]!.GetValue<string>()}");
+                        if (progress["findings"] is JsonArray findings)
+                            foreach (var finding in findings) Console.WriteLine($"           {finding!.GetValue<string>()}");
+                    }
+                }
+            }, ct);
+        });
+        return command;
+    }
+
+    private static Command Cancel()
+    {
+        var socket = LuodConnection.SocketOption();
+        var reason = new Option<string?>("--reason") { Description = "Why (shown to the participants and the update's caller)" };
+        var command = new Command("cancel", "Cancel the live update in progress (until freeze); every participant resumes") { socket, reason };
+        command.SetAction((parse, ct) => LuodConnection.RunAsync(parse.GetValue(socket)!, async client =>
+        {
+            using var _ = await client.CallAsync("io.liveupdate.CancelUpdate", new JsonObject { ["reason"] = parse.GetValue(reason) }, cancellationToken: ct);
+            Console.WriteLine("update cancelled; participants resume");
+        }, ct));
+        return command;
+    }
+
+    private static Command Report()
+    {
+        var socket = LuodConnection.SocketOption();
+        var json = new Option<bool>("--json") { Description = "Print the report as JSON" };
+        var svg = new Option<FileInfo?>("--svg") { Description = "Also write the timeline as an SVG image here" };
+        var command = new Command("report", "The blackout of the last live update: phases across both kernels, per participant") { socket, json, svg };
+        command.SetAction((parse, ct) => LuodConnection.RunAsync(parse.GetValue(socket)!, async client =>
+        {
+            using var reply = await client.CallAsync("io.liveupdate.GetUpdates", cancellationToken: ct);
+            var completed = reply.Parameters["completed"] as JsonArray ?? [];
+            string? text = completed.Count > 0 ? completed[^1]!.GetValue<string>() : reply.Parameters["pending"]?.GetValue<string>();
+            if (text is null)
+            {
+                Console.Error.WriteLine("luoctl: luod has no live update on record yet (reports start with `luoctl update`)");
+                Environment.ExitCode = 5;
+                return;
+            }
+            var report = UpdateReport.From(TelemetryJson.DeserializeTimeline(text));
+            if (parse.GetValue(json)) Console.WriteLine(TelemetryJson.Serialize(report));
+            else Console.WriteLine(ReportTable.From(report).ToText());
+            if (parse.GetValue(svg) is { } target)
+            {
+                await File.WriteAllTextAsync(target.FullName, TimelineSvg.Render(report), ct);
+                Console.WriteLine($"timeline written to {target.FullName}");
+            }
+        }, ct));
+        return command;
+    }
+}
