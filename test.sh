@@ -13,6 +13,8 @@ dotnet build LiveUpdate.sln -c Release -nologo -v quiet
 
 echo "== kernels and guest payload (cached under ${LIVEUPDATE_CACHE:-$HOME/.cache/liveupdate})"
 dotnet run -c Release --no-build --project src/LiveUpdate.VmHarness -- kernels --series 7.2 --series 7.3
+echo "== Debian's own 7.2 kernel image (the preflight tests' NO-GO case; cached)"
+dotnet run -c Release --no-build --project src/LiveUpdate.VmHarness -- debian-kernel --series 7.2
 
 results=artifacts/test-results
 rm -rf "$results"
