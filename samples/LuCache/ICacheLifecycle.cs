@@ -1,6 +1,6 @@
-// ICacheLifecycle: THE SEAM for luod's live-update hooks. luod's prepare/freeze/finish (and
-// cancel) callbacks, once the SDK has them, call these on the cache; until then nothing calls
-// them in production and tests drive them directly.
+// ICacheLifecycle: the seam for luod's live-update hooks. CacheUpdateParticipant (the SDK's
+// IUpdateParticipant) calls these on the cache when luod prepares, freezes or cancels an
+// update; tests drive them directly.
 //
 //   prepare  -> PauseWrites(): writes queue (and fail after the configured timeout with
 //               "SERVER_ERROR writes paused for a live update"); gets keep being served.

@@ -113,14 +113,33 @@ internal static class Cli
         await using var server = new MemcachedTextServer(engine, port, log: Console.Error);
         server.Start();
         Console.WriteLine($"lucache: serving on 127.0.0.1:{server.Port} (generation {engine.GetStats().Generation}, {engine.GetStats().Items} items)");
-        // SEAM: luod's prepare/freeze/cancel hooks call engine (an ICacheLifecycle) here once the SDK
-        // delivers them: prepare -> PauseWrites(), freeze -> FlushForFreeze(), cancel -> ResumeWrites().
+        // luod's update hooks drive the cache: prepare -> PauseWrites, freeze -> FlushForFreeze,
+        // a cancelled update -> ResumeWrites (CacheUpdateParticipant).
         ICacheLifecycle lifecycle = engine;
+        UpdateSubscription? subscription = null;
+        if (luod is not null)
+        {
+            subscription = await luod.SubscribeAsync(sessionName!, new CacheUpdateParticipant(lifecycle, Console.Out), stop.Token);
+            Console.WriteLine($"lucache: taking part in live updates as participant '{sessionName}'");
+            if (claimed is not null)
+            {
+                try
+                {
+                    await luod.ResumedAsync(sessionName!, stop.Token);
+                    Console.WriteLine("lucache: told luod the cache serves again (blackout ends)");
+                }
+                catch (LuodNoUpdateInProgressException)
+                {
+                    // Restored by a plain kexec, not an orchestrated update: nothing to report.
+                }
+            }
+        }
         try
         {
             await Task.Delay(Timeout.Infinite, stop.Token);
         }
         catch (OperationCanceledException) { }
+        if (subscription is not null) await subscription.DisposeAsync();
 
         // A clean stop leaves the arena frozen (consistent header) for whoever attaches next.
         var frozen = lifecycle.FlushForFreeze();
