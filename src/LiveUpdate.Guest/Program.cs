@@ -22,8 +22,9 @@ try
         "s5" => await new LuodCustody(plan, results).RunAsync(),
         "s6" => await new LuodOrphansAndOwners(plan, results).RunAsync(),
         "s8" => await new LuodCustodyLost(plan, results).RunAsync(),
+        "s12" => await new LuodFdStoreRestart(plan, results).RunAsync(),
         "boot" => true,
-        _ => throw new InvalidOperationException($"unknown scenario '{plan.Scenario}' (known: s1, s2, s3, s4, s5, s6, s8, boot)"),
+        _ => throw new InvalidOperationException($"unknown scenario '{plan.Scenario}' (known: s1, s2, s3, s4, s5, s6, s8, s12, boot)"),
     };
 }
 catch (Exception ex)

@@ -102,6 +102,20 @@ public sealed class ScenarioTests : IDisposable
             Assert.Contains("io.liveupdate.CustodyLost", step.Detail);
     }
 
+    [Fact]
+    public async Task S12_luod_restart_keeps_sessions_through_systemds_fd_store()
+    {
+        var result = await RunAsync("s12", ["7.2", "7.2"]);
+        AssertStepsPassed(result, 0, "s12.luod-start-with-fd-store", "s12.client-a.preserve", "s12.client-b.delegated-preserve",
+            "s12.fd-store-holds-sessions", "s12.sigkill-luod", "s12.restart-from-fd-store", "s12.sessions-kept", "s12.client-a.preserve-after-restart");
+        AssertStepsPassed(result, 1, "s12.luod-start", "s12.client-a.retrieve", "s12.client-b.claim", "s12.nothing-lost");
+        Assert.Contains("luo-out.luod.u0.a", result.Report.Steps.Single(s => s.Name == "s12.fd-store-holds-sessions").Detail);
+        Assert.Contains("custodyLost=false", result.Report.Steps.Single(s => s.Name == "s12.sessions-kept").Detail);
+        Assert.Equal(2, System.Text.RegularExpressions.Regex.Matches(
+            result.Report.Steps.Single(s => s.Name == "s12.client-a.retrieve").Detail, "sha256=[0-9a-f]{64} — match").Count);
+        Assert.Matches("sha256=[0-9a-f]{64} — match", result.Report.Steps.Single(s => s.Name == "s12.client-b.claim").Detail);
+    }
+
     private async Task<VmRunResult> RunAsync(string scenario, string[] chain)
     {
         using var limit = new CancellationTokenSource(OverallLimit);

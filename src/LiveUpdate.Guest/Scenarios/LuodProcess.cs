@@ -9,7 +9,7 @@ namespace LiveUpdate.Guest.Scenarios;
 public sealed class LuodProcess
 {
     public const string Socket = "/run/luod/io.liveupdate";
-    private const string Luod = "/opt/liveupdate/luod";
+    public const string Luod = "/opt/liveupdate/luod";
     private const string Luoctl = "/opt/liveupdate/luoctl";
 
     private LuodProcess(Process process) => Process = process;
@@ -17,15 +17,26 @@ public sealed class LuodProcess
     public Process Process { get; }
 
     /// <summary>Starts luod and waits until it answers on its socket; returns it with the time that took.</summary>
-    public static async Task<(LuodProcess Luod, TimeSpan Ready)> StartAsync(params string[] options)
+    public static Task<(LuodProcess Luod, TimeSpan Ready)> StartAsync(params string[] options) => StartAsync(null, options);
+
+    /// <summary>As <see cref="StartAsync(string[])"/>, with <paramref name="environment"/> added to luod's (e.g. NOTIFY_SOCKET, FDSTORE).</summary>
+    public static async Task<(LuodProcess Luod, TimeSpan Ready)> StartAsync(IReadOnlyDictionary<string, string>? environment, params string[] options)
     {
         var clock = Stopwatch.StartNew();
         if (File.Exists(Socket)) File.Delete(Socket);
-        var process = Process.Start(new ProcessStartInfo(Luod, [$"--SocketPath={Socket}", .. options]))
-            ?? throw new InvalidOperationException("could not start luod");
+        var start = new ProcessStartInfo(Luod, [$"--SocketPath={Socket}", .. options]);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
+        var process = Process.Start(start) ?? throw new InvalidOperationException("could not start luod");
+        await WaitUntilServingAsync(clock, () => process.HasExited ? process.ExitCode : null);
+        return (new LuodProcess(process), clock.Elapsed);
+    }
+
+    /// <summary>Waits until luod answers GetStatus on its socket; fails when <paramref name="exitCode"/> reports an exit, or after 60 s on <paramref name="clock"/>.</summary>
+    public static async Task WaitUntilServingAsync(Stopwatch clock, Func<int?> exitCode)
+    {
         while (true)
         {
-            if (process.HasExited) throw new InvalidOperationException($"luod exited with {process.ExitCode} before listening");
+            if (exitCode() is { } code) throw new InvalidOperationException($"luod exited with {code} before listening");
             if (clock.Elapsed > TimeSpan.FromSeconds(60)) throw new TimeoutException("luod did not listen within 60 s");
             if (File.Exists(Socket))
             {
@@ -33,7 +44,7 @@ public sealed class LuodProcess
                 {
                     await using var client = await VarlinkClient.ConnectAsync(Socket);
                     await client.CallAsync("io.liveupdate.GetStatus");
-                    return (new LuodProcess(process), clock.Elapsed);
+                    return;
                 }
                 catch (VarlinkException) { }
             }

@@ -1,0 +1,187 @@
+// LuodFdStoreRestart (scenario S12): the positive twin of S8. luod runs under a stand-in
+// for systemd (FakeSystemdSupervisor) with an fd store, so every session fd it holds — and
+// its catalog's session and memfd — is parked there too. luod is SIGKILLed; the supervisor
+// restarts it with the stored descriptors (LISTEN_FDS/LISTEN_FDNAMES/LISTEN_PID), and the new
+// luod must take both clients' sessions back as open, with no custody lost, accept one more
+// file, and carry everything through the kexec it performs. After the kexec: client A
+// (luoctl, managed) retrieves both files, client B (SDK, delegated) claims its memfd; every
+// SHA-256 matches the seeded data, both finish, and luod holds nothing and lost nothing.
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using LiveUpdate.Client;
+using LiveUpdate.Varlink;
+
+namespace LiveUpdate.Guest.Scenarios;
+
+public sealed class LuodFdStoreRestart(GuestPlan plan, ResultChannel results)
+{
+    private const long BytesA = 8L << 20, BytesA2 = 4L << 20, BytesB = 8L << 20;
+    private const ulong SeedA = 0x5512_000A, SeedA2 = 0x5512_00A2, SeedB = 0x5512_000B, TokenB = 12;
+    private const string SessionA = "a", SessionB = "b";
+    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(60);
+    private static readonly string[] LuodOptions = ["--OrphanGrace=00:10:00"];
+
+    // Kept for the whole hop: it holds the parked descriptors, and closing them would release the sessions.
+    private FakeSystemdSupervisor? _systemd;
+
+    public async Task<bool> RunAsync() => plan.IsFirstHop ? await BeforeKexecAsync() : await AfterKexecAsync();
+
+    private async Task<bool> BeforeKexecAsync()
+    {
+        LuodProcess? luod = null;
+        if (!await results.StepAsync("s12.luod-start-with-fd-store", async () =>
+            {
+                _systemd = new FakeSystemdSupervisor(fdStoreLimit: 64);
+                var clock = Stopwatch.StartNew();
+                (luod, var serving) = await LuodProcess.StartAsync(_systemd.ServiceEnvironment, LuodOptions);
+                await _systemd.WaitForReadyAsync(ReadyTimeout);
+                return $"fake systemd on {_systemd.SocketPath} (FDSTORE={_systemd.FdStoreLimit}); luod pid {luod.Process.Id} serving in {serving.TotalMilliseconds:F0} ms, READY=1 after {clock.Elapsed.TotalMilliseconds:F0} ms; notifications: [{string.Join(" | ", _systemd.Messages)}]";
+            }))
+            return false;
+        var systemd = _systemd!;
+
+        bool ok = await results.StepAsync("s12.client-a.preserve", async () =>
+        {
+            await WriteSeededFileAsync("/tmp/s12-a.bin", SeedA, BytesA);
+            string output = await LuodProcess.LuoctlOkAsync("preserve", "--session", SessionA, "--name", "data", "--file", "/tmp/s12-a.bin");
+            File.Delete("/tmp/s12-a.bin");
+            return $"luoctl (exited): {output}; expected sha256={SeededPattern.Sha256Of(SeedA, BytesA)}";
+        });
+        ok &= await results.StepAsync("s12.client-b.delegated-preserve", async () =>
+        {
+            await using var client = await LiveUpdateClient.ConnectAsync(LuodProcess.Socket);
+            using var session = await client.CreateDelegatedSessionAsync(SessionB);
+            using var memory = PreservedMemory.Create("s12-client-b", (int)BytesB);
+            new SeededPattern(SeedB).Fill(memory.Memory.Span);
+            string sha = MemFdContent.Sha256(memory.MemFd);
+            session.Preserve(memory, TokenB);
+            return $"SDK: delegated session '{session.KernelName}'; preserved {BytesB} bytes sha256={sha} as token {TokenB}; client closed its fds";
+        });
+        if (!ok) return false;
+
+        ok = await results.StepAsync("s12.fd-store-holds-sessions", async () =>
+        {
+            var names = await systemd.WaitForStoredAsync(n =>
+                n.Contains($"luo-out.luod.u0.{SessionA}") && n.Contains($"luo-out.luod.u0.{SessionB}")
+                && n.Any(x => x.StartsWith("luo-out.luod.catalog.", StringComparison.Ordinal))
+                && n.Any(x => x.StartsWith("luo-catalog-memfd.", StringComparison.Ordinal)), TimeSpan.FromSeconds(10));
+            return $"fd store holds {names.Count}: [{string.Join(", ", names)}]";
+        });
+        ok &= await results.StepAsync("s12.sigkill-luod", async () =>
+        {
+            var clock = Stopwatch.StartNew();
+            await luod!.KillAsync();
+            var names = systemd.StoredNames;
+            return $"luod pid {luod.Process.Id} killed with SIGKILL ({clock.Elapsed.TotalMilliseconds:F0} ms); the fd store still holds {names.Count}: [{string.Join(", ", names)}]";
+        });
+        if (!ok) return false;
+
+        ok = await results.StepAsync("s12.restart-from-fd-store", async () =>
+        {
+            if (File.Exists(LuodProcess.Socket)) File.Delete(LuodProcess.Socket);
+            var clock = Stopwatch.StartNew();
+            var (restarted, passed) = systemd.StartWithStoredDescriptors(LuodProcess.Luod, [$"--SocketPath={LuodProcess.Socket}", .. LuodOptions]);
+            double spawnedMs = clock.Elapsed.TotalMilliseconds;
+            await LuodProcess.WaitUntilServingAsync(clock, () => restarted.HasExited ? restarted.ExitCode : null);
+            double servingMs = clock.Elapsed.TotalMilliseconds;
+            await systemd.WaitForReadyAsync(ReadyTimeout);
+            double readyMs = clock.Elapsed.TotalMilliseconds;
+            return $"luod restarted as pid {restarted.Id} with LISTEN_FDS={passed.Count} LISTEN_FDNAMES={string.Join(':', passed)}; spawned in {spawnedMs:F0} ms, serving after {servingMs:F0} ms, restart-to-READY=1 {readyMs:F0} ms";
+        });
+        ok &= await results.StepAsync("s12.sessions-kept", async () =>
+        {
+            string json = await LuodProcess.LuoctlOkAsync("sessions", "--all", "--json");
+            var reply = JsonNode.Parse(json)!;
+            var status = reply["status"]!;
+            if (status["custodyLost"]!.GetValue<bool>())
+                throw new InvalidOperationException($"the restarted luod reports custody lost: {status["custodyLostReason"]}; {json}");
+            foreach (string name in new[] { SessionA, SessionB })
+            {
+                var session = reply["sessions"]!.AsArray().SingleOrDefault(s => s!["name"]!.GetValue<string>() == name)
+                    ?? throw new InvalidOperationException($"the restarted luod does not list session '{name}': {json}");
+                string state = session["state"]!.GetValue<string>();
+                if (state != "open") throw new InvalidOperationException($"session '{name}' is '{state}', expected 'open': {json}");
+            }
+            return $"both sessions open, custodyLost=false; status {status.ToJsonString()}";
+        });
+        ok &= await results.StepAsync("s12.client-a.preserve-after-restart", async () =>
+        {
+            var clock = Stopwatch.StartNew();
+            await WriteSeededFileAsync("/tmp/s12-a2.bin", SeedA2, BytesA2);
+            string output = await LuodProcess.LuoctlOkAsync("preserve", "--session", SessionA, "--name", "data2", "--file", "/tmp/s12-a2.bin");
+            File.Delete("/tmp/s12-a2.bin");
+            await using var client = await VarlinkClient.ConnectAsync(LuodProcess.Socket);
+            var status = (await client.CallAsync("io.liveupdate.GetStatus")).Parameters["status"]!;
+            return $"restarted luod took a new file into session '{SessionA}' in {clock.Elapsed.TotalMilliseconds:F0} ms: {output}; expected sha256={SeededPattern.Sha256Of(SeedA2, BytesA2)}; status {status.ToJsonString()}; fd store: [{string.Join(", ", systemd.StoredNames)}]";
+        });
+        if (!ok) return false;
+
+        return await results.StepAsync("s12.luod-kexec", async () =>
+        {
+            await LuodProcess.KexecThroughLuodAsync(plan, results);
+            return "unreachable";
+        });
+    }
+
+    private async Task<bool> AfterKexecAsync()
+    {
+        if (!await results.StepAsync("s12.luod-start", async () =>
+            {
+                var (luod, ready) = await LuodProcess.StartAsync(LuodOptions);
+                await using var client = await VarlinkClient.ConnectAsync(LuodProcess.Socket);
+                var status = (await client.CallAsync("io.liveupdate.GetStatus")).Parameters["status"]!;
+                if (status["custodyLost"]!.GetValue<bool>())
+                    throw new InvalidOperationException($"luod reports custody lost after the kexec: {status.ToJsonString()}");
+                return $"luod pid {luod.Process.Id} ready in {ready.TotalMilliseconds:F0} ms; status {status.ToJsonString()}";
+            }))
+            return false;
+
+        bool ok = await results.StepAsync("s12.client-a.retrieve", async () =>
+        {
+            var clock = Stopwatch.StartNew();
+            string first = await RetrieveAndCheckAsync("data", SeedA, BytesA);
+            string second = await RetrieveAndCheckAsync("data2", SeedA2, BytesA2);
+            await LuodProcess.LuoctlOkAsync("finish", "--session", SessionA);
+            return $"{first}; {second}; finished in {clock.Elapsed.TotalMilliseconds:F0} ms";
+        });
+        ok &= await results.StepAsync("s12.client-b.claim", async () =>
+        {
+            await using var client = await LiveUpdateClient.ConnectAsync(LuodProcess.Socket);
+            using var session = await client.ClaimDelegatedAsync(SessionB);
+            using var memfd = session.Retrieve(TokenB);
+            string expected = SeededPattern.Sha256Of(SeedB, BytesB);
+            string actual = MemFdContent.Sha256(memfd);
+            if (actual != expected) throw new InvalidOperationException($"client B sha256 {actual} != {expected}");
+            await session.FinishAsync();
+            return $"SDK: claimed delegated session '{session.KernelName}', token {TokenB}: {memfd.Size} bytes sha256={actual} — match; finished";
+        });
+        ok &= await results.StepAsync("s12.nothing-lost", async () =>
+        {
+            string json = await LuodProcess.LuoctlOkAsync("sessions", "--all", "--json");
+            var reply = JsonNode.Parse(json)!;
+            int sessions = reply["sessions"]!.AsArray().Count;
+            bool lost = reply["status"]!["custodyLost"]!.GetValue<bool>();
+            if (sessions != 0 || lost) throw new InvalidOperationException($"luod still lists {sessions} session(s), custodyLost={lost}: {json}");
+            return $"luod holds no sessions and lost none: {reply["status"]!.ToJsonString()}";
+        });
+        return ok;
+    }
+
+    private static async Task<string> RetrieveAndCheckAsync(string name, ulong seed, long length)
+    {
+        string path = $"/tmp/s12-{name}.out";
+        string output = await LuodProcess.LuoctlOkAsync("retrieve", "--session", SessionA, "--name", name, "--output", path);
+        string expected = SeededPattern.Sha256Of(seed, length);
+        string actual = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(await File.ReadAllBytesAsync(path)));
+        if (actual != expected) throw new InvalidOperationException($"client A '{name}' sha256 {actual} != {expected}");
+        File.Delete(path);
+        return $"'{name}': {output}; sha256={actual} — match";
+    }
+
+    private static async Task WriteSeededFileAsync(string path, ulong seed, long length)
+    {
+        byte[] bytes = new byte[length];
+        new SeededPattern(seed).Fill(bytes);
+        await File.WriteAllBytesAsync(path, bytes);
+    }
+}
