@@ -182,4 +182,46 @@ public sealed class UpdateFlowTests
         Assert.Empty(luod.Kexec.Loaded);
         Assert.Equal(0, luod.Kexec.Unloads);
     }
+
+    [Fact]
+    public async Task A_kernel_that_cannot_be_loaded_cancels_before_anyone_pauses()
+    {
+        using var bed = new LuodTestbed();
+        await using var luod = InProcessLuod.Start(bed);
+        luod.Kexec.LoadFailure = new LiveUpdate.Kernel.Errors.KexecLoadException(LiveUpdate.Kernel.KernelOperation.KexecLoad, 129,
+            "kexec_file_load: the kernel image was rejected (EKEYREJECTED): sign it or turn off signature enforcement.");
+        await using var client = await luod.ConnectAsync();
+        var participant = new Participant();
+        await using var link = await client.SubscribeAsync("cache", participant).WaitAsync(Timeout);
+
+        var (progress, error) = await UpdateAsync(luod).WaitAsync(Timeout);
+        Assert.Equal("io.liveupdate.UpdateCancelled", error?.ErrorName);
+        Assert.Contains("EKEYREJECTED", error!.Parameters!["reason"]!.GetValue<string>());
+        Assert.Equal(["check"], progress.Select(p => p["phase"]!.GetValue<string>()));
+        Assert.Empty(participant.Calls);
+        Assert.Equal(0, luod.Kexec.Unloads); // nothing was staged
+    }
+
+    [Fact]
+    public async Task Cancel_without_an_update_and_a_second_update_at_once_are_refused()
+    {
+        using var bed = new LuodTestbed();
+        await using var luod = InProcessLuod.Start(bed);
+        await using var client = await luod.ConnectAsync();
+        await using (var operatorLink = await VarlinkClient.ConnectAsync(luod.SocketPath))
+        {
+            var refused = await Assert.ThrowsAsync<VarlinkErrorException>(() => operatorLink.CallAsync("io.liveupdate.CancelUpdate", new JsonObject()));
+            Assert.Equal("io.liveupdate.NoUpdateInProgress", refused.ErrorName);
+        }
+        var preparing = new TaskCompletionSource();
+        var slow = new Participant(async () => { preparing.TrySetResult(); await Task.Delay(System.Threading.Timeout.Infinite); });
+        await using var link = await client.SubscribeAsync("slow", slow).WaitAsync(Timeout);
+        var first = UpdateAsync(luod, prepareTimeoutMs: 3000);
+        await preparing.Task.WaitAsync(Timeout);
+        var (_, second) = await UpdateAsync(luod).WaitAsync(Timeout);
+        Assert.Equal("io.liveupdate.UpdateInProgress", second?.ErrorName);
+        Assert.Equal("preparing", second!.Parameters!["phase"]!.GetValue<string>());
+        var (_, firstError) = await first.WaitAsync(Timeout);
+        Assert.Equal("io.liveupdate.UpdateCancelled", firstError?.ErrorName);
+    }
 }
