@@ -83,7 +83,13 @@ internal static class CheckCommand
     private static void Render(PreflightReport report)
     {
         // One line per finding: when piped (logs, scripts) nothing is wrapped at 80 columns.
-        if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 4096;
+        if (Console.IsOutputRedirected)
+        {
+            // A script or a log reads this: one finding per line, no colour escapes.
+            AnsiConsole.Profile.Width = 4096;
+            AnsiConsole.Profile.Capabilities.Ansi = false;
+            AnsiConsole.Profile.Capabilities.ColorSystem = ColorSystem.NoColors;
+        }
         string verdict = report.Verdict switch
         {
             PreflightVerdict.Go => "[green]GO[/]",

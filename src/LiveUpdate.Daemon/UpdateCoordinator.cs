@@ -107,7 +107,7 @@ public sealed class UpdateCoordinator(SessionRegistry registry, IKexecPerformer 
         {
             // 1. Check: nothing is paused or staged yet.
             var report = await preflight.CheckAsync(request, registry.HandlerKindsInUse(), cancellationToken);
-            var findings = report.Findings.Where(f => f.Severity != FindingSeverity.Info)
+            var findings = report.Findings.Where(f => f.Severity is FindingSeverity.Warning or FindingSeverity.Error)
                 .Select(f => $"{f.Severity.ToString().ToUpperInvariant()} {f.Code}: {f.What} — {f.Why}{(f.Fix is null ? "" : $" Fix: {f.Fix}")}").ToList();
             await progress(new UpdateProgress("check", $"{PreflightReport.VerdictText(report.Verdict)}: {report.NextRelease} from {report.ReferenceRelease ?? report.Reference}", updateId, null, findings));
             if (report.Verdict == PreflightVerdict.NoGo) throw LuodErrors.PreflightFailed(findings);
