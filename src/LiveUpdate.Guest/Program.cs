@@ -5,6 +5,9 @@ using LiveUpdate.Guest;
 using LiveUpdate.Guest.Scenarios;
 using LiveUpdate.Kernel;
 
+// `lu-guest participant …`: a workload process of the update scenarios (S9, S10), not a scenario run.
+if (args.Length > 0 && args[0] == "participant") return await UpdateParticipantProcess.RunAsync(args);
+
 double uptimeMs = double.Parse(File.ReadAllText("/proc/uptime").Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture) * 1000;
 var plan = GuestPlan.FromCommandLine(KernelCommandLine.Current());
 string release = File.ReadAllText("/proc/sys/kernel/osrelease").Trim();
@@ -22,9 +25,11 @@ try
         "s5" => await new LuodCustody(plan, results).RunAsync(),
         "s6" => await new LuodOrphansAndOwners(plan, results).RunAsync(),
         "s8" => await new LuodCustodyLost(plan, results).RunAsync(),
+        "s9" => await new OrchestratedUpdate(plan, results).RunAsync(),
+        "s10" => await new UpdateRefusals(plan, results).RunAsync(),
         "s12" => await new LuodFdStoreRestart(plan, results).RunAsync(),
         "boot" => true,
-        _ => throw new InvalidOperationException($"unknown scenario '{plan.Scenario}' (known: s1, s2, s3, s4, s5, s6, s8, s12, boot)"),
+        _ => throw new InvalidOperationException($"unknown scenario '{plan.Scenario}' (known: s1, s2, s3, s4, s5, s6, s8, s9, s10, s12, boot)"),
     };
 }
 catch (Exception ex)

@@ -48,7 +48,8 @@ public sealed class GuestPayloadPublisher
 
         var apps = GuestApp.All(repository);
         var binaries = apps.Select(a => Path.Combine(directory, a.Subdirectory, a.Executable))
-            .Concat(Directory.EnumerateFiles(directory, "*.so", SearchOption.AllDirectories));
+            .Concat(Directory.EnumerateFiles(directory, "*.so", SearchOption.AllDirectories))
+            .Concat(GuestPayload.HostTools);
         var libraries = await SharedLibraryCollector.CollectAsync(binaries, cancellationToken).ConfigureAwait(false);
         return new GuestPayload(directory, apps, libraries);
     }

@@ -48,6 +48,11 @@ public static class InitramfsBuilder
         {
             await writer.AddFileFromHostAsync(library.GuestPath, library.HostPath, Executable, cancellationToken).ConfigureAwait(false);
         }
+        // At /bin too, ahead of busybox's applet of the same name (busybox --install keeps existing files).
+        foreach (var tool in GuestPayload.HostTools.Where(File.Exists))
+        {
+            await writer.AddFileFromHostAsync($"bin/{Path.GetFileName(tool)}", tool, Executable, cancellationToken).ConfigureAwait(false);
+        }
 
         foreach (var kernel in contents.Kernels.DistinctBy(k => k.Series))
         {

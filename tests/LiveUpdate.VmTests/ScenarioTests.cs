@@ -103,6 +103,15 @@ public sealed class ScenarioTests : IDisposable
     }
 
     [Fact]
+    public async Task S10_S11_a_stuck_participant_cancels_and_a_no_go_kernel_pauses_nobody()
+    {
+        var result = await RunAsync("s10", ["7.2"]);
+        AssertStepsPassed(result, 0, "s10.setup", "s11.check-no-go", "s11.update-refused", "s10.update-cancelled", "s10.everyone-resumed");
+        Assert.Contains("PreflightFailed", result.Report.Steps.Single(s => s.Name == "s11.update-refused").Detail);
+        Assert.Contains("data intact", result.Report.Steps.Single(s => s.Name == "s10.everyone-resumed").Detail);
+    }
+
+    [Fact]
     public async Task S12_luod_restart_keeps_sessions_through_systemds_fd_store()
     {
         var result = await RunAsync("s12", ["7.2", "7.2"]);

@@ -1,0 +1,93 @@
+// OrchestratedUpdate (scenario S9): `luoctl update` from one kernel to the next with two SDK
+// participants in processes of their own. Before: luod, participants "cache" (16 MiB) and
+// "vmm" (8 MiB) preserve seeded bytes and subscribe; luoctl update checks the next kernel,
+// stages it, both prepare and freeze, luod reboots. After: luod restores; each participant
+// claims, checks SHA-256, resumes and finishes; `luoctl report` must show every phase in
+// order across both kernels with each participant's blackout, and writes the SVG, which is
+// sent to the host with the table.
+using System.Text.Json.Nodes;
+
+namespace LiveUpdate.Guest.Scenarios;
+
+public sealed class OrchestratedUpdate(GuestPlan plan, ResultChannel results)
+{
+    private static readonly (string Name, int Mib, ulong Seed)[] Participants = [("cache", 16, 91), ("vmm", 8, 92)];
+
+    public async Task<bool> RunAsync()
+    {
+        if (!await results.StepAsync("s9.luod-start", async () =>
+            {
+                var (luod, ready) = await LuodProcess.StartAsync("--OrphanGrace=00:10:00");
+                return $"luod pid {luod.Process.Id} ready in {ready.TotalMilliseconds:F0} ms";
+            }))
+            return false;
+        return plan.IsFirstHop ? await BeforeAsync() : await AfterAsync();
+    }
+
+    private async Task<bool> BeforeAsync()
+    {
+        bool ok = await results.StepAsync("s9.participants", async () =>
+        {
+            foreach (var (name, mib, seed) in Participants)
+                await UpdateParticipantProcess.StartAsync(name, mib, seed);
+            return string.Join("; ", Participants.Select(p => $"{p.Name}: {p.Mib} MiB preserved, subscribed"));
+        });
+        if (!ok) return false;
+        return await results.StepAsync("s9.update", async () =>
+        {
+            await using (var target = File.Create("/tmp/next-initrd"))
+                await NextKernelHop.CopyRetainedInitrdAsync((chunk, _) => target.Write(chunk));
+            await results.StepResultAsync("luod.update.request", true, 0, $"luoctl update into {plan.NextTag}");
+            var (code, output, error) = await LuodProcess.LuoctlAsync(null, "update", "--kernel", $"/boot/{plan.NextTag}/bzImage",
+                "--initrd", "/tmp/next-initrd", "--append", plan.NextHopCommandLine.ToString(), "--timeout", "60");
+            // luoctl only returns when the update failed (or its connection dropped as the machine went down).
+            await Task.Delay(TimeSpan.FromSeconds(code == 0 ? 60 : 0));
+            string logs = string.Join(" | ", Participants.Select(p => File.Exists(UpdateParticipantProcess.LogOf(p.Name)) ? File.ReadAllText(UpdateParticipantProcess.LogOf(p.Name)).Trim() : "(no log)"));
+            throw new InvalidOperationException($"luoctl update exited {code} without a reboot: {output} {error}; participants: {logs}");
+        });
+    }
+
+    private async Task<bool> AfterAsync()
+    {
+        bool ok = true;
+        foreach (var (name, mib, seed) in Participants)
+        {
+            ok &= await results.StepAsync($"s9.{name}.resume", async () =>
+            {
+                var (code, output) = await UpdateParticipantProcess.ResumeAsync(name, mib, seed);
+                if (code != 0) throw new InvalidOperationException($"participant {name} exited {code}: {output}");
+                return output;
+            });
+        }
+        ok &= await results.StepAsync("s9.report", async () =>
+        {
+            string json = await LuodProcess.LuoctlOkAsync("report", "--json");
+            var report = JsonNode.Parse(json)!;
+            var phases = report["phases"]!.AsArray();
+            var names = phases.Select(p => p!["phase"]!.GetValue<string>()).ToList();
+            string[] expected = ["staged", "prepare", "freeze", "reboot", "kernelBoot", "startup", "restore", "resume"];
+            var missing = expected.Where(e => !names.Contains(e)).ToList();
+            if (missing.Count > 0) throw new InvalidOperationException($"the report lacks phases {string.Join(", ", missing)}: {json}");
+            var anomalies = report["anomalies"]?.AsArray() ?? [];
+            if (anomalies.Count > 0) throw new InvalidOperationException($"the report has anomalies: {anomalies.ToJsonString()}");
+            var clients = report["clients"]!.AsArray();
+            foreach (var (name, _, _) in Participants)
+            {
+                var client = clients.FirstOrDefault(c => c!["client"]!.GetValue<string>() == name)
+                    ?? throw new InvalidOperationException($"the report has no lane for {name}: {json}");
+                if (client["blackoutNs"] is not JsonValue blackout || blackout.GetValue<long>() <= 0)
+                    throw new InvalidOperationException($"{name} has no positive blackout: {client.ToJsonString()}");
+            }
+            return json;
+        });
+        ok &= await results.StepAsync("s9.report.table", () => LuodProcess.LuoctlOkAsync("report"));
+        ok &= await results.StepAsync("s9.report.svg", async () =>
+        {
+            await LuodProcess.LuoctlOkAsync("report", "--svg", "/tmp/update.svg");
+            string svg = await File.ReadAllTextAsync("/tmp/update.svg");
+            if (!svg.Contains("<svg", StringComparison.Ordinal)) throw new InvalidOperationException("luoctl report --svg wrote no SVG");
+            return svg;
+        });
+        return ok;
+    }
+}
