@@ -6,7 +6,7 @@ namespace LiveUpdate.VmHarness;
 public sealed class GuestPayloadPublisher
 {
     /// <summary>Older publishes (≈60 MB each) beyond this many are deleted.</summary>
-    public const int KeptPublishes = 3;
+    public const int KeptPublishes = 6;
 
     private static readonly string[] HashedExtensions = [".cs", ".csproj", ".props"];
 
@@ -43,6 +43,12 @@ public sealed class GuestPayloadPublisher
             {
                 await PublishIntoAsync(directory, cancellationToken).ConfigureAwait(false);
                 HarnessCache.PruneOldest(cache.GuestDirectory, KeptPublishes - 1, name => !name.StartsWith('.') && !name.Contains(".partial-", StringComparison.Ordinal), directory);
+            }
+            else
+            {
+                // Marks it in use: pruning keeps the most recently used publishes, so a long test
+                // session reusing this one never loses it to other checkouts' publishes.
+                Directory.SetLastWriteTimeUtc(directory, DateTime.UtcNow);
             }
         }
 
