@@ -85,6 +85,19 @@ public sealed class SessionRegistry : IDisposable
         }
     }
 
+    /// <summary>
+    /// A claim in the update's timeline: when a participant that paused claims a session of its
+    /// own name (the convention the SDK's samples follow), its resume phase starts there.
+    /// </summary>
+    private void RecordClaim(PeerCredentials peer, string sessionName)
+    {
+        if (_pendingUpdate is not { } update || !update.Events.Any(e => e.Kernel == KernelSide.Next)) return;
+        string client = ParticipantLabel(peer.UserId, sessionName);
+        if (update.Events.Any(e => e.Name == TimelineEvents.ClientPaused && e.Client == client)
+            && !update.Events.Any(e => e.Name == TimelineEvents.ClientClaimed && e.Client == client))
+            _pendingUpdate = update.Record(TimelineEvents.Daemon(TimelineEvents.ClientClaimed, client));
+    }
+
     /// <summary>How a participant appears in timelines: its name, with the uid unless root.</summary>
     public static string ParticipantLabel(uint uid, string name) => uid == 0 ? name : $"{name} (uid {uid})";
 
@@ -161,6 +174,7 @@ public sealed class SessionRegistry : IDisposable
 
     private void RestoreFromPreviousKernel()
     {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         CatalogDocument? previous;
         try
         {
@@ -206,8 +220,8 @@ public sealed class SessionRegistry : IDisposable
             }
             _sessions[(entry.Owner, entry.Name)] = session;
         }
-        _log.LogInformation("luod: restored {Count} sessions from catalog generation {Generation} written by {Release}",
-            previous.Sessions.Count, previous.Generation, previous.KernelRelease);
+        _log.LogInformation("luod: restored {Count} sessions from catalog generation {Generation} written by {Release} in {Milliseconds:F1} ms",
+            previous.Sessions.Count, previous.Generation, previous.KernelRelease, clock.Elapsed.TotalMilliseconds);
         if (_pendingUpdate is not null)
         {
             _pendingUpdate = _pendingUpdate.Record(TimelineEvents.Daemon(TimelineEvents.SessionsRestored, detail: $"{previous.Sessions.Count} session(s)"));
@@ -457,6 +471,7 @@ public sealed class SessionRegistry : IDisposable
             if (session.Mode == SessionMode.Delegated)
             {
                 session.State = CustodyState.Claimed;
+                RecordClaim(peer, sessionName);
                 return (session, session.Backend!.Handle, []);
             }
             var files = new List<SafeHandle>();
@@ -471,6 +486,7 @@ public sealed class SessionRegistry : IDisposable
                 throw;
             }
             session.State = CustodyState.Claimed;
+            RecordClaim(peer, sessionName);
             return (session, null, files);
         }
     }

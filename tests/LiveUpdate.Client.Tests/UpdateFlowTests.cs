@@ -70,6 +70,9 @@ public sealed class UpdateFlowTests
         await using var client = await luod.ConnectAsync();
         var cache = new Participant();
         var vmm = new Participant();
+        var arena = await client.CreateManagedSessionAsync("cache").WaitAsync(Timeout);
+        using (var memory = PreservedMemory.Create("arena", 4096))
+            await arena.PreserveAsync("arena", memory).WaitAsync(Timeout);
         await using (var cacheLink = await client.SubscribeAsync("cache", cache).WaitAsync(Timeout))
         await using (var vmmLink = await client.SubscribeAsync("vmm", vmm).WaitAsync(Timeout))
         {
@@ -91,6 +94,8 @@ public sealed class UpdateFlowTests
             Assert.Contains(pending.Events, e => e.Name == TimelineEvents.Reboot && e.Kernel == KernelSide.Previous);
             Assert.Contains(pending.Events, e => e.Name == TimelineEvents.DaemonStart && e.Kernel == KernelSide.Next);
             await using var after = await next.ConnectAsync();
+            using (var claimed = await after.ClaimManagedAsync("cache").WaitAsync(Timeout))
+                await claimed.FinishAsync().WaitAsync(Timeout);
             await after.ResumedAsync("cache").WaitAsync(Timeout);
             Assert.NotNull(next.Registry.PendingUpdate); // vmm has not resumed yet
             await after.ResumedAsync("vmm").WaitAsync(Timeout);
@@ -99,6 +104,8 @@ public sealed class UpdateFlowTests
             var report = UpdateReport.From(done);
             Assert.Equal(2, report.Clients.Count);
             Assert.All(report.Clients, c => Assert.True(c.BlackoutNs > 0, $"{c.Client}: blackout {c.BlackoutNs}"));
+            Assert.NotNull(report.Clients.Single(c => c.Client == "cache").ClaimedNs); // its session bears its name
+            Assert.Null(report.Clients.Single(c => c.Client == "vmm").ClaimedNs);
             var timeline = next.Registry.CompletedUpdates[0].Events.Select(e => e.Name).ToList();
             Assert.True(timeline.IndexOf(TimelineEvents.Staged) < timeline.IndexOf(TimelineEvents.Prepare));
             Assert.True(timeline.IndexOf(TimelineEvents.CatalogWritten) < timeline.IndexOf(TimelineEvents.Reboot));

@@ -103,6 +103,24 @@ public sealed class ScenarioTests : IDisposable
     }
 
     [Fact]
+    public async Task S9_luoctl_update_with_two_participants_reports_every_phase()
+    {
+        var result = await RunAsync("s9", ["7.2", "7.3"]);
+        AssertStepsPassed(result, 0, "s9.participants");
+        AssertStepsPassed(result, 1, "s9.cache.resume", "s9.vmm.resume", "s9.report", "s9.report.table", "s9.report.svg");
+        foreach (var step in result.Report.Steps.Where(s => s.Name.EndsWith(".resume", StringComparison.Ordinal) && s.Name.StartsWith("s9.", StringComparison.Ordinal)))
+            Assert.Contains("intact", step.Detail);
+        // The report the next kernel's luod produced, kept beside the run's logs.
+        string table = result.Report.Steps.Single(s => s.Name == "s9.report.table").Detail;
+        string svg = result.Report.Steps.Single(s => s.Name == "s9.report.svg").Detail;
+        System.Xml.Linq.XDocument.Parse(svg);
+        await File.WriteAllTextAsync(Path.Combine(result.RunDirectory, "update-report.txt"), table);
+        await File.WriteAllTextAsync(Path.Combine(result.RunDirectory, "update-report.svg"), svg);
+        output.WriteLine(table);
+        output.WriteLine($"SVG: {Path.Combine(result.RunDirectory, "update-report.svg")}");
+    }
+
+    [Fact]
     public async Task S10_S11_a_stuck_participant_cancels_and_a_no_go_kernel_pauses_nobody()
     {
         var result = await RunAsync("s10", ["7.2"]);
