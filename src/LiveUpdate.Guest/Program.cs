@@ -27,9 +27,10 @@ try
         "s8" => await new LuodCustodyLost(plan, results).RunAsync(),
         "s9" => await new OrchestratedUpdate(plan, results).RunAsync(),
         "s10" => await new UpdateRefusals(plan, results).RunAsync(),
+        "s13" => await new LuodRestoreScaling(plan, results).RunAsync(),
         "s12" => await new LuodFdStoreRestart(plan, results).RunAsync(),
         "boot" => true,
-        _ => throw new InvalidOperationException($"unknown scenario '{plan.Scenario}' (known: s1, s2, s3, s4, s5, s6, s8, s9, s10, s12, boot)"),
+        _ => throw new InvalidOperationException($"unknown scenario '{plan.Scenario}' (known: s1, s2, s3, s4, s5, s6, s8, s9, s10, s12, s13, boot)"),
     };
 }
 catch (Exception ex)
