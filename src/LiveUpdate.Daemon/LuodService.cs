@@ -61,6 +61,15 @@ public sealed class LuodService(IOptions<LuodOptions> options, ILogger<LuodServi
             string where = activation is null ? _options.SocketPath : $"{activation.Describe()} (socket activated)";
             log.LogInformation("luod: serving io.liveupdate on {Socket}", where);
             await _systemd.NotifyAsync($"READY=1\nSTATUS=serving {where}", stoppingToken);
+            // After a live update: the kernel logs join its timeline now that clients can reclaim.
+            _ = Task.Run(() =>
+            {
+                try { registry.MergeKernelLogs(); }
+                catch (Exception error) when (error is LiveUpdateException or IOException or Varlink.VarlinkErrorException)
+                {
+                    log.LogError("luod: merging the kernel logs into the update's timeline failed: {Message}", error.Message);
+                }
+            }, stoppingToken);
             await Task.WhenAll(serving, HousekeepingAsync(registry, stoppingToken));
         }
     }

@@ -30,6 +30,7 @@ public sealed class SessionRegistry : IDisposable
     private bool _recordWritten;
     private readonly ClockSample _startSample = ClockSample.Capture();
     private UpdateTimeline? _pendingUpdate;
+    private string? _kernelLogsPendingFor;
     private List<UpdateTimeline> _updates = [];
 
     public SessionRegistry(ILiveUpdateBackend backend, LuodOptions options, ILogger log, string release, IFileDescriptorStore? fdStore = null)
@@ -114,22 +115,37 @@ public sealed class SessionRegistry : IDisposable
         _log.LogInformation("luod: update {UpdateId} complete: {Detail}", update.UpdateId, detail);
     }
 
-    /// <summary>The next kernel's side of an update: luod's start, then what the kernel logs say.</summary>
-    private UpdateTimeline ContinueInNextKernel(UpdateTimeline update)
+    /// <summary>
+    /// The next kernel's side of an update, once luod serves: its clock facts, the kernel log's
+    /// boot steps (/dev/kmsg) and the previous kernel's last words (pstore), merged into the
+    /// update's timeline. Kept off the restore path — reading and parsing the logs takes
+    /// seconds under emulation, and every participant's blackout would include them.
+    /// </summary>
+    public void MergeKernelLogs()
     {
-        update = update with { NextRelease = _release, NextKernel = KernelClockInfo.From(_release, TimestampCounter.Describe()) };
-        update = update.Record(TimelineEvents.Daemon(TimelineEvents.DaemonStart, sample: _startSample));
-        try
-        {
-            update = KernelLogMerge.WithNextKernelLog(update, KernelLogParser.FromRecords(KernelLog.ReadAll()));
-        }
+        string? updateId;
+        lock (_gate) updateId = _kernelLogsPendingFor;
+        if (updateId is null) return;
+        var clockInfo = KernelClockInfo.From(_release, TimestampCounter.Describe());
+        IReadOnlyList<KernelLogLine> nextKernel = [];
+        try { nextKernel = KernelLogParser.FromRecords(KernelLog.ReadAll()); }
         catch (LiveUpdateException error)
         {
             _log.LogWarning("luod: the kernel log cannot be read ({Message}); the update's timeline lacks the kernel's boot steps", error.Message);
         }
-        if (KernelLogParser.ReadPstoreConsole() is { } previousConsole)
-            update = KernelLogMerge.WithPreviousKernelLog(update, previousConsole);
-        return update;
+        var previousConsole = KernelLogParser.ReadPstoreConsole();
+        UpdateTimeline Merge(UpdateTimeline update)
+        {
+            update = KernelLogMerge.WithNextKernelLog(update with { NextKernel = clockInfo }, nextKernel);
+            return previousConsole is null ? update : KernelLogMerge.WithPreviousKernelLog(update, previousConsole);
+        }
+        lock (_gate)
+        {
+            if (_pendingUpdate?.UpdateId == updateId) _pendingUpdate = Merge(_pendingUpdate);
+            else if (_updates.FindIndex(u => u.UpdateId == updateId) is var index and >= 0) _updates[index] = Merge(_updates[index]);
+            _kernelLogsPendingFor = null;
+            Persist();
+        }
     }
 
     /// <summary>How many sessions a restart took back from systemd's fd store (0 when none).</summary>
@@ -194,7 +210,10 @@ public sealed class SessionRegistry : IDisposable
         _updates = [.. previous.Updates ?? []];
         if (previous.PendingUpdate is { } update)
         {
-            _pendingUpdate = ContinueInNextKernel(update).Record(TimelineEvents.Daemon(TimelineEvents.CatalogRestored));
+            _pendingUpdate = (update with { NextRelease = _release })
+                .Record(TimelineEvents.Daemon(TimelineEvents.DaemonStart, sample: _startSample))
+                .Record(TimelineEvents.Daemon(TimelineEvents.CatalogRestored));
+            _kernelLogsPendingFor = update.UpdateId;
         }
         foreach (var entry in previous.Sessions)
         {
