@@ -204,6 +204,7 @@ public sealed class SessionRegistry : IDisposable
             previous = null;
         }
         if (previous is null) return;
+        double catalogMs = clock.Elapsed.TotalMilliseconds;
 
         BootedByHandover = true;
         _generation = previous.Generation;
@@ -239,8 +240,8 @@ public sealed class SessionRegistry : IDisposable
             }
             _sessions[(entry.Owner, entry.Name)] = session;
         }
-        _log.LogInformation("luod: restored {Count} sessions from catalog generation {Generation} written by {Release} in {Milliseconds:F1} ms",
-            previous.Sessions.Count, previous.Generation, previous.KernelRelease, clock.Elapsed.TotalMilliseconds);
+        _log.LogInformation("luod: restored {Count} sessions from catalog generation {Generation} written by {Release} in {Milliseconds:F1} ms (catalog {CatalogMilliseconds:F1} ms)",
+            previous.Sessions.Count, previous.Generation, previous.KernelRelease, clock.Elapsed.TotalMilliseconds, catalogMs);
         if (_pendingUpdate is not null)
         {
             _pendingUpdate = _pendingUpdate.Record(TimelineEvents.Daemon(TimelineEvents.SessionsRestored, detail: $"{previous.Sessions.Count} session(s)"));
