@@ -9,17 +9,8 @@ using System.Text.Json.Serialization;
 
 namespace LiveUpdate.Daemon;
 
-public sealed record CustodyEntry(
-    uint Owner,
-    string Name,
-    string KernelName,
-    CustodyState State,
-    SessionMode Mode,
-    long CreatedNs,
-    string? Metadata,
-    IReadOnlyList<CatalogFile> Files,
-    long RestoredNs,
-    string? LostReason);
+/// <summary>One session luod holds: what the catalog says of it, plus where it is in this boot.</summary>
+public sealed record CustodyEntry(CatalogSession Session, CustodyState State, long RestoredNs);
 
 public sealed record CustodyRecord(
     string BootId,

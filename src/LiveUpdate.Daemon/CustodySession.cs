@@ -35,22 +35,14 @@ public sealed class CustodySession
     public CatalogSession ToCatalog() => new(Owner, Name, KernelName, Mode, CreatedNs, Metadata, [.. Files],
         State == CustodyState.Lost ? LostReason ?? "luod no longer holds this session" : null);
 
-    public CustodyEntry ToCustodyEntry() =>
-        new(Owner, Name, KernelName, State, Mode, CreatedNs, Metadata, [.. Files], RestoredNs, LostReason);
+    public CustodyEntry ToCustodyEntry() => new(ToCatalog(), State, RestoredNs);
 
-    public static CustodySession FromCustodyEntry(CustodyEntry entry) => new()
+    public static CustodySession FromCustodyEntry(CustodyEntry entry)
     {
-        Owner = entry.Owner,
-        Name = entry.Name,
-        KernelName = entry.KernelName,
-        Mode = entry.Mode,
-        CreatedNs = entry.CreatedNs,
-        Metadata = entry.Metadata,
-        Files = [.. entry.Files],
-        State = entry.State,
-        RestoredNs = entry.RestoredNs,
-        LostReason = entry.LostReason,
-    };
+        var session = FromCatalog(entry.Session, entry.State);
+        session.RestoredNs = entry.RestoredNs;
+        return session;
+    }
 
     public static CustodySession FromCatalog(CatalogSession entry, CustodyState state) => new()
     {

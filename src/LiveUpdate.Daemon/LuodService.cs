@@ -27,7 +27,8 @@ public sealed class LuodService(IOptions<LuodOptions> options, ILogger<LuodServi
         if (activationProblem is not null)
             log.LogWarning("luod: socket activation: {Problem}; binding {Socket} itself", activationProblem, _options.SocketPath);
         using var activatedListener = activation?.Listener;
-        await using var fdStore = SystemdFileDescriptorStore.FromEnvironment(log) as SystemdFileDescriptorStore;
+        var fdStore = SystemdFileDescriptorStore.FromEnvironment(log);
+        await using var fdStorePump = fdStore as IAsyncDisposable;
 
         ILiveUpdateBackend backend;
         try
@@ -43,7 +44,7 @@ public sealed class LuodService(IOptions<LuodOptions> options, ILogger<LuodServi
         }
 
         string release = File.ReadAllText("/proc/sys/kernel/osrelease").Trim();
-        using var registry = new SessionRegistry(backend, _options, log, release, (IFileDescriptorStore?)fdStore ?? NoFileDescriptorStore.Instance);
+        using var registry = new SessionRegistry(backend, _options, log, release, fdStore);
         using (backend)
         {
             registry.Start(passed);

@@ -183,7 +183,7 @@ public sealed class SessionRegistry : IDisposable
                 }
                 RestoreFromPreviousKernel();
             }
-            NoticeLostCustody();
+            NoticeLostCustody(record);
             Persist();
         }
     }
@@ -353,16 +353,16 @@ public sealed class SessionRegistry : IDisposable
         foreach (var entry in record.Sessions)
         {
             var session = CustodySession.FromCustodyEntry(entry);
-            if (entry.State == CustodyState.Lost)
+            if (session.State == CustodyState.Lost)
             {
-                _sessions[(entry.Owner, entry.Name)] = session;
+                _sessions[(session.Owner, session.Name)] = session;
                 CustodyLost = true;
-                CustodyLostReason ??= $"session '{entry.Name}' of uid {entry.Owner} was lost earlier: {entry.LostReason}";
+                CustodyLostReason ??= $"session '{session.Name}' of uid {session.Owner} was lost earlier: {session.LostReason}";
                 continue;
             }
-            if (!kept.Sessions.Remove(entry.KernelName, out var backend)) continue; // NoticeLostCustody reports it
+            if (!kept.Sessions.Remove(session.KernelName, out var backend)) continue; // NoticeLostCustody reports it
             session.Backend = backend;
-            _sessions[(entry.Owner, entry.Name)] = session;
+            _sessions[(session.Owner, session.Name)] = session;
             ResumedFromFdStore++;
         }
         if (kept.Sessions.Count > 0)
@@ -387,22 +387,22 @@ public sealed class SessionRegistry : IDisposable
 
     private static string StoredName(CustodySession session) => StoredName(session.Backend!);
 
-    private void NoticeLostCustody()
+    /// <summary><paramref name="record"/>: the custody record of this boot found at start, if any.</summary>
+    private void NoticeLostCustody(CustodyRecord? record)
     {
-        var record = CustodyRecord.TryRead(_options.CustodyRecordPath);
         // A record this registry did not write is a previous luod's, even when it shows our pid:
         // pids repeat within a boot (a restarted luod in a pid namespace is pid 1 again).
-        if (record is null || _recordWritten || record.BootId != CustodyRecord.CurrentBootId())
+        if (record is null || _recordWritten)
             return;
         int lost = 0;
         foreach (var entry in record.Sessions)
         {
-            if (_sessions.ContainsKey((entry.Owner, entry.Name))) continue;
+            if (_sessions.ContainsKey((entry.Session.Owner, entry.Session.Name))) continue;
             lost++;
             var session = CustodySession.FromCustodyEntry(entry);
             session.State = CustodyState.Lost;
             session.LostReason = $"luod (pid {record.Pid}) stopped while holding this session and nothing else (no systemd fd store) held it, so the kernel released its preserved files";
-            _sessions[(entry.Owner, entry.Name)] = session;
+            _sessions[(session.Owner, session.Name)] = session;
         }
         if (lost > 0)
         {
