@@ -32,28 +32,10 @@ public sealed class LuodCustody(GuestPlan plan, ResultChannel results)
 
     private async Task<bool> BeforeKexecAsync()
     {
-        bool ok = await results.StepAsync("s5.client-a.preserve", async () =>
-        {
-            using (var file = File.Create("/tmp/client-a.bin"))
-            {
-                byte[] bytes = new byte[BytesA];
-                new SeededPattern(SeedA).Fill(bytes);
-                await file.WriteAsync(bytes);
-            }
-            string output = await LuodProcess.LuoctlOkAsync("preserve", "--session", "cache-a", "--name", "data", "--file", "/tmp/client-a.bin");
-            File.Delete("/tmp/client-a.bin");
-            return $"luoctl (exited): {output}; expected sha256={SeededPattern.Sha256Of(SeedA, BytesA)}";
-        });
-        ok &= await results.StepAsync("s5.client-b.delegated-preserve", async () =>
-        {
-            await using var luod = await LiveUpdateClient.ConnectAsync(LuodProcess.Socket);
-            using var session = await luod.CreateDelegatedSessionAsync("vm-b");
-            using var memory = PreservedMemory.Create("client-b", (int)BytesB);
-            new SeededPattern(SeedB).Fill(memory.Memory.Span);
-            string sha = MemFdContent.Sha256(memory.MemFd);
-            session.Preserve(memory, TokenB);
-            return $"SDK: delegated session '{session.KernelName}' from luod; preserved {BytesB} bytes sha256={sha} as token {TokenB}; client closed its fds";
-        });
+        bool ok = await results.StepAsync("s5.client-a.preserve",
+            () => ReferenceClients.LuoctlPreserveAsync("cache-a", "data", SeedA, BytesA));
+        ok &= await results.StepAsync("s5.client-b.delegated-preserve",
+            () => ReferenceClients.DelegatedPreserveAsync("vm-b", TokenB, SeedB, BytesB));
         if (!ok) return false;
 
         return await results.StepAsync("s5.luod-kexec", async () =>
@@ -67,24 +49,12 @@ public sealed class LuodCustody(GuestPlan plan, ResultChannel results)
     {
         bool ok = await results.StepAsync("s5.client-a.retrieve", async () =>
         {
-            string output = await LuodProcess.LuoctlOkAsync("retrieve", "--session", "cache-a", "--name", "data", "--output", "/tmp/client-a.out");
-            string expected = SeededPattern.Sha256Of(SeedA, BytesA);
-            string actual = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(await File.ReadAllBytesAsync("/tmp/client-a.out")));
-            if (actual != expected) throw new InvalidOperationException($"client A sha256 {actual} != {expected}");
+            string retrieved = await ReferenceClients.LuoctlRetrieveAndCheckAsync("cache-a", "data", SeedA, BytesA);
             await LuodProcess.LuoctlOkAsync("finish", "--session", "cache-a");
-            return $"{output}; sha256={actual} — match; finished";
+            return $"{retrieved}; finished";
         });
-        ok &= await results.StepAsync("s5.client-b.claim", async () =>
-        {
-            await using var luod = await LiveUpdateClient.ConnectAsync(LuodProcess.Socket);
-            using var session = await luod.ClaimDelegatedAsync("vm-b");
-            using var memfd = session.Retrieve(TokenB);
-            string expected = SeededPattern.Sha256Of(SeedB, BytesB);
-            string actual = MemFdContent.Sha256(memfd);
-            if (actual != expected) throw new InvalidOperationException($"client B sha256 {actual} != {expected}");
-            await session.FinishAsync();
-            return $"SDK: claimed delegated session '{session.KernelName}', token {TokenB}: {memfd.Size} bytes sha256={actual} — match; finished";
-        });
+        ok &= await results.StepAsync("s5.client-b.claim",
+            () => ReferenceClients.DelegatedClaimCheckFinishAsync("vm-b", TokenB, SeedB, BytesB));
         ok &= await results.StepAsync("s5.no-orphans", async () =>
         {
             string json = await LuodProcess.LuoctlOkAsync("sessions", "--all", "--json");

@@ -40,23 +40,10 @@ public sealed class LuodFdStoreRestart(GuestPlan plan, ResultChannel results)
             return false;
         var systemd = _systemd!;
 
-        bool ok = await results.StepAsync("s12.client-a.preserve", async () =>
-        {
-            await WriteSeededFileAsync("/tmp/s12-a.bin", SeedA, BytesA);
-            string output = await LuodProcess.LuoctlOkAsync("preserve", "--session", SessionA, "--name", "data", "--file", "/tmp/s12-a.bin");
-            File.Delete("/tmp/s12-a.bin");
-            return $"luoctl (exited): {output}; expected sha256={SeededPattern.Sha256Of(SeedA, BytesA)}";
-        });
-        ok &= await results.StepAsync("s12.client-b.delegated-preserve", async () =>
-        {
-            await using var client = await LiveUpdateClient.ConnectAsync(LuodProcess.Socket);
-            using var session = await client.CreateDelegatedSessionAsync(SessionB);
-            using var memory = PreservedMemory.Create("s12-client-b", (int)BytesB);
-            new SeededPattern(SeedB).Fill(memory.Memory.Span);
-            string sha = MemFdContent.Sha256(memory.MemFd);
-            session.Preserve(memory, TokenB);
-            return $"SDK: delegated session '{session.KernelName}'; preserved {BytesB} bytes sha256={sha} as token {TokenB}; client closed its fds";
-        });
+        bool ok = await results.StepAsync("s12.client-a.preserve",
+            () => ReferenceClients.LuoctlPreserveAsync(SessionA, "data", SeedA, BytesA));
+        ok &= await results.StepAsync("s12.client-b.delegated-preserve",
+            () => ReferenceClients.DelegatedPreserveAsync(SessionB, TokenB, SeedB, BytesB));
         if (!ok) return false;
 
         ok = await results.StepAsync("s12.fd-store-holds-sessions", async () =>
@@ -107,12 +94,10 @@ public sealed class LuodFdStoreRestart(GuestPlan plan, ResultChannel results)
         ok &= await results.StepAsync("s12.client-a.preserve-after-restart", async () =>
         {
             var clock = Stopwatch.StartNew();
-            await WriteSeededFileAsync("/tmp/s12-a2.bin", SeedA2, BytesA2);
-            string output = await LuodProcess.LuoctlOkAsync("preserve", "--session", SessionA, "--name", "data2", "--file", "/tmp/s12-a2.bin");
-            File.Delete("/tmp/s12-a2.bin");
+            string output = await ReferenceClients.LuoctlPreserveAsync(SessionA, "data2", SeedA2, BytesA2);
             await using var client = await VarlinkClient.ConnectAsync(LuodProcess.Socket);
             var status = (await client.CallAsync("io.liveupdate.GetStatus")).Parameters["status"]!;
-            return $"restarted luod took a new file into session '{SessionA}' in {clock.Elapsed.TotalMilliseconds:F0} ms: {output}; expected sha256={SeededPattern.Sha256Of(SeedA2, BytesA2)}; status {status.ToJsonString()}; fd store: [{string.Join(", ", systemd.StoredNames)}]";
+            return $"restarted luod took a new file into session '{SessionA}' in {clock.Elapsed.TotalMilliseconds:F0} ms: {output}; status {status.ToJsonString()}; fd store: [{string.Join(", ", systemd.StoredNames)}]";
         });
         if (!ok) return false;
 
@@ -139,22 +124,13 @@ public sealed class LuodFdStoreRestart(GuestPlan plan, ResultChannel results)
         bool ok = await results.StepAsync("s12.client-a.retrieve", async () =>
         {
             var clock = Stopwatch.StartNew();
-            string first = await RetrieveAndCheckAsync("data", SeedA, BytesA);
-            string second = await RetrieveAndCheckAsync("data2", SeedA2, BytesA2);
+            string first = await ReferenceClients.LuoctlRetrieveAndCheckAsync(SessionA, "data", SeedA, BytesA);
+            string second = await ReferenceClients.LuoctlRetrieveAndCheckAsync(SessionA, "data2", SeedA2, BytesA2);
             await LuodProcess.LuoctlOkAsync("finish", "--session", SessionA);
             return $"{first}; {second}; finished in {clock.Elapsed.TotalMilliseconds:F0} ms";
         });
-        ok &= await results.StepAsync("s12.client-b.claim", async () =>
-        {
-            await using var client = await LiveUpdateClient.ConnectAsync(LuodProcess.Socket);
-            using var session = await client.ClaimDelegatedAsync(SessionB);
-            using var memfd = session.Retrieve(TokenB);
-            string expected = SeededPattern.Sha256Of(SeedB, BytesB);
-            string actual = MemFdContent.Sha256(memfd);
-            if (actual != expected) throw new InvalidOperationException($"client B sha256 {actual} != {expected}");
-            await session.FinishAsync();
-            return $"SDK: claimed delegated session '{session.KernelName}', token {TokenB}: {memfd.Size} bytes sha256={actual} — match; finished";
-        });
+        ok &= await results.StepAsync("s12.client-b.claim",
+            () => ReferenceClients.DelegatedClaimCheckFinishAsync(SessionB, TokenB, SeedB, BytesB));
         ok &= await results.StepAsync("s12.nothing-lost", async () =>
         {
             string json = await LuodProcess.LuoctlOkAsync("sessions", "--all", "--json");
@@ -165,23 +141,5 @@ public sealed class LuodFdStoreRestart(GuestPlan plan, ResultChannel results)
             return $"luod holds no sessions and lost none: {reply["status"]!.ToJsonString()}";
         });
         return ok;
-    }
-
-    private static async Task<string> RetrieveAndCheckAsync(string name, ulong seed, long length)
-    {
-        string path = $"/tmp/s12-{name}.out";
-        string output = await LuodProcess.LuoctlOkAsync("retrieve", "--session", SessionA, "--name", name, "--output", path);
-        string expected = SeededPattern.Sha256Of(seed, length);
-        string actual = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(await File.ReadAllBytesAsync(path)));
-        if (actual != expected) throw new InvalidOperationException($"client A '{name}' sha256 {actual} != {expected}");
-        File.Delete(path);
-        return $"'{name}': {output}; sha256={actual} — match";
-    }
-
-    private static async Task WriteSeededFileAsync(string path, ulong seed, long length)
-    {
-        byte[] bytes = new byte[length];
-        new SeededPattern(seed).Fill(bytes);
-        await File.WriteAllBytesAsync(path, bytes);
     }
 }

@@ -58,14 +58,22 @@ public sealed class LuodProcess
         await Process.WaitForExitAsync();
     }
 
+    /// <summary>A file holding this run's initramfs (the retained initrd), for luod to load with the next kernel.</summary>
+    public static async Task<string> CopyInitrdForNextHopAsync()
+    {
+        const string path = "/tmp/next-initrd";
+        await using (var target = File.Create(path))
+            await NextKernelHop.CopyRetainedInitrdAsync((chunk, _) => target.Write(chunk));
+        return path;
+    }
+
     /// <summary>Asks luod to kexec into the next kernel of the chain with this initramfs; returns only on failure.</summary>
     public static async Task KexecThroughLuodAsync(GuestPlan plan, ResultChannel results)
     {
-        await using (var target = File.Create("/tmp/next-initrd"))
-            await NextKernelHop.CopyRetainedInitrdAsync((chunk, _) => target.Write(chunk));
+        string initrd = await CopyInitrdForNextHopAsync();
         string commandLine = plan.NextHopCommandLine.ToString();
         await results.StepResultAsync("luod.kexec.request", true, 0, $"asking luod to kexec into {plan.NextTag}");
-        string output = await LuoctlOkAsync("kexec", "--kernel", $"/boot/{plan.NextTag}/bzImage", "--initrd", "/tmp/next-initrd", "--append", commandLine);
+        string output = await LuoctlOkAsync("kexec", "--kernel", $"/boot/{plan.NextTag}/bzImage", "--initrd", initrd, "--append", commandLine);
         await Task.Delay(TimeSpan.FromSeconds(60));
         throw new TimeoutException($"luod accepted the kexec ({output}) but the machine did not reboot within 60 s");
     }
