@@ -28,6 +28,15 @@ esac
 
 # ttyS1 carries the JSON result lines: no echo, no \n -> \r\n translation.
 stty -F /dev/ttyS1 raw -echo 2>/dev/null
+# A timing mark: the host stamps it as it arrives (reboot call -> this line is a bare kexec).
+printf '{"type":"mark","name":"init","hop":%s}\n' "$hop" > /dev/ttyS1
+
+# Loopback for local TCP; eth0 when the harness gave the guest a NIC (QEMU user-mode
+# network: the guest is 10.0.2.15, the host's forwarded ports reach it there).
+ip link set lo up 2>/dev/null
+if [ -e /sys/class/net/eth0 ]; then
+    ip link set eth0 up && ip addr add 10.0.2.15/24 dev eth0 && ip route add default via 10.0.2.2
+fi
 
 report_failure() {
     printf '{"type":"end","ok":false,"hop":%s,"detail":"%s"}\n' "$hop" "$1" > /dev/ttyS1

@@ -1,10 +1,10 @@
 // lucache: a memcached-like cache whose items live in one memfd arena that luod preserves
 // across a kernel live update. Commands:
-//   lucache serve  --port P --arena-mib N [--luod-session NAME] [--luod-socket PATH] [--luod-replace]
+//   lucache serve  [--listen ADDRESS] --port P --arena-mib N [--luod-session NAME] [--luod-socket PATH] [--luod-replace]
 //                  [--max-value-kib K] [--write-pause-timeout-ms T]
 //   lucache load   --port P --mib N --seed S [--connections C]
 //   lucache verify --port P --mib N --seed S [--connections C]
-//   lucache probe  --port P [--interval-ms 10] [--duration-s D]
+//   lucache probe  [--host H] --port P [--interval-ms 10] [--timeout-ms 1000] [--duration-s D]
 //   lucache bench  --arena-mib N --fill-mib M      (in process: fill, drop the engine, attach anew over the same memfd)
 using System.Diagnostics;
 using System.Runtime.InteropServices;
@@ -54,11 +54,11 @@ internal static class Cli
 
     private const string Usage = """
         usage:
-          lucache serve  --port P --arena-mib N [--luod-session NAME] [--luod-socket PATH] [--luod-replace]
+          lucache serve  [--listen ADDRESS] --port P --arena-mib N [--luod-session NAME] [--luod-socket PATH] [--luod-replace]
                          [--max-value-kib K] [--write-pause-timeout-ms T]
           lucache load   --port P --mib N --seed S [--connections C]
           lucache verify --port P --mib N --seed S [--connections C]
-          lucache probe  --port P [--interval-ms 10] [--duration-s D]
+          lucache probe  [--host H] --port P [--interval-ms 10] [--timeout-ms 1000] [--duration-s D]
           lucache bench  --arena-mib N --fill-mib M
         """;
 
@@ -110,9 +110,11 @@ internal static class Cli
             throw;
         }
 
-        await using var server = new MemcachedTextServer(engine, port, log: Console.Error);
+        var listen = System.Net.IPAddress.TryParse(o.String("listen") ?? "127.0.0.1", out var address)
+            ? address : throw new UsageException($"--listen {o.String("listen")} is not an IP address (e.g. 127.0.0.1 or 0.0.0.0)");
+        await using var server = new MemcachedTextServer(engine, port, listen, log: Console.Error);
         server.Start();
-        Console.WriteLine($"lucache: serving on 127.0.0.1:{server.Port} (generation {engine.GetStats().Generation}, {engine.GetStats().Items} items)");
+        Console.WriteLine($"lucache: serving on {listen}:{server.Port} (generation {engine.GetStats().Generation}, {engine.GetStats().Items} items)");
         // luod's update hooks drive the cache: prepare -> PauseWrites, freeze -> FlushForFreeze,
         // a cancelled update -> ResumeWrites (CacheUpdateParticipant).
         ICacheLifecycle lifecycle = engine;
@@ -330,65 +332,20 @@ internal static class Cli
 
     private static async Task<int> ProbeAsync(Options o)
     {
-        int port = o.Int("port", 11211);
-        var interval = TimeSpan.FromMilliseconds(o.Int("interval-ms", 10));
+        var probe = new CacheProbe(o.String("host") ?? "127.0.0.1", o.Int("port", 11211),
+            TimeSpan.FromMilliseconds(o.Int("interval-ms", 10)), TimeSpan.FromMilliseconds(o.Int("timeout-ms", 1000)));
         double durationS = o.Double("duration-s", 0);
         using var stop = new CancellationTokenSource();
         if (durationS > 0) stop.CancelAfter(TimeSpan.FromSeconds(durationS));
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
 
-        const string Key = "lucache:probe";
-        var clock = Stopwatch.StartNew();
-        TimeSpan lastReply = TimeSpan.Zero, longestGap = TimeSpan.Zero, reportAt = TimeSpan.FromSeconds(1);
-        TimeSpan longestGapEndedAt = TimeSpan.Zero;
-        long replies = 0, hits = 0, misses = 0, reconnects = 0;
-        bool haveReply = false, setDone = false;
-        TextClient? client = null;
-        while (!stop.IsCancellationRequested)
-        {
-            try
-            {
-                if (client is null)
-                {
-                    client = await TextClient.ConnectAsync("127.0.0.1", port, stop.Token);
-                    reconnects++;
-                }
-                if (!setDone)
-                {
-                    await client.SendAsync($"set {Key} 0 0 5\r\nprobe\r\n", stop.Token);
-                    setDone = await client.ReadLineAsync(stop.Token) == "STORED";
-                }
-                var found = await client.GetManyAsync([Key], stop.Token);
-                var now = clock.Elapsed;
-                if (found.ContainsKey(Key)) hits++; else misses++;
-                replies++;
-                if (haveReply && now - lastReply > longestGap)
-                {
-                    longestGap = now - lastReply;
-                    longestGapEndedAt = now;
-                }
-                haveReply = true;
-                lastReply = now;
-            }
-            catch (OperationCanceledException) { break; }
-            catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or InvalidDataException)
-            {
-                client?.Dispose();
-                client = null;
-            }
-            if (clock.Elapsed >= reportAt)
-            {
-                reportAt += TimeSpan.FromSeconds(1);
-                Console.WriteLine($"probe: {replies} replies ({hits} hits, {misses} misses), longest gap {longestGap.TotalMilliseconds:0.0} ms, connections {reconnects}");
-            }
-            try { await Task.Delay(interval, stop.Token); } catch (OperationCanceledException) { break; }
-        }
-        client?.Dispose();
-        Console.WriteLine(
-            $"probe: done: {replies} replies ({hits} hits, {misses} misses) in {clock.Elapsed.TotalSeconds:0.0} s; " +
-            $"longest gap between replies {longestGap.TotalMilliseconds:0.0} ms (ended at {longestGapEndedAt.TotalSeconds:0.0} s); connections {reconnects}");
-        return replies > 0 ? 0 : 1;
+        var running = probe.RunAsync(stop.Token);
+        while (await Task.WhenAny(running, Task.Delay(TimeSpan.FromSeconds(1))) != running)
+            Console.WriteLine($"probe: {probe.Snapshot().Describe()}");
+        var result = await running;
+        Console.WriteLine($"probe: done: {result.Describe()}");
+        return result.Replies > 0 ? 0 : 1;
     }
 
     // ---------------------------------------------------------------- bench

@@ -13,6 +13,9 @@ public sealed record GuestPlan(string Scenario, IReadOnlyList<string> Chain, int
 
     public string CurrentTag => Chain[Hop];
 
+    /// <summary>lu.cold=1: hops are crossed by a cold reboot (QEMU restarted by the harness), not a kexec.</summary>
+    public bool ColdReboot => CommandLine.Get("lu.cold") == "1";
+
     public string NextTag => Chain[Hop + 1];
 
     /// <summary>This boot's command line with lu.hop advanced: what the next kernel boots with.</summary>

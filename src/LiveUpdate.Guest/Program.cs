@@ -29,14 +29,22 @@ try
         "s10" => await new UpdateRefusals(plan, results).RunAsync(),
         "s13" => await new LuodRestoreScaling(plan, results).RunAsync(),
         "s12" => await new LuodFdStoreRestart(plan, results).RunAsync(),
+        "demo" => await new CacheDemo(plan, results).RunAsync(),
         "boot" => true,
-        _ => throw new InvalidOperationException($"unknown scenario '{plan.Scenario}' (known: s1, s2, s3, s4, s5, s6, s8, s9, s10, s12, s13, boot)"),
+        _ => throw new InvalidOperationException($"unknown scenario '{plan.Scenario}' (known: s1, s2, s3, s4, s5, s6, s8, s9, s10, s12, s13, demo, boot)"),
     };
 }
 catch (Exception ex)
 {
     await results.StepResultAsync("scenario", false, 0, $"{ex.GetType().Name}: {ex.Message}");
     ok = false;
+}
+
+if (ok && !plan.IsLastHop && plan.ColdReboot)
+{
+    // /init reboots; QEMU exits (-no-reboot) and the harness boots the next hop from cold.
+    await results.StepResultAsync("cold.reboot", true, 0, $"rebooting cold into {plan.NextTag} for hop {plan.Hop + 1}");
+    return 0;
 }
 
 if (ok && !plan.IsLastHop)

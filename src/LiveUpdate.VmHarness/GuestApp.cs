@@ -5,11 +5,12 @@ namespace LiveUpdate.VmHarness;
 
 public sealed record GuestApp(string Executable, string Subdirectory, string Project)
 {
-    /// <summary>lu-guest (src/LiveUpdate.Guest), luoctl (src/LiveUpdate.Cli) and luod (src/LiveUpdate.Daemon).</summary>
+    /// <summary>lu-guest (src/LiveUpdate.Guest), luoctl (src/LiveUpdate.Cli), luod (src/LiveUpdate.Daemon) and lucache (samples/LuCache).</summary>
     public static IReadOnlyList<GuestApp> All(RepositoryLayout repository) =>
     [
         new("lu-guest", "guest", repository.GuestProject),
         new("luoctl", "cli", repository.CliProject),
         new("luod", "daemon", repository.DaemonProject),
+        new("lucache", "lucache", repository.LuCacheProject),
     ];
 }

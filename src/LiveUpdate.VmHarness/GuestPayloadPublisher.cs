@@ -1,5 +1,5 @@
-// GuestPayloadPublisher: publishes lu-guest and luoctl (self-contained, trimmed, ReadyToRun,
-// linux-x64) into cache/guest/<sha12 of src/**/*.cs|csproj|props>/<guest|cli>/ and collects the
+// GuestPayloadPublisher: publishes the GuestApps (self-contained, trimmed, ReadyToRun,
+// linux-x64) into cache/guest/<sha12 of src/ and samples/ *.cs|csproj|props>/<app>/ and collects the
 // shared libraries they need. A publish is reused while the guest sources do not change.
 namespace LiveUpdate.VmHarness;
 
@@ -27,11 +27,16 @@ public sealed class GuestPayloadPublisher
         this.progress = progress;
     }
 
-    /// <summary>The cache key: a hash over the sources that go into the guest binaries.</summary>
-    public string SourcesHash() => ContentHash.OfTree(
-        repository.SourceDirectory,
-        HashedExtensions,
-        [Path.Combine(repository.Root, "Directory.Build.props"), Path.Combine(repository.Root, "Directory.Packages.props")]);
+    /// <summary>The cache key: a hash over the sources that go into the guest binaries (src/ and samples/).</summary>
+    public string SourcesHash()
+    {
+        var sources = ContentHash.OfTree(
+            repository.SourceDirectory,
+            HashedExtensions,
+            [Path.Combine(repository.Root, "Directory.Build.props"), Path.Combine(repository.Root, "Directory.Packages.props")]);
+        var samples = ContentHash.OfTree(repository.SamplesDirectory, HashedExtensions, []);
+        return ContentHash.OfBytes(System.Text.Encoding.UTF8.GetBytes(sources + "+" + samples));
+    }
 
     public async Task<GuestPayload> PublishAsync(CancellationToken cancellationToken)
     {

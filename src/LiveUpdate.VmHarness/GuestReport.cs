@@ -64,6 +64,9 @@ public sealed record GuestReport(
                         end = candidate;
                     }
                     break;
+                case "mark":
+                    // A timing mark (e.g. /init started): only live observers use it (GuestLineWatcher).
+                    break;
                 default:
                     problems.Add($"results line {number} has unknown type \"{parsed?.Type}\": {Shorten(line)}");
                     break;

@@ -6,8 +6,16 @@ public static class KernelCommandLine
 {
     public const string FixedOptions = "console=ttyS0 kho=on liveupdate=on retain_initrd panic=-1 printk.time=1";
 
-    public static string Compose(string scenario, IReadOnlyList<string> chain, int hop = 0)
+    public static string Compose(string scenario, IReadOnlyList<string> chain, int hop = 0, IReadOnlyList<string>? parameters = null)
     {
+        foreach (var parameter in parameters ?? [])
+        {
+            ValidateWord(parameter, "scenario parameter");
+            if (!parameter.StartsWith("lu.", StringComparison.Ordinal) || !parameter.Contains('='))
+            {
+                throw new HarnessException($"The scenario parameter \"{parameter}\" must look like lu.NAME=VALUE.");
+            }
+        }
         ValidateWord(scenario, "scenario");
         if (chain.Count == 0)
         {
@@ -25,7 +33,8 @@ public static class KernelCommandLine
         {
             throw new HarnessException($"Hop {hop} is outside the chain of {chain.Count} kernel(s).");
         }
-        return $"{FixedOptions} lu.scenario={scenario} lu.chain={string.Join(',', chain)} lu.hop={hop}";
+        var extra = parameters is { Count: > 0 } ? " " + string.Join(' ', parameters) : "";
+        return $"{FixedOptions} lu.scenario={scenario} lu.chain={string.Join(',', chain)} lu.hop={hop}{extra}";
     }
 
     private static void ValidateWord(string value, string what)

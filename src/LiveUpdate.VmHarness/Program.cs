@@ -1,6 +1,6 @@
 // luvm: command line of the VM harness. `kernels` fetches and builds guest kernels, `run` boots a
-// scenario through a kernel chain and prints the step table, `demo` runs s1 on 7.2 → 7.3 and
-// explains what happened. Errors are printed as one clear line; exit code 0 = passed.
+// scenario through a kernel chain and prints the step table, `demo` is the main job: the cache demo
+// (CacheDemo) across 7.2 → 7.3. Errors are printed as one clear line; exit code 0 = passed.
 using System.CommandLine;
 
 namespace LiveUpdate.VmHarness;
@@ -47,7 +47,8 @@ public static class Program
         var chain = new Option<string>("--chain") { Description = "Comma-separated kernel tags to boot and kexec through, e.g. 7.2,7.3.", Required = true };
         var timeout = new Option<int>("--timeout") { Description = "Hard timeout in seconds.", DefaultValueFactory = _ => (int)VmRunRequest.DefaultTimeout.TotalSeconds };
         var memory = new Option<int>("--memory") { Description = "Guest memory in MiB.", DefaultValueFactory = _ => QemuLaunch.DefaultMemoryMiB };
-        var command = new Command("run", "Boot a scenario through a kernel chain under QEMU and print the guest's steps.") { scenario, chain, timeout, memory };
+        var explain = new Option<bool>("--explain") { Description = "Print a walk-through of kernels, steps and what each verified instead of the step table." };
+        var command = new Command("run", "Boot a scenario through a kernel chain under QEMU and print the guest's steps.") { scenario, chain, timeout, memory, explain };
         command.SetAction((parse, cancellationToken) => GuardedAsync(async progress =>
         {
             var request = new VmRunRequest(parse.GetRequiredValue(scenario), ParseChain(parse.GetRequiredValue(chain)))
@@ -56,7 +57,7 @@ public static class Program
                 MemoryMiB = parse.GetValue(memory),
             };
             var result = await VmHarness.FromEnvironment(progress).RunScenarioAsync(request, cancellationToken).ConfigureAwait(false);
-            Console.Write(RunReport.Summary(result));
+            Console.Write(parse.GetValue(explain) ? RunReport.Walkthrough(result) : RunReport.Summary(result));
             return result.Passed ? 0 : 1;
         }));
         return command;
@@ -64,13 +65,20 @@ public static class Program
 
     private static Command DemoCommand()
     {
-        var command = new Command("demo", "Run scenario s1 across 7.2 → 7.3 and explain every step.");
+        var mib = new Option<int>("--mib") { Description = "MiB of items to load into the cache before the update.", DefaultValueFactory = _ => CacheDemoOptions.DefaultMib };
+        var chain = new Option<string>("--chain") { Description = "The kernel before and the kernel after the update.", DefaultValueFactory = _ => string.Join(',', CacheDemoOptions.DefaultChain) };
+        var command = new Command("demo", "The main job: lucache keeps its items through `luoctl update` 7.2 → 7.3 while a client on the host keeps reading.") { mib, chain };
         command.SetAction((parse, cancellationToken) => GuardedAsync(async progress =>
         {
-            var result = await VmHarness.FromEnvironment(progress)
-                .RunScenarioAsync(new VmRunRequest("s1", ["7.2", "7.3"]), cancellationToken).ConfigureAwait(false);
-            Console.Write(RunReport.Demo(result));
-            return result.Passed ? 0 : 1;
+            var items = parse.GetValue(mib);
+            var kernels = ParseChain(parse.GetValue(chain) ?? "");
+            if (items < 1 || kernels.Count != 2)
+            {
+                throw new HarnessException("Give --mib 1 or more and --chain BEFORE,AFTER (two kernel tags, e.g. 7.2,7.3).");
+            }
+            var demo = await CacheDemo.RunAsync(VmHarness.FromEnvironment(progress), new CacheDemoOptions(items, kernels), progress, cancellationToken).ConfigureAwait(false);
+            Console.Write(CacheDemoReport.Text(demo));
+            return demo.Passed ? 0 : 1;
         }));
         return command;
     }

@@ -1,5 +1,5 @@
 // RepositoryLayout: the one place that knows where the LiveUpdate checkout is and where its
-// VM inputs live (vm/kernel.fragment, vm/guest-init.sh, src/*). The root is $LIVEUPDATE_REPO,
+// VM inputs live (vm/kernel.fragment, vm/guest-init.sh, src/*, samples/*). The root is $LIVEUPDATE_REPO,
 // or the first directory containing LiveUpdate.sln found walking up from the binary or the cwd.
 namespace LiveUpdate.VmHarness;
 
@@ -26,6 +26,11 @@ public sealed class RepositoryLayout
     public string DaemonProject => Path.Combine(Root, "src", "LiveUpdate.Daemon", "LiveUpdate.Daemon.csproj");
 
     public string CliProject => Path.Combine(Root, "src", "LiveUpdate.Cli", "LiveUpdate.Cli.csproj");
+
+    /// <summary>The samples that run in the guest (the cache of the main demo).</summary>
+    public string SamplesDirectory => Path.Combine(Root, "samples");
+
+    public string LuCacheProject => Path.Combine(Root, "samples", "LuCache", "LuCache.csproj");
 
     /// <summary>Finds the checkout: $LIVEUPDATE_REPO, else walk up from the binary, else from the cwd.</summary>
     public static RepositoryLayout Locate()

@@ -1,5 +1,5 @@
 // RunReport: the human-readable text of a finished run for the CLI: the step table for `luvm run`,
-// and for `luvm demo` a walk-through of kernels, steps (with what they verified), boot times, total time and logs.
+// and for `luvm run --explain` a walk-through of kernels, steps (with what they verified), boot times, total time and logs.
 using System.Globalization;
 using System.Text;
 
@@ -22,7 +22,7 @@ public static class RunReport
         return text.ToString();
     }
 
-    public static string Demo(VmRunResult result)
+    public static string Walkthrough(VmRunResult result)
     {
         var text = new StringBuilder();
         text.AppendLine($"LiveUpdate demo: scenario {result.Request.Scenario} preserves state across a real kexec between kernels");

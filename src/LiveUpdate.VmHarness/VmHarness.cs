@@ -61,7 +61,7 @@ public sealed class VmHarness
     public async Task<VmRunResult> RunScenarioAsync(VmRunRequest request, CancellationToken cancellationToken)
     {
         var wall = Stopwatch.StartNew();
-        var commandLine = KernelCommandLine.Compose(request.Scenario, request.Chain);
+        var commandLine = KernelCommandLine.Compose(request.Scenario, request.Chain, 0, request.ScenarioParameters);
         if (request.Timeout <= TimeSpan.Zero || request.MemoryMiB < 256)
         {
             throw new HarnessException($"Timeout {request.Timeout} / memory {request.MemoryMiB} MiB are not usable; give a positive timeout and at least 256 MiB.");
@@ -84,25 +84,59 @@ public sealed class VmHarness
         await File.WriteAllTextAsync(Path.Combine(runDirectory, "cmdline"), commandLine + "\n", cancellationToken).ConfigureAwait(false);
         progress?.Report($"initramfs {initramfsBytes / 1048576.0:0.0} MiB; booting {kernels[0].Release} for scenario {request.Scenario} (chain {string.Join(',', request.Chain)}) in {runDirectory}");
 
-        var first = kernels.First(k => k.Series == request.Chain[0]);
-        var launch = new QemuLaunch(first.BzImage, initramfs, commandLine,
-            Path.Combine(runDirectory, "console.log"), Path.Combine(runDirectory, "results.jsonl"))
-        {
-            MemoryMiB = request.MemoryMiB,
-        };
-        await File.WriteAllTextAsync(Path.Combine(runDirectory, "qemu.cmd"),
-            new ExternalCommand(QemuLaunch.Executable, launch.Arguments).Display + "\n", cancellationToken).ConfigureAwait(false);
-
+        var runClock = Stopwatch.StartNew();
+        var consoleText = new System.Text.StringBuilder();
+        var resultsText = new System.Text.StringBuilder();
         QemuOutcome outcome;
-        await using (new ProgressHeartbeat(progress, elapsed => $"  VM running {elapsed.TotalSeconds:0} s, {ResultLineCount(launch.ResultsLog)} result line(s) so far", TimeSpan.FromSeconds(30)))
+        var hop = 0;
+        while (true)
         {
-            outcome = await QemuRunner.RunAsync(launch, request.Timeout, Path.Combine(runDirectory, "qemu.log"), cancellationToken).ConfigureAwait(false);
+            // A cold-reboot run boots QEMU once per hop; each boot gets its own logs, joined afterwards.
+            var suffix = hop == 0 ? "" : $".hop{hop}";
+            var hopCommandLine = hop == 0 && !request.ColdRebootBetweenHops
+                ? commandLine
+                : KernelCommandLine.Compose(request.Scenario, request.Chain, hop, [.. request.ScenarioParameters, "lu.cold=1"]);
+            var kernel = kernels.First(k => k.Series == request.Chain[hop]);
+            var launch = new QemuLaunch(kernel.BzImage, initramfs, hopCommandLine,
+                Path.Combine(runDirectory, $"console{suffix}.log"), Path.Combine(runDirectory, $"results{suffix}.jsonl"))
+            {
+                MemoryMiB = request.MemoryMiB,
+                Forwards = request.Forwards,
+                DiskImage = request.DiskImage,
+            };
+            await File.AppendAllTextAsync(Path.Combine(runDirectory, "qemu.cmd"),
+                new ExternalCommand(QemuLaunch.Executable, launch.Arguments).Display + "\n", cancellationToken).ConfigureAwait(false);
+
+            var remaining = request.Timeout - runClock.Elapsed;
+            await using (new ProgressHeartbeat(progress, elapsed => $"  VM running {elapsed.TotalSeconds:0} s, {ResultLineCount(launch.ResultsLog)} result line(s) so far", TimeSpan.FromSeconds(30)))
+            await using (request.OnGuestLine is { } observer ? new GuestLineWatcher(launch.ResultsLog, runClock, observer) : null)
+            {
+                outcome = remaining <= TimeSpan.Zero
+                    ? new QemuOutcome(null, TimedOut: true, TimeSpan.Zero, Path.Combine(runDirectory, "qemu.log"))
+                    : await QemuRunner.RunAsync(launch, remaining, Path.Combine(runDirectory, $"qemu{suffix}.log"), cancellationToken).ConfigureAwait(false);
+            }
+            consoleText.Append(File.Exists(launch.ConsoleLog) ? await File.ReadAllTextAsync(launch.ConsoleLog, cancellationToken).ConfigureAwait(false) : "");
+            var hopResults = File.Exists(launch.ResultsLog) ? await File.ReadAllTextAsync(launch.ResultsLog, cancellationToken).ConfigureAwait(false) : "";
+            resultsText.Append(hopResults).Append('\n');
+            var hopReport = GuestReport.Parse(hopResults);
+            if (!request.ColdRebootBetweenHops || outcome.TimedOut || hopReport.End is not null
+                || hop + 1 >= request.Chain.Count || hopReport.HighestHop != hop)
+            {
+                break;
+            }
+            hop++;
+            progress?.Report($"guest rebooted cold after hop {hop - 1}; starting QEMU again on {request.Chain[hop]} for hop {hop}");
+        }
+        if (request.ColdRebootBetweenHops)
+        {
+            await File.WriteAllTextAsync(Path.Combine(runDirectory, "console.log"), consoleText.ToString(), cancellationToken).ConfigureAwait(false);
+            await File.WriteAllTextAsync(Path.Combine(runDirectory, "results.jsonl"), resultsText.ToString(), cancellationToken).ConfigureAwait(false);
         }
 
-        var console = ConsoleLogAnalysis.ReadFile(launch.ConsoleLog);
+        var console = ConsoleLogAnalysis.ReadFile(Path.Combine(runDirectory, "console.log"));
         var result = new VmRunResult(
             request, kernels, runDirectory,
-            GuestReport.ReadFile(launch.ResultsLog),
+            GuestReport.ReadFile(Path.Combine(runDirectory, "results.jsonl")),
             outcome,
             ConsoleLogAnalysis.BootToInitSeconds(console),
             ConsoleLogAnalysis.Tail(console),

@@ -1,0 +1,122 @@
+// CacheDemo: the main job (`luvm demo`, README). Boots the first kernel with a virtio NIC,
+// lets the guest start luod and lucache and load N MiB of items, then probes the cache from
+// the host through QEMU's port forward while the guest runs `luoctl update` into the next
+// kernel, and keeps probing until the guest has verified every item and read luod's report.
+// The host's probe is the client's view of the blackout (longest gap between replies, on the
+// host's monotonic clock); luod's report is the daemon's view. Progress is reported as the
+// guest's steps arrive.
+using System.Text.Json.Nodes;
+using LuCache;
+
+namespace LiveUpdate.VmHarness;
+
+public sealed record CacheDemoOptions(int Mib, IReadOnlyList<string> Chain)
+{
+    /// <summary>64 MiB: the whole demo takes about two minutes of wall time under TCG on 2 cores.</summary>
+    public const int DefaultMib = 64;
+
+    public static readonly IReadOnlyList<string> DefaultChain = ["7.2", "7.3"];
+
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(15);
+
+    public int MemoryMiB { get; init; } = QemuLaunch.DefaultMemoryMiB;
+}
+
+public sealed record CacheDemoResult(
+    VmRunResult Run,
+    ProbeResult? Probe,
+    TimeSpan? ProbeStartedAt,
+    string? LoadSummary,
+    string? VerifySummary,
+    long? LuodCacheBlackoutNs,
+    long? LuodUncertaintyNs,
+    string? ReportTable,
+    string? SvgPath)
+{
+    /// <summary>Whether the client saw the cache go away and come back with its data (replies, and hits, after the gap).</summary>
+    public bool ClientSawItBack =>
+        Probe is { Hits: > 0, LastReplyAt: { } last } probe && last > probe.LongestGapStartedAt + probe.LongestGap - TimeSpan.FromMilliseconds(1);
+
+    public bool Passed => Run.Passed && ClientSawItBack && Probe!.LongestGap > TimeSpan.Zero;
+}
+
+public static class CacheDemo
+{
+    public const int GuestPort = 11211;
+
+    public static async Task<CacheDemoResult> RunAsync(VmHarness harness, CacheDemoOptions options, IProgress<string>? progress, CancellationToken cancellationToken)
+    {
+        var forward = PortForward.ToGuest(GuestPort);
+        using var probeStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var probe = new CacheProbe("127.0.0.1", forward.HostPort);
+        Task<ProbeResult>? probing = null;
+        TimeSpan? probeStartedAt = null;
+        var gate = new Lock();
+
+        void OnLine(ObservedGuestLine observed)
+        {
+            var line = observed.Line;
+            if (line.Type == "step")
+            {
+                progress?.Report($"  guest hop {line.Hop} ({line.Release}): {(line.Ok == true ? "ok  " : "FAIL")} {line.Name} ({line.Ms:0} ms){Brief(line)}");
+                if (line is { Name: "demo.load", Ok: true })
+                {
+                    lock (gate)
+                    {
+                        probeStartedAt = observed.At;
+                        probing ??= Task.Run(() => probe.RunAsync(probeStop.Token));
+                    }
+                    progress?.Report($"  client: probing the cache from the host at 127.0.0.1:{forward.HostPort} (→ guest {PortForward.GuestAddress}:{GuestPort}) every 10 ms");
+                }
+                if (line.Name == "luod.update.request")
+                {
+                    progress?.Report($"  client so far: {probe.Snapshot().Describe()}");
+                }
+            }
+            else if (line.Type == "boot" && line.Hop > 0)
+            {
+                progress?.Report($"  guest: kernel {line.Release} booted (hop {line.Hop}); client so far: {probe.Snapshot().Describe()}");
+            }
+        }
+
+        var request = new VmRunRequest("demo", options.Chain)
+        {
+            Timeout = options.Timeout,
+            MemoryMiB = options.MemoryMiB,
+            Forwards = [forward],
+            ScenarioParameters = [$"lu.demo.mib={options.Mib}"],
+            OnGuestLine = OnLine,
+        };
+        VmRunResult run;
+        await using (new ProgressHeartbeat(progress, _ => probing is null ? "  client: waiting for the cache to be loaded" : $"  client: {probe.Snapshot().Describe()}", TimeSpan.FromSeconds(15)))
+        {
+            run = await harness.RunScenarioAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        await probeStop.CancelAsync().ConfigureAwait(false);
+        ProbeResult? probeResult = probing is null ? null : await probing.ConfigureAwait(false);
+
+        string? Detail(string name) => run.Report.Steps.LastOrDefault(s => s.Name == name && s.Ok)?.Detail;
+        long? blackout = null, uncertainty = null;
+        if (Detail("demo.report") is { } json)
+        {
+            var report = JsonNode.Parse(json);
+            blackout = report?["clients"]?.AsArray().FirstOrDefault(c => c?["client"]?.GetValue<string>() == "cache")?["blackoutNs"]?.GetValue<long>();
+            uncertainty = report?["uncertaintyNs"]?.GetValue<long>();
+        }
+        string? svgPath = null;
+        if (Detail("demo.report.svg") is { } svg)
+        {
+            svgPath = Path.Combine(run.RunDirectory, "update.svg");
+            await File.WriteAllTextAsync(svgPath, svg, cancellationToken).ConfigureAwait(false);
+        }
+        return new CacheDemoResult(run, probeResult, probeStartedAt, Detail("demo.load"), Detail("demo.verify"),
+            blackout, uncertainty, Detail("demo.report.table"), svgPath);
+    }
+
+    private static string Brief(GuestReportLine line)
+    {
+        var detail = (line.Detail ?? "").ReplaceLineEndings(" ");
+        return detail.Length == 0 || detail.StartsWith('{') || detail.StartsWith('<') ? ""
+            : " — " + (detail.Length > 160 ? detail[..160] + "…" : detail);
+    }
+}
