@@ -5,8 +5,6 @@
 // claims, checks SHA-256, resumes and finishes; `luoctl report` must show every phase in
 // order across both kernels with each participant's blackout, and writes the SVG, which is
 // sent to the host with the table.
-using System.Text.Json.Nodes;
-
 namespace LiveUpdate.Guest.Scenarios;
 
 public sealed class OrchestratedUpdate(GuestPlan plan, ResultChannel results)
@@ -58,35 +56,7 @@ public sealed class OrchestratedUpdate(GuestPlan plan, ResultChannel results)
                 return output;
             });
         }
-        ok &= await results.StepAsync("s9.report", async () =>
-        {
-            string json = await LuodProcess.LuoctlOkAsync("report", "--json");
-            var report = JsonNode.Parse(json)!;
-            var phases = report["phases"]!.AsArray();
-            var names = phases.Select(p => p!["phase"]!.GetValue<string>()).ToList();
-            string[] expected = ["staged", "prepare", "freeze", "reboot", "kernelBoot", "startup", "restore", "resume"];
-            var missing = expected.Where(e => !names.Contains(e)).ToList();
-            if (missing.Count > 0) throw new InvalidOperationException($"the report lacks phases {string.Join(", ", missing)}: {json}");
-            var anomalies = report["anomalies"]?.AsArray() ?? [];
-            if (anomalies.Count > 0) throw new InvalidOperationException($"the report has anomalies: {anomalies.ToJsonString()}");
-            var clients = report["clients"]!.AsArray();
-            foreach (var (name, _, _) in Participants)
-            {
-                var client = clients.FirstOrDefault(c => c!["client"]!.GetValue<string>() == name)
-                    ?? throw new InvalidOperationException($"the report has no lane for {name}: {json}");
-                if (client["blackoutNs"] is not JsonValue blackout || blackout.GetValue<long>() <= 0)
-                    throw new InvalidOperationException($"{name} has no positive blackout: {client.ToJsonString()}");
-            }
-            return json;
-        });
-        ok &= await results.StepAsync("s9.report.table", () => LuodProcess.LuoctlOkAsync("report"));
-        ok &= await results.StepAsync("s9.report.svg", async () =>
-        {
-            await LuodProcess.LuoctlOkAsync("report", "--svg", "/tmp/update.svg");
-            string svg = await File.ReadAllTextAsync("/tmp/update.svg");
-            if (!svg.Contains("<svg", StringComparison.Ordinal)) throw new InvalidOperationException("luoctl report --svg wrote no SVG");
-            return svg;
-        });
+        ok &= await UpdateReportSteps.RunAsync(results, "s9", Participants.Select(p => p.Name).ToList());
         return ok;
     }
 }

@@ -1,0 +1,130 @@
+// CacheDemo (the main job, `luvm demo`): lucache, the sample memcached-like cache, keeps its
+// items through `luoctl update` from one kernel to the next while a client on the host keeps
+// reading from it. Before: luod, lucache serving on 0.0.0.0:11211 (the host reaches it through
+// QEMU's port forward) as update participant "cache", N MiB of seeded items loaded; then it
+// waits for the host's probe key, so the client is watching, and runs the update. After: luod
+// restores, a new lucache claims and attaches the same arena and serves at once; every item is
+// read back and checked, and `luoctl report` gives luod's view of the blackout.
+// lu.demo.mib=N on the kernel command line sets N (default 64).
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Text;
+
+namespace LiveUpdate.Guest.Scenarios;
+
+public sealed class CacheDemo(GuestPlan plan, ResultChannel results)
+{
+    public const string Participant = "cache";
+    public const int Port = 11211;
+    private const string Lucache = "/opt/liveupdate/lucache";
+    private const string ServeLog = "/run/lucache.log";
+    private const ulong Seed = 7;
+
+    private int Mib => int.TryParse(plan.CommandLine.Get("lu.demo.mib"), out int mib) && mib > 0 ? mib : 64;
+
+    public async Task<bool> RunAsync()
+    {
+        if (!await results.StepAsync("demo.luod-start", async () =>
+            {
+                var (luod, ready) = await LuodProcess.StartAsync("--OrphanGrace=00:10:00");
+                return $"luod pid {luod.Process.Id} ready in {ready.TotalMilliseconds:F0} ms";
+            }))
+            return false;
+        if (!await results.StepAsync("demo.cache-start", StartCacheAsync))
+            return false;
+        return plan.IsFirstHop ? await BeforeAsync() : await AfterAsync();
+    }
+
+    private async Task<string> StartCacheAsync()
+    {
+        var clock = Stopwatch.StartNew();
+        // Arena: the items plus per-record headers and room to spare.
+        int arenaMib = Mib + Mib / 4 + 16;
+        var start = new ProcessStartInfo("/bin/sh", ["-c",
+            $"exec {Lucache} serve --listen 0.0.0.0 --port {Port} --arena-mib {arenaMib} --luod-session {Participant} >{ServeLog} 2>&1"]);
+        var process = Process.Start(start) ?? throw new InvalidOperationException("could not start lucache");
+        while (!File.Exists(ServeLog) || !File.ReadAllText(ServeLog).Contains("taking part in live updates", StringComparison.Ordinal))
+        {
+            if (process.HasExited) throw new InvalidOperationException($"lucache exited with {process.ExitCode}: {ReadLog()}");
+            if (clock.Elapsed > TimeSpan.FromSeconds(120)) throw new TimeoutException($"lucache did not subscribe within 120 s: {ReadLog()}");
+            await Task.Delay(20);
+        }
+        return $"lucache pid {process.Id} serving after {clock.Elapsed.TotalMilliseconds:F0} ms: {ReadLog()}";
+    }
+
+    private async Task<bool> BeforeAsync()
+    {
+        if (!await results.StepAsync("demo.load", () => RunLucacheAsync("load", "--port", Port.ToString(), "--mib", Mib.ToString(), "--seed", Seed.ToString())))
+            return false;
+        if (!await results.StepAsync("demo.client-watching", async () =>
+            {
+                var clock = Stopwatch.StartNew();
+                while (!await HasKeyAsync("lucache:probe"))
+                {
+                    if (clock.Elapsed > TimeSpan.FromSeconds(120)) throw new TimeoutException("no client set lucache:probe within 120 s (is the host's probe connected?)");
+                    await Task.Delay(100);
+                }
+                // A few seconds of normal service first, so the client's gap is measured against steady replies.
+                await Task.Delay(TimeSpan.FromSeconds(3));
+                return $"the host's probe is reading (seen after {clock.Elapsed.TotalSeconds:F1} s)";
+            }))
+            return false;
+        return await results.StepAsync("demo.update", async () =>
+        {
+            string initrd = await LuodProcess.CopyInitrdForNextHopAsync();
+            await results.StepResultAsync("luod.update.request", true, 0, $"luoctl update into {plan.NextTag}");
+            var (code, output, error) = await LuodProcess.LuoctlAsync(null, "update", "--kernel", $"/boot/{plan.NextTag}/bzImage",
+                "--initrd", initrd, "--append", plan.NextHopCommandLine.ToString(), "--timeout", "60");
+            // luoctl returns only when the update failed (or its connection dropped as the machine went down).
+            await Task.Delay(TimeSpan.FromSeconds(code == 0 ? 60 : 0));
+            throw new InvalidOperationException($"luoctl update exited {code} without a reboot: {output} {error}; lucache: {ReadLog()}");
+        });
+    }
+
+    private async Task<bool> AfterAsync()
+    {
+        bool ok = await results.StepAsync("demo.verify", () => RunLucacheAsync("verify", "--port", Port.ToString(), "--mib", Mib.ToString(), "--seed", Seed.ToString()));
+        ok &= await UpdateReportSteps.RunAsync(results, "demo", [Participant]);
+        // The host's probe keeps reading a little longer, so its last replies are after the check.
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        return ok;
+    }
+
+    private static async Task<string> RunLucacheAsync(params string[] arguments)
+    {
+        var start = new ProcessStartInfo(Lucache, arguments) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start lucache {arguments[0]}");
+        var output = process.StandardOutput.ReadToEndAsync();
+        string error = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        string lastLine = (await output).Trim().Split('\n')[^1];
+        if (process.ExitCode != 0) throw new InvalidOperationException($"lucache {arguments[0]} exited {process.ExitCode}: {lastLine} {error.Trim()}");
+        return lastLine;
+    }
+
+    private static async Task<bool> HasKeyAsync(string key)
+    {
+        try
+        {
+            using var tcp = new TcpClient();
+            await tcp.ConnectAsync("127.0.0.1", Port);
+            var stream = tcp.GetStream();
+            await stream.WriteAsync(Encoding.ASCII.GetBytes($"get {key}\r\n"));
+            var buffer = new byte[512];
+            var reply = new StringBuilder();
+            while (!reply.ToString().EndsWith("END\r\n", StringComparison.Ordinal))
+            {
+                int read = await stream.ReadAsync(buffer);
+                if (read == 0) return false;
+                reply.Append(Encoding.ASCII.GetString(buffer, 0, read));
+            }
+            return reply.ToString().StartsWith("VALUE ", StringComparison.Ordinal);
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    private static string ReadLog() => File.Exists(ServeLog) ? File.ReadAllText(ServeLog).Trim().Replace('\n', ' ') : "(no log)";
+}

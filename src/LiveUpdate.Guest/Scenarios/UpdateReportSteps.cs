@@ -1,0 +1,43 @@
+// UpdateReportSteps: the steps that check `luoctl report` after an orchestrated update (S9 and
+// the cache demo). The JSON must hold every phase across both kernels, no anomalies and a
+// positive blackout for each named participant; the table and the SVG are sent to the host.
+using System.Text.Json.Nodes;
+
+namespace LiveUpdate.Guest.Scenarios;
+
+public static class UpdateReportSteps
+{
+    private static readonly string[] ExpectedPhases = ["staged", "prepare", "freeze", "reboot", "kernelBoot", "startup", "restore", "resume"];
+
+    public static async Task<bool> RunAsync(ResultChannel results, string prefix, IReadOnlyList<string> participants)
+    {
+        bool ok = await results.StepAsync($"{prefix}.report", async () =>
+        {
+            string json = await LuodProcess.LuoctlOkAsync("report", "--json");
+            var report = JsonNode.Parse(json)!;
+            var names = report["phases"]!.AsArray().Select(p => p!["phase"]!.GetValue<string>()).ToList();
+            var missing = ExpectedPhases.Where(e => !names.Contains(e)).ToList();
+            if (missing.Count > 0) throw new InvalidOperationException($"the report lacks phases {string.Join(", ", missing)}: {json}");
+            var anomalies = report["anomalies"]?.AsArray() ?? [];
+            if (anomalies.Count > 0) throw new InvalidOperationException($"the report has anomalies: {anomalies.ToJsonString()}");
+            var clients = report["clients"]!.AsArray();
+            foreach (var name in participants)
+            {
+                var client = clients.FirstOrDefault(c => c!["client"]!.GetValue<string>() == name)
+                    ?? throw new InvalidOperationException($"the report has no lane for {name}: {json}");
+                if (client["blackoutNs"] is not JsonValue blackout || blackout.GetValue<long>() <= 0)
+                    throw new InvalidOperationException($"{name} has no positive blackout: {client.ToJsonString()}");
+            }
+            return json;
+        });
+        ok &= await results.StepAsync($"{prefix}.report.table", () => LuodProcess.LuoctlOkAsync("report"));
+        ok &= await results.StepAsync($"{prefix}.report.svg", async () =>
+        {
+            await LuodProcess.LuoctlOkAsync("report", "--svg", "/tmp/update.svg");
+            string svg = await File.ReadAllTextAsync("/tmp/update.svg");
+            if (!svg.Contains("<svg", StringComparison.Ordinal)) throw new InvalidOperationException("luoctl report --svg wrote no SVG");
+            return svg;
+        });
+        return ok;
+    }
+}
