@@ -65,6 +65,13 @@ public sealed class ResultChannel : IAsyncDisposable
         });
     }
 
+    /// <summary>
+    /// A timing mark: the host stamps it with its own clock as it arrives (GuestLineWatcher), which
+    /// times spans across a kexec or a cold reboot that no guest clock can. Write it right at the event.
+    /// </summary>
+    public Task MarkAsync(string name, string detail = "") =>
+        WriteAsync(new GuestReportLine { Type = "mark", Hop = _plan.Hop, Release = _release, Name = name, Detail = detail });
+
     public Task EndAsync(bool ok, string detail) =>
         WriteAsync(new GuestReportLine { Type = "end", Hop = _plan.Hop, Release = _release, Ok = ok && _allOk, Detail = detail });
 
