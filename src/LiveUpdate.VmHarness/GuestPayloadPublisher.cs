@@ -1,4 +1,4 @@
-// GuestPayloadPublisher: publishes the GuestApps (self-contained, trimmed, ReadyToRun,
+// GuestPayloadPublisher: publishes the GuestApps (self-contained, trimmed, composite ReadyToRun,
 // linux-x64) into cache/guest/<sha12 of src/ and samples/ *.cs|csproj|props>/<app>/ and collects the
 // shared libraries they need. A publish is reused while the guest sources do not change.
 namespace LiveUpdate.VmHarness;
@@ -9,6 +9,9 @@ public sealed class GuestPayloadPublisher
     public const int KeptPublishes = 6;
 
     private static readonly string[] HashedExtensions = [".cs", ".csproj", ".props"];
+
+    /// <summary>Changes whenever the publish options below change, so an old publish is not reused.</summary>
+    private const string PublishRecipe = "r2r-composite-1";
 
     /// <summary>
     /// Published files the guest must not get: the LTTng trace provider needs liblttng-ust (absent in
@@ -35,7 +38,7 @@ public sealed class GuestPayloadPublisher
             HashedExtensions,
             [Path.Combine(repository.Root, "Directory.Build.props"), Path.Combine(repository.Root, "Directory.Packages.props")]);
         var samples = ContentHash.OfTree(repository.SamplesDirectory, HashedExtensions, []);
-        return ContentHash.OfBytes(System.Text.Encoding.UTF8.GetBytes(sources + "+" + samples));
+        return ContentHash.OfBytes(System.Text.Encoding.UTF8.GetBytes($"{PublishRecipe}+{sources}+{samples}"));
     }
 
     public async Task<GuestPayload> PublishAsync(CancellationToken cancellationToken)
@@ -91,6 +94,10 @@ public sealed class GuestPayloadPublisher
                 "publish", project,
                 "-c", "Release", "-r", "linux-x64", "--self-contained",
                 "-p:PublishReadyToRun=true", "-p:PublishTrimmed=true", "-p:InvariantGlobalization=true",
+                // One composite image of app + framework: generic instantiations across assemblies
+                // (System.Text.Json over our types, collections over framework structs) are compiled
+                // ahead of time instead of JIT-compiled at first use, which under TCG costs seconds.
+                "-p:PublishReadyToRunComposite=true",
                 "-p:DebugType=none", "-p:UseSharedCompilation=false",
                 "--disable-build-servers", "-nologo",
                 // Own bin/obj: developers building the same projects at the same time must not share intermediates.
