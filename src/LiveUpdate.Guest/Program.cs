@@ -30,8 +30,10 @@ try
         "s13" => await new LuodRestoreScaling(plan, results).RunAsync(),
         "s12" => await new LuodFdStoreRestart(plan, results).RunAsync(),
         "demo" => await new CacheDemo(plan, results).RunAsync(),
+        BenchPlan.KexecScenario => await new BlackoutBench(plan, results).RunAsync(),
+        BenchPlan.OldWayScenario => await new OldWayBench(plan, results).RunAsync(),
         "boot" => true,
-        _ => throw new InvalidOperationException($"unknown scenario '{plan.Scenario}' (known: s1, s2, s3, s4, s5, s6, s8, s9, s10, s12, s13, demo, boot)"),
+        _ => throw new InvalidOperationException($"unknown scenario '{plan.Scenario}' (known: s1, s2, s3, s4, s5, s6, s8, s9, s10, s12, s13, demo, bench, bench-oldway, boot)"),
     };
 }
 catch (Exception ex)
