@@ -48,4 +48,34 @@ public sealed class KernelCommandLineTests
         Assert.Equal("tcg,thread=multi", arguments[arguments.IndexOf("-accel") + 1]);
         Assert.Equal("none", arguments[arguments.IndexOf("-monitor") + 1]);
     }
+
+    [Fact]
+    public void Scenario_parameters_follow_the_hop_and_must_be_lu_words()
+    {
+        Assert.EndsWith("lu.hop=1 lu.demo.mib=16 lu.cold=1", KernelCommandLine.Compose("demo", ["7.2", "7.3"], 1, ["lu.demo.mib=16", "lu.cold=1"]));
+        Assert.Throws<HarnessException>(() => KernelCommandLine.Compose("demo", ["7.2"], 0, ["mib=16"]));
+        Assert.Throws<HarnessException>(() => KernelCommandLine.Compose("demo", ["7.2"], 0, ["lu.x=a b"]));
+    }
+
+    [Fact]
+    public void A_port_forward_adds_a_virtio_nic_and_a_disk_a_virtio_drive()
+    {
+        var plain = new QemuLaunch("/k/bzImage", "/r/i.cpio", "x", "/r/c.log", "/r/r.jsonl");
+        Assert.DoesNotContain("-netdev", plain.Arguments);
+        Assert.DoesNotContain("-drive", plain.Arguments);
+
+        var launch = plain with { Forwards = [new PortForward(40000, 11211)], DiskImage = "/r/disk.img" };
+        var arguments = launch.Arguments.ToList();
+        Assert.Equal("user,id=net0,hostfwd=tcp:127.0.0.1:40000-10.0.2.15:11211", arguments[arguments.IndexOf("-netdev") + 1]);
+        Assert.Equal("virtio-net-pci,netdev=net0", arguments[arguments.IndexOf("-device") + 1]);
+        Assert.Equal("file=/r/disk.img,if=virtio,format=raw,cache=writeback", arguments[arguments.IndexOf("-drive") + 1]);
+    }
+
+    [Fact]
+    public void A_free_host_port_is_picked_for_each_forward()
+    {
+        var forward = PortForward.ToGuest(11211);
+        Assert.InRange(forward.HostPort, 1, 65535);
+        Assert.Equal(11211, forward.GuestPort);
+    }
 }

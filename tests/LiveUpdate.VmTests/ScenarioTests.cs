@@ -143,6 +143,29 @@ public sealed class ScenarioTests : IDisposable
         Assert.Matches("sha256=[0-9a-f]{64} — match", result.Report.Steps.Single(s => s.Name == "s12.client-b.claim").Detail);
     }
 
+    [Fact]
+    public async Task Demo_cache_keeps_every_item_through_luoctl_update_while_a_host_client_reads()
+    {
+        using var limit = new CancellationTokenSource(OverallLimit);
+        var demo = await CacheDemo.RunAsync(fixture.Harness, new CacheDemoOptions(16, ["7.2", "7.3"]) { Timeout = RunTimeout }, fixture.Progress, limit.Token);
+        output.WriteLine(CacheDemoReport.Text(demo));
+        Assert.True(demo.Run.Passed, demo.Run.FailureSummary);
+        AssertStepsPassed(demo.Run, 0, "demo.luod-start", "demo.cache-start", "demo.load", "demo.client-watching");
+        AssertStepsPassed(demo.Run, 1, "demo.luod-start", "demo.cache-start", "demo.verify", "demo.report", "demo.report.table", "demo.report.svg");
+        // lucache in the new kernel attached the restored arena (not a fresh one) and every item came back byte for byte.
+        Assert.Contains("attached restored arena", demo.Run.Report.Steps.Single(s => s.Hop == 1 && s.Name == "demo.cache-start").Detail);
+        var verify = System.Text.RegularExpressions.Regex.Match(demo.VerifySummary ?? "", @"verify: (\d+) items: (\d+) verified, 0 missing, 0 wrong");
+        Assert.True(verify.Success, $"verify summary: {demo.VerifySummary}");
+        Assert.Equal(verify.Groups[1].Value, verify.Groups[2].Value);
+        Assert.True(int.Parse(verify.Groups[2].Value) > 0);
+        // The host's client saw the outage and then its key again.
+        var probe = demo.Probe!;
+        Assert.True(demo.ClientSawItBack, probe.Describe());
+        Assert.True(probe.LongestGap > TimeSpan.FromSeconds(1), probe.Describe());
+        Assert.True(demo.LuodCacheBlackoutNs > 0);
+        Assert.True(File.Exists(demo.SvgPath), "the demo wrote no SVG");
+    }
+
     private async Task<VmRunResult> RunAsync(string scenario, string[] chain)
     {
         using var limit = new CancellationTokenSource(OverallLimit);
