@@ -32,6 +32,7 @@ try
         "demo" => await new CacheDemo(plan, results).RunAsync(),
         BenchPlan.KexecScenario => await new BlackoutBench(plan, results).RunAsync(),
         BenchPlan.OldWayScenario => await new OldWayBench(plan, results).RunAsync(),
+        "criu" => await new CriuBench(plan, results).RunAsync(),
         "boot" => true,
         _ => throw new InvalidOperationException($"unknown scenario '{plan.Scenario}' (known: s1, s2, s3, s4, s5, s6, s8, s9, s10, s12, s13, demo, bench, bench-oldway, boot)"),
     };

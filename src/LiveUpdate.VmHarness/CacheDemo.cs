@@ -88,7 +88,7 @@ public static class CacheDemo
             OnGuestLine = OnLine,
         };
         VmRunResult run;
-        await using (new ProgressHeartbeat(progress, _ => probing is null ? "  client: waiting for the cache to be loaded" : $"  client: {probe.Snapshot().Describe()}", TimeSpan.FromSeconds(15)))
+        await using (new ProgressHeartbeat(progress, _ => probing is null ? "" : $"  client: {probe.Snapshot().Describe()}", TimeSpan.FromSeconds(15)))
         {
             run = await harness.RunScenarioAsync(request, cancellationToken).ConfigureAwait(false);
         }

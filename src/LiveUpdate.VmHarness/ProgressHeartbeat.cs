@@ -12,7 +12,7 @@ public sealed class ProgressHeartbeat : IAsyncDisposable
     private readonly Task loop;
     private readonly Stopwatch stopwatch = Stopwatch.StartNew();
 
-    /// <param name="status">Builds the line from the elapsed time.</param>
+    /// <param name="status">Builds the line from the elapsed time; an empty line is not reported.</param>
     public ProgressHeartbeat(IProgress<string>? progress, Func<TimeSpan, string> status, TimeSpan? interval = null)
     {
         loop = progress is null ? Task.CompletedTask : RunAsync(progress, status, interval ?? DefaultInterval);
@@ -27,7 +27,11 @@ public sealed class ProgressHeartbeat : IAsyncDisposable
         {
             while (await timer.WaitForNextTickAsync(stop.Token).ConfigureAwait(false))
             {
-                progress.Report(status(stopwatch.Elapsed));
+                // An empty status skips this tick (nothing worth saying yet).
+                if (status(stopwatch.Elapsed) is { Length: > 0 } line)
+                {
+                    progress.Report(line);
+                }
             }
         }
         catch (OperationCanceledException)
