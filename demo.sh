@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The main job: a live update in a VM. Boots Linux 7.2 with KHO/LUO under QEMU, preserves
-# 320 MiB of memfds in two LUO sessions, kexecs into Linux 7.3 and checks every byte
-# (SHA-256), size, file position and seal on the other side, then prints a summary.
+# The main job: a cache survives a kernel live update in a VM. Boots Linux 7.2 with KHO/LUO
+# under QEMU, starts luod and lucache, loads 64 MiB of items (--mib N), keeps a client on the
+# host reading while `luoctl update` moves to Linux 7.3, verifies every item there and prints
+# the blackout the client saw, luod's phase table and the SVG timeline's path.
 # Installs what it needs (root for apt); the first run builds both kernels (≈ 7 min each).
 set -euo pipefail
 cd "$(dirname "$0")"
