@@ -2,6 +2,7 @@
 // scenario through a kernel chain and prints the step table, `demo` is the main job: the cache demo
 // (CacheDemo) across 7.2 → 7.3. Errors are printed as one clear line; exit code 0 = passed.
 using System.CommandLine;
+using LiveUpdate.Guest.Scenarios;
 
 namespace LiveUpdate.VmHarness;
 
@@ -13,6 +14,7 @@ public static class Program
         root.Subcommands.Add(KernelsCommand());
         root.Subcommands.Add(RunCommand());
         root.Subcommands.Add(DemoCommand());
+        root.Subcommands.Add(BenchCommand());
         root.Subcommands.Add(DebianKernelCommand.Create());
         using var signals = new TerminationSignals();
         var invocation = new InvocationConfiguration { ProcessTerminationTimeout = null };
@@ -79,6 +81,60 @@ public static class Program
             var demo = await CacheDemo.RunAsync(VmHarness.FromEnvironment(progress), new CacheDemoOptions(items, kernels), progress, cancellationToken).ConfigureAwait(false);
             Console.Write(CacheDemoReport.Text(demo));
             return demo.Passed ? 0 : 1;
+        }));
+        return command;
+    }
+
+    private static Command BenchCommand()
+    {
+        var sizes = new Option<string>("--sizes") { Description = "MiB preserved per case, comma-separated (ours and the old way).", DefaultValueFactory = _ => string.Join(',', BenchPlan.Default.SizesMiB) };
+        var oldWaySizes = new Option<string?>("--oldway-sizes") { Description = "MiB for the old way if different from --sizes; 'none' skips the old-way run." };
+        var runs = new Option<int>("--runs") { Description = "Repetitions of every case (each figure is their median).", DefaultValueFactory = _ => BenchPlan.Default.Runs };
+        var modes = new Option<string>("--modes") { Description = "Page modes of ours: 4k, thp or both.", DefaultValueFactory = _ => string.Join(',', BenchPlan.KnownModes) };
+        var luod = new Option<string>("--luod-sessions") { Description = "Session counts for luod's share (10 memfds each); 'none' skips it.", DefaultValueFactory = _ => string.Join(',', BenchPlan.Default.LuodSessions) };
+        var memory = new Option<int>("--memory") { Description = "Guest memory in MiB (2 GiB preserved needs about 6 GiB).", DefaultValueFactory = _ => BenchmarkOptions.DefaultMemoryMiB };
+        var kernel = new Option<string>("--kernel") { Description = "The kernel tag both runs boot and kexec into itself.", DefaultValueFactory = _ => "7.3" };
+        var output = new Option<string>("--output") { Description = "The markdown report; the .svg plot and .json raw numbers go next to it.", DefaultValueFactory = _ => "docs/benchmarks.md" };
+        var command = new Command("bench", "The blackout benchmark: bare kexec, preserved memfds (4 KiB / THP), luod's share, and the old way (disk + cold reboot), on one VM.")
+        {
+            sizes, oldWaySizes, runs, modes, luod, memory, kernel, output,
+        };
+        command.SetAction((parse, cancellationToken) => GuardedAsync(async progress =>
+        {
+            BenchPlan plan;
+            IReadOnlyList<int> oldWay;
+            try
+            {
+                string Word(Option<string> option) => (parse.GetValue(option) ?? "").Replace(" ", "");
+                plan = BenchPlan.FromParameters(name => name switch
+                {
+                    "lu.bench.sizes" => Word(sizes),
+                    "lu.bench.runs" => parse.GetValue(runs).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    "lu.bench.modes" => Word(modes),
+                    "lu.bench.luod" => Word(luod),
+                    _ => null,
+                });
+                oldWay = parse.GetValue(oldWaySizes) is { } text
+                    ? BenchPlan.FromParameters(name => name == "lu.bench.sizes" ? text.Replace(" ", "") : null).SizesMiB
+                    : plan.SizesMiB;
+            }
+            catch (ArgumentException e)
+            {
+                throw new HarnessException($"bench: {e.Message}.");
+            }
+            var options = new BenchmarkOptions(plan, oldWay) { MemoryMiB = parse.GetValue(memory), Kernel = parse.GetRequiredValue(kernel) };
+            var outcome = await BlackoutBenchmark.RunAsync(VmHarness.FromEnvironment(progress), options, progress, cancellationToken).ConfigureAwait(false);
+            string markdown = Path.GetFullPath(parse.GetRequiredValue(output));
+            await BlackoutBenchmark.WriteAsync(outcome.Results, markdown, cancellationToken).ConfigureAwait(false);
+            Console.Write(BenchmarkReport.Console(outcome.Results));
+            Console.WriteLine($"Report: {markdown} (+ {Path.GetFileName(Path.ChangeExtension(markdown, ".svg"))}, {Path.GetFileName(Path.ChangeExtension(markdown, ".json"))})");
+            foreach (var failure in outcome.Failures)
+            {
+                Console.WriteLine();
+                Console.WriteLine("FAILED " + failure);
+            }
+            Console.WriteLine(outcome.Passed ? "Result: PASSED" : "Result: FAILED");
+            return outcome.Passed ? 0 : 1;
         }));
         return command;
     }

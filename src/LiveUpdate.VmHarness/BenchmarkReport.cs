@@ -1,0 +1,192 @@
+// BenchmarkReport: docs/benchmarks.md from BenchmarkResults: the machine and date, the plot, a
+// summary with ratios to the floor, slopes per GiB, per-case tables (median [min–max] of every
+// span and guest measurement), findings, the method, what is not covered (CRIU has its own
+// document) and the command that reproduces it.
+using System.Globalization;
+using System.Text;
+
+namespace LiveUpdate.VmHarness;
+
+public static class BenchmarkReport
+{
+    public static string Markdown(BenchmarkResults results, string svgFileName, string jsonFileName)
+    {
+        int runs = results.Samples.Select(s => s.Run).DefaultIfEmpty(0).Max();
+        var md = new StringBuilder();
+        md.AppendLine("# Blackout benchmark");
+        md.AppendLine();
+        md.AppendLine(Invariant($"Measured by `luvm bench` on {results.Date:yyyy-MM-dd HH:mm} UTC. Every figure is the **median of {runs} run(s)** with the range [min–max]; ")
+            + "all cases ran in one VM run (and the old way in a second one) on the same kernel, memory and host, interleaved run by run, so they compare as ratios. "
+            + $"Raw numbers per run: [{jsonFileName}]({jsonFileName}).");
+        md.AppendLine();
+
+        md.AppendLine("## Machine");
+        md.AppendLine();
+        md.AppendLine("| | |");
+        md.AppendLine("|---|---|");
+        md.AppendLine($"| host CPU | {results.Machine.Cpu} |");
+        md.AppendLine(Invariant($"| host cores / memory | {results.Machine.Cores} / {results.Machine.MemoryMiB} MiB |"));
+        md.AppendLine($"| host kernel | {results.Machine.HostKernel} |");
+        md.AppendLine($"| emulator | {results.Machine.Qemu}, {results.Machine.Accelerator} |");
+        md.AppendLine(Invariant($"| guest | Linux {results.GuestKernel} (tinyconfig + `vm/kernel.fragment`), 2 vCPUs, {results.GuestMemoryMiB} MiB, kexec'd into itself |"));
+        md.AppendLine($"| parameters | `{string.Join(' ', results.KexecParameters)}`" + (results.OldWayParameters.Count > 0 ? $"; old way `{string.Join(' ', results.OldWayParameters)}`" : "") + " |");
+        md.AppendLine();
+        md.AppendLine($"![blackout against preserved size]({svgFileName})");
+        md.AppendLine();
+
+        md.AppendLine("## Summary");
+        md.AppendLine();
+        md.AppendLine("| case | what is timed | median ms [min–max] | × floor |");
+        md.AppendLine("|---|---|---|---|");
+        double? floor = results.Summary("floor", BenchmarkAnalysis.KernelMs)?.Median;
+        foreach (var caseId in CaseOrder(results))
+        {
+            var sample = results.Samples.First(s => s.Case == caseId);
+            string metric = BenchmarkAnalysis.PrimaryMetric(sample.Kind);
+            string what = sample.Kind switch
+            {
+                "floor" => "bare kexec, nothing preserved: reboot call → next kernel's /init",
+                "ours" => Invariant($"{sample.SizeMiB} MiB memfd, {(sample.Mode == "thp" ? "shmem THP" : "4 KiB pages")}: reboot call → data retrieved and every page checked"),
+                "oldway" => Invariant($"{sample.SizeMiB} MiB: write + fsync to ext4 on virtio disk → cold reboot → read back and checked"),
+                "luod" => Invariant($"luod start → {sample.Sessions} session(s) × 10 memfds claimed, checked and finished"),
+                _ => sample.Kind,
+            };
+            var summary = results.Summary(caseId, metric);
+            string times = summary is not null && floor is > 0 && sample.Kind is "ours" or "oldway" ? Invariant($"{summary.Median / floor.Value:0.00}") : "";
+            md.AppendLine($"| {caseId} | {what} | {Cell(results, caseId, metric)} | {times} |");
+        }
+        md.AppendLine();
+
+        if (results.Slopes.Count > 0)
+        {
+            md.AppendLine("## Slope per GiB");
+            md.AppendLine();
+            md.AppendLine("Least squares over the per-size medians.");
+            md.AppendLine();
+            md.AppendLine("| series | span | ms per GiB | at 0 GiB (ms) | sizes |");
+            md.AppendLine("|---|---|---|---|---|");
+            foreach (var slope in results.Slopes)
+                md.AppendLine(Invariant($"| {slope.Series} | {SpanName(slope.Series, slope.Metric)} | {slope.MsPerGiB:0} | {slope.InterceptMs:0} | {slope.Points} |"));
+            md.AppendLine();
+        }
+
+        if (results.Ratios.Count > 0)
+        {
+            md.AppendLine("## Ratios (of medians)");
+            md.AppendLine();
+            md.AppendLine("| ratio | size MiB | value |");
+            md.AppendLine("|---|---|---|");
+            foreach (var ratio in results.Ratios)
+                md.AppendLine(Invariant($"| {ratio.Name} | {ratio.SizeMiB} | {ratio.Value:0.00} |"));
+            md.AppendLine();
+        }
+
+        DetailTable(md, results, "ours", "Ours: the blackout, split",
+            "reboot → init is the kernel's share (the same span as the floor); init → restored is lu-guest starting (.NET), RETRIEVE_SESSION/RETRIEVE_FD, mapping and checking every page's stamp. "
+            + "Fill and PRESERVE_FD happen before the reboot call and are not in the blackout. ShmemHugePages is the increase in /proc/meminfo, the proof that large folios were used and came back.",
+            [("reboot → init", BenchmarkAnalysis.KernelMs), ("reboot → restored", BenchmarkAnalysis.BlackoutMs), ("init → restored", "appMs"), ("retrieve", "retrieveMs"),
+             ("check pages", "verifyMs"), ("fill", "fillMs"), ("PRESERVE_FD", "preserveMs"), ("ShmemHugePages KiB after fill", "shmemHugeKibAfterFill"),
+             ("after restore", "shmemHugeKibAfterRestore")]);
+        DetailTable(md, results, "floor", "Floor", "reboot → lu-guest started is the floor plus starting the .NET guest runner, for comparison with init → restored above.",
+            [("reboot → init", BenchmarkAnalysis.KernelMs), ("reboot → lu-guest started", "guestStartMs")]);
+        DetailTable(md, results, "oldway", "The old way: save, cold reboot, reload",
+            "save is write + fsync (the data was already in memory, filled exactly as for ours); the cold reboot is lu-guest exiting, sync, reboot, QEMU exiting and the harness starting a new QEMU, the kernel booting to /init; reload is mounting, reading the file back into a memfd and checking every page.",
+            [("blackout", BenchmarkAnalysis.BlackoutMs), ("save", "saveMs"), ("write", "writeMs"), ("fsync", "fsyncMs"), ("saved → init (cold reboot)", "rebootMs"),
+             ("init → reloaded", "reloadMs"), ("mount", "mountMs"), ("read", "readMs"), ("check pages", "verifyMs")]);
+        DetailTable(md, results, "luod", "luod's own share",
+            "Measured in the guest on one kernel (its monotonic clock): from starting the luod process to every session claimed by a client, each memfd checked, and every session finished. "
+            + "The kexec request → init column includes luod loading the kernel, so it is not comparable with the floor.",
+            [("luod start → all finished", BenchmarkAnalysis.LuodShareMs), ("start → serving", "readyMs"), ("start → all claimed", "claimedMs"),
+             ("kexec request → init", "requestToInitMs"), ("preserve (before)", "preserveMs")]);
+
+        md.AppendLine("## Findings");
+        md.AppendLine();
+        foreach (string finding in results.Findings) md.AppendLine($"- {finding}");
+        if (results.Findings.Count == 0) md.AppendLine("- none");
+        md.AppendLine();
+
+        md.AppendLine("## Method");
+        md.AppendLine();
+        md.AppendLine("- One clock: the host's. Guest clocks do not run on across a kexec under TCG (no invariant TSC; the realtime clock is only good to ±1 s), "
+            + "so the guest writes timing marks on its result serial port and the harness stamps each with the host's monotonic clock as it arrives (polled every 10 ms; stamps are late by at most that plus the serial latency, the same for every case).");
+        md.AppendLine("- Marks: `reboot` right before `reboot(LINUX_REBOOT_CMD_KEXEC)`, `init` as the first thing `/init` does, `restored` once the memfd is retrieved and every page checked, `save-start`/`saved`/`reloaded` for the old way.");
+        md.AppendLine("- Data: every 4 KiB page carries a 16-byte stamp (page index ⊕ seed and its complement ⊕ seed; the seed differs per case and run), so the whole size is allocated and preserved, and every page is checked on the other side; a wrong stamp fails the run.");
+        md.AppendLine("- Page modes: `4k` writes `never`, `thp` writes `always` to `/sys/kernel/mm/transparent_hugepage/shmem_enabled` before the memfd is created.");
+        md.AppendLine("- Cases run interleaved: run 1 of every case, then run 2, ..., so a slow spell of the (shared) host spreads over all cases.");
+        md.AppendLine("- The old way's disk is a sparse raw image made by the harness (`mkfs.ext4 -E lazy_itable_init=0,lazy_journal_init=0`), attached as virtio-blk with `cache=writeback` (a guest fsync reaches the host file), deleted afterwards.");
+        md.AppendLine();
+
+        md.AppendLine("## What is not covered");
+        md.AppendLine();
+        md.AppendLine("- **CRIU**: see [docs/criu.md](criu.md) (checkpoint/restore of a process across the reboot is measured separately).");
+        md.AppendLine("- Real hardware and KVM: TCG emulates every instruction, so absolute numbers are many times those of a real machine; the ratios are the result. Firmware (POST, boot loader) is not part of the cold reboot here: QEMU boots the kernel directly.");
+        md.AppendLine("- Devices that must be quiesced and re-probed on real servers (NICs, NVMe) beyond virtio; workload-specific restart costs beyond reading the data back.");
+        md.AppendLine();
+
+        md.AppendLine("## Reproduce");
+        md.AppendLine();
+        md.AppendLine("    dotnet run --project src/LiveUpdate.VmHarness -c Release -- bench --runs 3 --sizes 64,256,1024,2048 --memory 6144 --output docs/benchmarks.md");
+        md.AppendLine();
+        md.AppendLine("VM logs of this run: " + string.Join(", ", results.RunDirectories.Select(d => $"`{d}`")) + ".");
+        return md.ToString();
+    }
+
+    /// <summary>The short version for the terminal: every case's main figure, the slopes, the ratios and the findings.</summary>
+    public static string Console(BenchmarkResults results)
+    {
+        var text = new StringBuilder();
+        text.AppendLine();
+        text.AppendLine($"Blackout benchmark, Linux {results.GuestKernel}, {results.GuestMemoryMiB} MiB guest (median [min–max] ms):");
+        foreach (string caseId in CaseOrder(results))
+        {
+            var sample = results.Samples.First(s => s.Case == caseId);
+            string metric = BenchmarkAnalysis.PrimaryMetric(sample.Kind);
+            string extra = sample.Kind == "ours" ? $"   kernel share {Cell(results, caseId, BenchmarkAnalysis.KernelMs)}" : "";
+            text.AppendLine($"  {caseId,-16} {metric,-12} {Cell(results, caseId, metric)}{extra}");
+        }
+        foreach (var slope in results.Slopes)
+            text.AppendLine(Invariant($"  slope {slope.Series} {SpanName(slope.Series, slope.Metric)}: {slope.MsPerGiB:0} ms per GiB (+{slope.InterceptMs:0} ms)"));
+        foreach (var ratio in results.Ratios)
+            text.AppendLine(Invariant($"  {ratio.Name} at {ratio.SizeMiB} MiB: {ratio.Value:0.00}"));
+        foreach (string finding in results.Findings)
+            text.AppendLine($"  finding: {finding}");
+        return text.ToString();
+    }
+
+    /// <summary>"median [min–max]" of one case's metric, or "—".</summary>
+    public static string Cell(BenchmarkResults results, string caseId, string metric)
+    {
+        var s = results.Summary(caseId, metric);
+        if (s is null) return "—";
+        return s.Count > 1 && s.Min != s.Max
+            ? $"{BenchmarkAnalysis.Ms(s.Median)} [{BenchmarkAnalysis.Ms(s.Min)}–{BenchmarkAnalysis.Ms(s.Max)}]"
+            : BenchmarkAnalysis.Ms(s.Median);
+    }
+
+    private static void DetailTable(StringBuilder md, BenchmarkResults results, string kind, string title, string explanation, (string Header, string Metric)[] columns)
+    {
+        var cases = CaseOrder(results).Where(c => results.Samples.First(s => s.Case == c).Kind == kind).ToList();
+        if (cases.Count == 0) return;
+        md.AppendLine($"## {title}");
+        md.AppendLine();
+        md.AppendLine(explanation + " Milliseconds unless named; median [min–max].");
+        md.AppendLine();
+        md.AppendLine("| case | " + string.Join(" | ", columns.Select(c => c.Header)) + " |");
+        md.AppendLine("|---|" + string.Concat(columns.Select(_ => "---|")));
+        foreach (string caseId in cases)
+            md.AppendLine($"| {caseId} | " + string.Join(" | ", columns.Select(c => Cell(results, caseId, c.Metric))) + " |");
+        md.AppendLine();
+    }
+
+    /// <summary>Cases in plan order (the order of the first run's samples).</summary>
+    private static IEnumerable<string> CaseOrder(BenchmarkResults results) => results.Samples.Select(s => s.Case).Distinct();
+
+    private static string SpanName(string series, string metric) => (series, metric) switch
+    {
+        ("oldway", _) => "save-start → reloaded",
+        (_, BenchmarkAnalysis.KernelMs) => "reboot → init",
+        _ => "reboot → restored",
+    };
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}

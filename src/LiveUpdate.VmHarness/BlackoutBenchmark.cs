@@ -1,0 +1,196 @@
+// BlackoutBenchmark: `luvm bench` (issue 5 part 3). Two VM runs on one kernel and one memory size,
+// so every figure can be read as a ratio of another:
+//   1. scenario "bench" over a kexec chain: floor, ours (memfds of each size, 4 KiB pages and
+//      shmem THP) and luod's share (N sessions × 10 memfds), interleaved repetitions (BenchPlan);
+//   2. scenario "bench-oldway" over cold reboots, with an ext4 disk image made here: the same
+//      data saved to disk, the VM rebooted cold (QEMU restarted), reloaded.
+// Spans across kexecs and reboots come from the host's clock (GuestLineWatcher stamps each mark
+// as it arrives); progress is printed per hop as lines arrive. BenchmarkAnalysis turns the
+// stamps into numbers, BenchmarkReport / BenchmarkPlot write docs/benchmarks.{md,svg,json}.
+using System.Text.Json;
+using LiveUpdate.Guest.Scenarios;
+
+namespace LiveUpdate.VmHarness;
+
+public sealed record BenchmarkOptions(BenchPlan Plan, IReadOnlyList<int> OldWaySizesMiB)
+{
+    public const int DefaultMemoryMiB = 6144;
+
+    /// <summary>The one kernel of both runs (kexec'd into itself, booted cold into itself).</summary>
+    public string Kernel { get; init; } = "7.3";
+
+    public int MemoryMiB { get; init; } = DefaultMemoryMiB;
+
+    /// <summary>The old-way run's plan: the same runs, its own sizes.</summary>
+    public BenchPlan OldWayPlan => Plan with { SizesMiB = OldWaySizesMiB };
+
+    /// <summary>Generous per-run limits under TCG: 3 min per hop, plus 2 min per GiB moved, plus 1 s per luod session.</summary>
+    public TimeSpan TimeoutFor(IReadOnlyList<BenchCase> cases) =>
+        TimeSpan.FromMinutes(5)
+        + TimeSpan.FromMinutes(3) * (cases.Count + 1)
+        + TimeSpan.FromMinutes(2) * (cases.Sum(c => c.SizeMiB) / 1024.0)
+        + TimeSpan.FromSeconds(1) * cases.Sum(c => c.Sessions);
+}
+
+public sealed record BenchmarkOutcome(BenchmarkResults Results, VmRunResult KexecRun, VmRunResult? OldWayRun, IReadOnlyList<string> Failures)
+{
+    public bool Passed => Failures.Count == 0;
+}
+
+public static class BlackoutBenchmark
+{
+    public static async Task<BenchmarkOutcome> RunAsync(VmHarness harness, BenchmarkOptions options, IProgress<string>? progress, CancellationToken cancellationToken)
+    {
+        options.Plan.Validate();
+        var failures = new List<string>();
+        var kexecCases = options.Plan.KexecCases;
+        var kexecLines = new List<ObservedGuestLine>();
+        progress?.Report($"bench: kexec run: {kexecCases.Count} cases on {kexecCases.Count + 1} hops of {options.Kernel}, {options.MemoryMiB} MiB guest ({string.Join(' ', options.Plan.Parameters)})");
+        var kexecRun = await RunOneAsync(harness, options, BenchPlan.KexecScenario, options.Plan, kexecCases, diskImage: null, kexecLines, progress, cancellationToken).ConfigureAwait(false);
+        if (!kexecRun.Passed) failures.Add(DescribeFailure(kexecRun, kexecCases));
+
+        VmRunResult? oldWayRun = null;
+        var oldWayCases = options.OldWayPlan.OldWayCases;
+        var oldWayLines = new List<ObservedGuestLine>();
+        if (oldWayCases.Count > 0)
+        {
+            progress?.Report($"bench: old-way run: {oldWayCases.Count} cases on {oldWayCases.Count + 1} cold boots of {options.Kernel}");
+            string disk = await CreateDiskImageAsync(harness.Cache, options.OldWaySizesMiB.Max(), progress, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                oldWayRun = await RunOneAsync(harness, options, BenchPlan.OldWayScenario, options.OldWayPlan, oldWayCases, disk, oldWayLines, progress, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                File.Delete(disk);
+            }
+            if (!oldWayRun.Passed) failures.Add(DescribeFailure(oldWayRun, oldWayCases));
+        }
+
+        var samples = BenchmarkAnalysis.Samples(kexecCases, Snapshot(kexecLines)).Concat(BenchmarkAnalysis.Samples(oldWayCases, Snapshot(oldWayLines))).ToList();
+        var summaries = BenchmarkAnalysis.Summarize(samples);
+        var results = new BenchmarkResults
+        {
+            Date = DateTimeOffset.UtcNow,
+            Machine = await MachineProbe.ReadAsync(cancellationToken).ConfigureAwait(false),
+            GuestKernel = kexecRun.Report.Boots.FirstOrDefault()?.Release ?? kexecRun.Kernels.FirstOrDefault()?.Release ?? options.Kernel,
+            GuestMemoryMiB = options.MemoryMiB,
+            KexecParameters = options.Plan.Parameters,
+            OldWayParameters = oldWayCases.Count > 0 ? options.OldWayPlan.Parameters : [],
+            Samples = samples,
+            Summaries = summaries,
+            Slopes = BenchmarkAnalysis.Slopes(samples, summaries),
+            Ratios = BenchmarkAnalysis.Ratios(samples, summaries),
+            Findings = [.. BenchmarkAnalysis.Findings(samples, options.Plan.Runs), .. failures.Select(f => "FAILED: " + f.Split('\n')[0])],
+            RunDirectories = [kexecRun.RunDirectory, .. oldWayRun is null ? Array.Empty<string>() : [oldWayRun.RunDirectory]],
+        };
+        return new BenchmarkOutcome(results, kexecRun, oldWayRun, failures);
+    }
+
+    /// <summary>Writes the markdown report, the SVG plot next to it and the raw JSON.</summary>
+    public static async Task WriteAsync(BenchmarkResults results, string markdownPath, CancellationToken cancellationToken)
+    {
+        string directory = Path.GetDirectoryName(Path.GetFullPath(markdownPath))!;
+        Directory.CreateDirectory(directory);
+        string svgPath = Path.ChangeExtension(markdownPath, ".svg"), jsonPath = Path.ChangeExtension(markdownPath, ".json");
+        await File.WriteAllTextAsync(svgPath, BenchmarkPlot.Render(results), cancellationToken).ConfigureAwait(false);
+        await File.WriteAllTextAsync(jsonPath, JsonSerializer.Serialize(results, BenchmarkJsonContext.Default.BenchmarkResults) + "\n", cancellationToken).ConfigureAwait(false);
+        await File.WriteAllTextAsync(markdownPath, BenchmarkReport.Markdown(results, Path.GetFileName(svgPath), Path.GetFileName(jsonPath)), cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<VmRunResult> RunOneAsync(VmHarness harness, BenchmarkOptions options, string scenario, BenchPlan plan, IReadOnlyList<BenchCase> cases,
+        string? diskImage, List<ObservedGuestLine> lines, IProgress<string>? progress, CancellationToken cancellationToken)
+    {
+        var printer = new HopPrinter(cases, progress);
+        var request = new VmRunRequest(scenario, Enumerable.Repeat(options.Kernel, cases.Count + 1).ToList())
+        {
+            Timeout = options.TimeoutFor(cases),
+            MemoryMiB = options.MemoryMiB,
+            ScenarioParameters = plan.Parameters,
+            DiskImage = diskImage,
+            ColdRebootBetweenHops = diskImage is not null,
+            OnGuestLine = observed =>
+            {
+                lock (lines) lines.Add(observed);
+                printer.Print(observed);
+            },
+        };
+        var run = await harness.RunScenarioAsync(request, cancellationToken).ConfigureAwait(false);
+        progress?.Report($"bench: {scenario} {(run.Passed ? "passed" : "FAILED")} after {run.WallTime.TotalMinutes:0.0} min; logs in {run.RunDirectory}");
+        return run;
+    }
+
+    /// <summary>A sparse raw image with an ext4 file system (inode tables initialised now, so no lazy init writes during the measurement).</summary>
+    private static async Task<string> CreateDiskImageAsync(HarnessCache cache, int largestMiB, IProgress<string>? progress, CancellationToken cancellationToken)
+    {
+        HostPrerequisites.Require("The old-way benchmark (ext4 disk image)", ["mkfs.ext4"], []);
+        string directory = Path.Combine(cache.Root, "bench");
+        Directory.CreateDirectory(directory);
+        string path = Path.Combine(directory, $"oldway-{DateTimeOffset.UtcNow:yyyyMMdd-HHmmss}.img");
+        long bytes = ((long)largestMiB + Math.Max(256, largestMiB / 4)) << 20;
+        await using (var image = new FileStream(path, FileMode.CreateNew, FileAccess.Write))
+            image.SetLength(bytes);
+        await new ExternalCommand("mkfs.ext4", ["-q", "-F", "-E", "lazy_itable_init=0,lazy_journal_init=0", path])
+            .CaptureCheckedAsync("The old-way benchmark needs an ext4 image; check e2fsprogs and the free space under " + directory + ".", cancellationToken).ConfigureAwait(false);
+        progress?.Report($"bench: ext4 disk image {bytes >> 20} MiB (sparse) at {path}; deleted after the run");
+        return path;
+    }
+
+    /// <summary>One explanation naming the hop and case where a run went wrong, then the run's own summary.</summary>
+    public static string DescribeFailure(VmRunResult run, IReadOnlyList<BenchCase> cases)
+    {
+        string Case(int hop) => hop >= 0 && hop < cases.Count ? cases[hop].ToString() : "none (last hop)";
+        var failed = run.Report.Steps.FirstOrDefault(s => !s.Ok);
+        int hop = failed?.Hop ?? Math.Max(run.Report.HighestHop, 0);
+        string where = $"{run.Request.Scenario}: hop {hop} of {cases.Count} (ending case {(hop > 0 ? Case(hop - 1) : "none")}, setting up case {Case(hop)})";
+        string what = failed is null ? string.Join("; ", run.FailureReasons) : $"step {failed.Name} failed: {failed.Detail}";
+        return $"{where}: {what}\n{run.FailureSummary}";
+    }
+
+    private static List<ObservedGuestLine> Snapshot(List<ObservedGuestLine> lines)
+    {
+        lock (lines) return [.. lines];
+    }
+
+    /// <summary>Prints a line per benchmark event as it arrives: the case a hop ends with, spans on the host clock, the guest's step numbers.</summary>
+    private sealed class HopPrinter(IReadOnlyList<BenchCase> cases, IProgress<string>? progress)
+    {
+        private readonly Dictionary<string, TimeSpan> lastMark = [];
+
+        public void Print(ObservedGuestLine observed)
+        {
+            if (progress is null) return;
+            var line = observed.Line;
+            int hop = line.Hop ?? -1;
+            string at = $"{observed.At.TotalSeconds,7:0.0} s";
+            switch (line.Type)
+            {
+                case "mark":
+                    string name = line.Name ?? "?";
+                    lastMark[name] = observed.At;
+                    string since = name switch
+                    {
+                        "init" when lastMark.TryGetValue("reboot", out var r) && hop > 0 => $" ({(observed.At - r).TotalMilliseconds:0} ms after reboot of {Case(hop - 1)})",
+                        "init" when lastMark.TryGetValue("saved", out var s) && hop > 0 => $" ({(observed.At - s).TotalMilliseconds:0} ms after saved of {Case(hop - 1)})",
+                        "restored" when lastMark.TryGetValue("reboot", out var r) => $" ({(observed.At - r).TotalMilliseconds:0} ms after reboot: the blackout of {Case(hop - 1)})",
+                        "reloaded" when lastMark.TryGetValue("save-start", out var s) => $" ({(observed.At - s).TotalMilliseconds:0} ms after save-start: the old way's blackout of {Case(hop - 1)})",
+                        "reboot" or "save-start" => $" ({Case(hop)})",
+                        _ => "",
+                    };
+                    if (name != "guest") progress.Report($"  [{at}] hop {hop}: {name}{since}");
+                    break;
+                case "step" when line.Ok != true:
+                    progress.Report($"  [{at}] hop {hop}: FAILED {line.Name}: {line.Detail}");
+                    break;
+                case "step" when line.Name is { } step && step.StartsWith("bench.", StringComparison.Ordinal) && step != "bench.kexec-load":
+                    progress.Report($"  [{at}] hop {hop}: {step} {line.Detail}");
+                    break;
+                case "end":
+                    progress.Report($"  [{at}] hop {hop}: end ok={line.Ok} {line.Detail}");
+                    break;
+            }
+        }
+
+        private string Case(int hop) => hop >= 0 && hop < cases.Count ? cases[hop].ToString() : "?";
+    }
+}

@@ -1,0 +1,217 @@
+// BenchmarkTests: the host side of `luvm bench` on synthetic numbers: the hop plan (shared with the
+// guest) and its command-line round trip, spans from host-stamped marks, median / slope / ratios,
+// and the markdown, JSON and SVG writers.
+using System.Text.Json;
+using System.Xml.Linq;
+using LiveUpdate.Guest.Scenarios;
+using LiveUpdate.VmHarness;
+
+namespace LiveUpdate.VmTests;
+
+public sealed class BenchmarkTests
+{
+    [Fact]
+    public void The_plan_interleaves_runs_and_round_trips_through_the_command_line()
+    {
+        var plan = new BenchPlan([64, 256], 2, ["4k", "thp"], [1, 10], Floor: true);
+        var cases = plan.KexecCases;
+        Assert.Equal(2 * (1 + 2 * 2 + 2), cases.Count);
+        Assert.Equal(["floor", "ours.4k.64", "ours.4k.256", "ours.thp.64", "ours.thp.256", "luod.1", "luod.10"], cases.Take(7).Select(c => c.Id));
+        Assert.All(cases.Take(7), c => Assert.Equal(1, c.Run));
+        Assert.All(cases.Skip(7), c => Assert.Equal(2, c.Run));
+        Assert.Equal(["oldway.64", "oldway.256", "oldway.64", "oldway.256"], plan.OldWayCases.Select(c => c.Id));
+
+        var words = plan.Parameters.ToDictionary(w => w[..w.IndexOf('=')], w => w[(w.IndexOf('=') + 1)..]);
+        var back = BenchPlan.FromParameters(name => words.GetValueOrDefault(name));
+        Assert.Equal(cases, back.KexecCases);
+        Assert.True(string.Join(' ', plan.Parameters).Length < 200);
+        Assert.NotEqual(cases[1].Seed, cases[8].Seed); // the same case in another run gets other stamps
+    }
+
+    [Fact]
+    public void Absent_parameters_give_the_full_benchmark_and_bad_ones_are_named()
+    {
+        var plan = BenchPlan.FromParameters(_ => null);
+        Assert.Equal(3 * (1 + 2 * 4 + 3), plan.KexecCases.Count);
+        var none = BenchPlan.FromParameters(name => name switch { "lu.bench.luod" => "none", "lu.bench.modes" => "none", "lu.bench.floor" => "0", _ => null });
+        Assert.Empty(none.KexecCases);
+        Assert.Contains("lu.bench.sizes", Assert.Throws<ArgumentException>(() => BenchPlan.FromParameters(n => n == "lu.bench.sizes" ? "64,big" : null)).Message);
+        Assert.Contains("page mode", Assert.Throws<ArgumentException>(() => BenchPlan.FromParameters(n => n == "lu.bench.modes" ? "2m" : null)).Message);
+    }
+
+    [Fact]
+    public void Step_details_round_trip()
+    {
+        string detail = BenchDetail.Format(("case", "ours.4k.64"), ("fillMs", 12.34567), ("bytes", 67108864L), ("policy", "always [never]"));
+        Assert.Equal("case=ours.4k.64 fillMs=12.346 bytes=67108864 policy=always_[never]", detail);
+        var values = BenchDetail.Parse(detail);
+        Assert.Equal(12.346, BenchDetail.Number(values, "fillMs"));
+        Assert.Null(BenchDetail.Number(values, "case"));
+    }
+
+    [Fact]
+    public void Median_slope_and_ratios()
+    {
+        Assert.Equal(2, BenchmarkAnalysis.Median([3, 1, 2]));
+        Assert.Equal(2.5, BenchmarkAnalysis.Median([4, 1, 3, 2]));
+        var (slope, intercept) = BenchmarkAnalysis.LeastSquares([(0.0625, 1100), (0.25, 1400), (1, 2600)]);
+        Assert.Equal(1600, slope, 6);
+        Assert.Equal(1000, intercept, 6);
+
+        var results = Synthetic();
+        var slope4k = Assert.Single(results.Slopes, s => s.Series == "ours.4k" && s.Metric == BenchmarkAnalysis.BlackoutMs);
+        Assert.Equal(1600, slope4k.MsPerGiB, 1);
+        Assert.Equal(2, slope4k.Points);
+        var ratio = Assert.Single(results.Ratios, r => r.Name == "ours.4k blackout / floor" && r.SizeMiB == 1024);
+        Assert.Equal(2.6 / 1.0, ratio.Value, 2);
+        var oldWay = Assert.Single(results.Ratios, r => r.Name == "old way / ours.4k" && r.SizeMiB == 1024);
+        Assert.Equal(20000 / 2600.0, oldWay.Value, 2);
+    }
+
+    [Fact]
+    public void Spans_come_from_the_host_stamps_of_marks_on_the_two_hops_of_a_case()
+    {
+        var results = Synthetic();
+        var floor = results.Summary("floor", BenchmarkAnalysis.KernelMs)!;
+        Assert.Equal(3, floor.Count);
+        Assert.Equal(1000, floor.Median);
+        Assert.Equal(900, floor.Min);
+        Assert.Equal(1100, floor.Max);
+        Assert.Equal(2600, results.Summary("ours.4k.1024", BenchmarkAnalysis.BlackoutMs)!.Median);
+        Assert.Equal(1200, results.Summary("ours.4k.1024", BenchmarkAnalysis.KernelMs)!.Median);
+        Assert.Equal(1400, results.Summary("ours.4k.1024", "appMs")!.Median);
+        Assert.Equal(55, results.Summary("ours.4k.1024", "preserveMs")!.Median);
+        Assert.Equal(20000, results.Summary("oldway.1024", BenchmarkAnalysis.BlackoutMs)!.Median);
+        Assert.Equal(5000, results.Summary("oldway.1024", "rebootMs")!.Median);
+        Assert.Equal(321, results.Summary("luod.10", BenchmarkAnalysis.LuodShareMs)!.Median);
+        Assert.Contains(results.Findings, f => f.StartsWith("ours.thp.1024: ShmemHugePages after the fill 100%", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_missing_mark_leaves_the_span_out_and_is_a_finding()
+    {
+        var plan = new BenchPlan([64], 1, ["4k"], [], Floor: true);
+        var lines = new List<ObservedGuestLine>
+        {
+            Mark(0, 0, "reboot"), Mark(1000, 1, "init"), Mark(1500, 1, "reboot"),
+            // hop 2 never came up: ours.4k.64 has no init and no restored mark.
+        };
+        var samples = BenchmarkAnalysis.Samples(plan.KexecCases, lines);
+        Assert.Equal(1000, samples[0].Metrics[BenchmarkAnalysis.KernelMs]);
+        Assert.Empty(samples[1].Metrics);
+        Assert.Contains("ours.4k.64: blackoutMs measured in 0 of 1 runs", BenchmarkAnalysis.Findings(samples, 1));
+    }
+
+    [Fact]
+    public void Markdown_json_and_svg_writers()
+    {
+        var results = Synthetic();
+        string md = BenchmarkReport.Markdown(results, "benchmarks.svg", "benchmarks.json");
+        Assert.Contains("# Blackout benchmark", md);
+        Assert.Contains("median of 3 run(s)", md);
+        Assert.Contains("| floor | bare kexec", md);
+        Assert.Contains("1000 [900–1100]", md);
+        Assert.Contains("CRIU**: see [docs/criu.md](criu.md)", md);
+        Assert.Contains("![blackout against preserved size](benchmarks.svg)", md);
+        Assert.Contains("| ours.4k | reboot → restored | 1600 |", md);
+        Assert.Contains("## luod's own share", md);
+
+        string json = JsonSerializer.Serialize(results, BenchmarkJsonContext.Default.BenchmarkResults);
+        var back = JsonSerializer.Deserialize(json, BenchmarkJsonContext.Default.BenchmarkResults)!;
+        Assert.Equal(results.Samples.Count, back.Samples.Count);
+        Assert.Contains("\"blackoutMs\"", json);
+
+        string svg = BenchmarkPlot.Render(results);
+        var document = XDocument.Parse(svg); // well-formed
+        XNamespace ns = "http://www.w3.org/2000/svg";
+        Assert.Equal(3, document.Descendants(ns + "polyline").Count());
+        Assert.Contains("stroke-dasharray", svg); // the floor
+        Assert.Contains("1600 ms per GiB", svg);
+        Assert.Contains(BenchmarkReport.Console(results).Split('\n'), l => l.Contains("floor") && l.Contains("1000 [900–1100]"));
+    }
+
+    [Fact]
+    public void Nice_ceilings_for_the_axes()
+    {
+        Assert.Equal(1, BenchmarkPlot.NiceCeiling(0));
+        Assert.Equal(2000, BenchmarkPlot.NiceCeiling(1800));
+        Assert.Equal(2500, BenchmarkPlot.NiceCeiling(2048));
+        Assert.Equal(50000, BenchmarkPlot.NiceCeiling(42000));
+    }
+
+    /// <summary>3 runs of floor, ours (4k, thp) at 256 MiB and 1 GiB, luod 10 and the old way at 256 MiB and 1 GiB, with exact spans.</summary>
+    private static BenchmarkResults Synthetic()
+    {
+        var plan = new BenchPlan([256, 1024], 3, ["4k", "thp"], [10], Floor: true);
+        var kexec = Lines(plan.KexecCases, (bench, run) => bench.Kind switch
+        {
+            BenchKind.Floor => (900 + 100 * (run - 1), 0),
+            BenchKind.Memfd => (1000 + bench.SizeMiB * 200 / 1024, 1000 + bench.SizeMiB * 1600 / 1024 + (bench.Mode == "thp" ? -100 : 0)),
+            _ => (5000, 0),
+        });
+        var oldWay = Lines(plan.OldWayCases, (bench, _) => (bench.SizeMiB * 5000 / 1024, bench.SizeMiB * 20000 / 1024));
+        var samples = BenchmarkAnalysis.Samples(plan.KexecCases, kexec).Concat(BenchmarkAnalysis.Samples(plan.OldWayCases, oldWay)).ToList();
+        var summaries = BenchmarkAnalysis.Summarize(samples);
+        return new BenchmarkResults
+        {
+            Date = new DateTimeOffset(2026, 11, 22, 9, 0, 0, TimeSpan.Zero),
+            Machine = new MachineInfo("Test CPU", 2, 24000, "QEMU emulator version 9.2.0", "6.1.0", "QEMU TCG"),
+            GuestKernel = "7.3.4",
+            GuestMemoryMiB = 6144,
+            KexecParameters = plan.Parameters,
+            OldWayParameters = plan.Parameters,
+            Samples = samples,
+            Summaries = summaries,
+            Slopes = BenchmarkAnalysis.Slopes(samples, summaries),
+            Ratios = BenchmarkAnalysis.Ratios(samples, summaries),
+            Findings = BenchmarkAnalysis.Findings(samples, 3),
+            RunDirectories = ["/runs/a", "/runs/b"],
+        };
+    }
+
+    /// <summary>
+    /// Report lines for a chain over <paramref name="cases"/>: each case's hop ends 10 s after it started with
+    /// "reboot" (or "save-start"/"saved"), the next hop's "init" follows after the case's first span and
+    /// "restored"/"reloaded" after the second (old way: first = saved → init, second = save-start → reloaded).
+    /// </summary>
+    private static List<ObservedGuestLine> Lines(IReadOnlyList<BenchCase> cases, Func<BenchCase, int, (int First, int Second)> spans)
+    {
+        var lines = new List<ObservedGuestLine>();
+        double t = 0;
+        for (int hop = 0; hop < cases.Count; hop++)
+        {
+            var bench = cases[hop];
+            var (first, second) = spans(bench, bench.Run);
+            t += 10_000;
+            switch (bench.Kind)
+            {
+                case BenchKind.OldWay:
+                    lines.Add(Mark(t, hop, "save-start"));
+                    lines.Add(Mark(t + 2000, hop, "saved"));
+                    lines.Add(Mark(t + 2000 + first, hop + 1, "init"));
+                    lines.Add(Mark(t + second, hop + 1, "reloaded"));
+                    break;
+                case BenchKind.Luod:
+                    lines.Add(Step(hop, "bench.setup", BenchDetail.Format(("preserveMs", 42.0))));
+                    lines.Add(Mark(t, hop, "reboot"));
+                    lines.Add(Mark(t + first, hop + 1, "init"));
+                    lines.Add(Step(hop + 1, "bench.restore", BenchDetail.Format(("readyMs", 200.0), ("claimedMs", 300.0), ("luodShareMs", 321.0))));
+                    break;
+                default:
+                    if (bench.Kind == BenchKind.Memfd)
+                        lines.Add(Step(hop, "bench.setup", BenchDetail.Format(("fillMs", 100.0), ("preserveMs", 55.0), ("shmemHugeKib", bench.Mode == "thp" ? bench.SizeMiB * 1024L : 0L))));
+                    lines.Add(Mark(t, hop, "reboot"));
+                    lines.Add(Mark(t + first, hop + 1, "init"));
+                    if (second > 0) lines.Add(Mark(t + second, hop + 1, "restored"));
+                    break;
+            }
+        }
+        return lines;
+    }
+
+    private static ObservedGuestLine Mark(double atMs, int hop, string name) =>
+        new(TimeSpan.FromMilliseconds(atMs), new GuestReportLine { Type = "mark", Hop = hop, Name = name });
+
+    private static ObservedGuestLine Step(int hop, string name, string detail) =>
+        new(TimeSpan.Zero, new GuestReportLine { Type = "step", Hop = hop, Name = name, Ok = true, Detail = detail });
+}
