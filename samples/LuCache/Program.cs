@@ -134,6 +134,8 @@ internal static class Cli
                 {
                     // Restored by a plain kexec, not an orchestrated update: nothing to report.
                 }
+                // Off the blackout: clients are served already while the arena is made ready for the next update.
+                await CarryArenaForwardAsync(luod, sessionName!, claimed, stop.Token);
             }
         }
         try
@@ -154,16 +156,17 @@ internal static class Cli
         return 0;
     }
 
+    /// <summary>What luod shows as the session's metadata: which arena layout the memfd holds.</summary>
+    private static readonly byte[] SessionMetadata = System.Text.Encoding.UTF8.GetBytes($"lucache arena layout {Arena.LayoutVersion}");
+
     /// <summary>
     /// Claim first: if luod restored a session of this name after a kexec, attach its arena
-    /// memfd (no copy), Finish the old session and preserve the same memfd in a new session of
-    /// the same name for the next update (an incoming session cannot be re-preserved in
-    /// Linux 7.2/7.3). Otherwise format a new arena and preserve it.
+    /// memfd (no copy); the caller serves and then carries it into a new session
+    /// (<see cref="CarryArenaForwardAsync"/>). Otherwise format a new arena and preserve it.
     /// </summary>
     private static async Task<(ArenaBacking, CacheEngine, ClaimedManagedSession?)> OpenThroughLuodAsync(
         LiveUpdateClient luod, string name, long arenaBytes, CacheEngineOptions engineOptions, bool replace, CancellationToken cancellationToken)
     {
-        var metadata = System.Text.Encoding.UTF8.GetBytes($"lucache arena layout {Arena.LayoutVersion}");
         ClaimedManagedSession? claimed = null;
         try
         {
@@ -212,10 +215,7 @@ internal static class Cli
                 $"scan {report.ScanTime.TotalMilliseconds:0.0} ms, generation {report.Generation}, previous state {report.PreviousState}");
             if (backing.Length != arenaBytes)
                 Console.WriteLine($"lucache: note: --arena-mib ignored, the restored arena keeps its size ({backing.Length >> 20} MiB)");
-            await claimed.FinishAsync(cancellationToken);
-            var session = await luod.CreateManagedSessionAsync(name, metadata, cancellationToken);
-            await session.PreserveAsync(ArenaFileName, memfd, cancellationToken);
-            Console.WriteLine($"lucache: arena re-preserved in a new session '{name}' ({stopwatch.Elapsed.TotalMilliseconds:0.0} ms from claim)");
+            Console.WriteLine($"lucache: arena attached {stopwatch.Elapsed.TotalMilliseconds:0.0} ms after the claim");
             return (backing, engine, claimed);
         }
 
@@ -223,7 +223,7 @@ internal static class Cli
         try
         {
             var engine = CacheEngine.Format(created.Memory, engineOptions);
-            var session = await luod.CreateManagedSessionAsync(name, metadata, cancellationToken);
+            var session = await luod.CreateManagedSessionAsync(name, SessionMetadata, cancellationToken);
             await session.PreserveAsync(ArenaFileName, created.MemFd, cancellationToken);
             Console.WriteLine($"lucache: new arena of {arenaBytes >> 20} MiB preserved in luod session '{name}'");
             return (created, engine, null);
@@ -233,6 +233,21 @@ internal static class Cli
             created.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// After a kexec: Finish the restored session and preserve the same arena memfd in a new
+    /// session of the same name, ready for the next update (an incoming session cannot be
+    /// re-preserved in Linux 7.2/7.3). Runs after the cache serves, so it is not in the blackout.
+    /// </summary>
+    private static async Task CarryArenaForwardAsync(LiveUpdateClient luod, string name, ClaimedManagedSession claimed, CancellationToken cancellationToken)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        var memfd = claimed.Files[ArenaFileName];
+        await claimed.FinishAsync(cancellationToken);
+        var session = await luod.CreateManagedSessionAsync(name, SessionMetadata, cancellationToken);
+        await session.PreserveAsync(ArenaFileName, memfd, cancellationToken);
+        Console.WriteLine($"lucache: arena re-preserved in a new session '{name}' ({stopwatch.Elapsed.TotalMilliseconds:0.0} ms, while serving)");
     }
 
     // ---------------------------------------------------------------- load / verify
