@@ -131,6 +131,24 @@ public sealed class BenchmarkTests
     }
 
     [Fact]
+    public async Task The_report_the_plot_and_the_raw_numbers_go_side_by_side()
+    {
+        string directory = Path.Combine(Path.GetTempPath(), $"lu-bench-test-{Guid.NewGuid():N}");
+        try
+        {
+            string markdown = Path.Combine(directory, "docs", "benchmarks.md");
+            await BlackoutBenchmark.WriteAsync(Synthetic(), markdown, CancellationToken.None);
+            Assert.Contains("(benchmarks.svg)", await File.ReadAllTextAsync(markdown));
+            Assert.StartsWith("<svg", await File.ReadAllTextAsync(Path.Combine(directory, "docs", "benchmarks.svg")));
+            Assert.Contains("\"samples\"", await File.ReadAllTextAsync(Path.Combine(directory, "docs", "benchmarks.json")));
+        }
+        finally
+        {
+            if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Nice_ceilings_for_the_axes()
     {
         Assert.Equal(1, BenchmarkPlot.NiceCeiling(0));
