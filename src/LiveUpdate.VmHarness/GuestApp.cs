@@ -11,6 +11,6 @@ public sealed record GuestApp(string Executable, string Subdirectory, string Pro
         new("lu-guest", "guest", repository.GuestProject),
         new("luoctl", "cli", repository.CliProject),
         new("luod", "daemon", repository.DaemonProject),
-        new("lucache", "lucache", repository.LuCacheProject),
+        new("lucache", "cache", repository.LuCacheProject),
     ];
 }

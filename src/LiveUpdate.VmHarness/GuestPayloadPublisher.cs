@@ -87,7 +87,7 @@ public sealed class GuestPayloadPublisher
         foreach (var app in GuestApp.All(repository))
         {
             var project = app.Project;
-            progress?.Report($"publishing {app.Executable} ({Path.GetFileNameWithoutExtension(project)}) for the guest (self-contained, trimmed, ReadyToRun)");
+            progress?.Report($"publishing {app.Executable} ({Path.GetFileNameWithoutExtension(project)}) for the guest (self-contained, trimmed, composite ReadyToRun)");
             await using var heartbeat = new ProgressHeartbeat(progress, elapsed => $"  still publishing ({elapsed.TotalSeconds:0} s)");
             var command = new ExternalCommand(DotnetExecutable(),
             [
