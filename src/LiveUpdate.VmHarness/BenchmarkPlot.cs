@@ -54,7 +54,7 @@ public static class BenchmarkPlot
         {
             double mib = xRight * i / 4, x = X(mib);
             svg.Append(F($"<line x1=\"{x:0.#}\" y1=\"{Top}\" x2=\"{x:0.#}\" y2=\"{Top + plotH}\" stroke=\"#f0f0f0\"/>\n"));
-            Text(svg, x, Top + plotH + 16, mib >= 1024 ? F($"{mib / 1024:0.##} GiB") : F($"{mib:0} MiB"), "text-anchor=\"middle\" fill=\"#444444\"");
+            Text(svg, x, Top + plotH + 16, mib >= 1024 ? F($"{mib / 1024:0.##} GiB") : F($"{mib:0.#} MiB"), "text-anchor=\"middle\" fill=\"#444444\"");
         }
         svg.Append(F($"<line x1=\"{Left}\" y1=\"{Top + plotH}\" x2=\"{Left + plotW}\" y2=\"{Top + plotH}\" stroke=\"#000000\"/>\n"));
         svg.Append(F($"<line x1=\"{Left}\" y1=\"{Top}\" x2=\"{Left}\" y2=\"{Top + plotH}\" stroke=\"#000000\"/>\n"));

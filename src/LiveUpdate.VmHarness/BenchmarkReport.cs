@@ -29,7 +29,7 @@ public static class BenchmarkReport
         md.AppendLine($"| host kernel | {results.Machine.HostKernel} |");
         md.AppendLine($"| emulator | {results.Machine.Qemu}, {results.Machine.Accelerator} |");
         md.AppendLine(Invariant($"| guest | Linux {results.GuestKernel} (tinyconfig + `vm/kernel.fragment`), 2 vCPUs, {results.GuestMemoryMiB} MiB, kexec'd into itself |"));
-        md.AppendLine($"| parameters | `{string.Join(' ', results.KexecParameters)}`" + (results.OldWayParameters.Count > 0 ? $"; old way `{string.Join(' ', results.OldWayParameters)}`" : "") + " |");
+        md.AppendLine($"| parameters | `{string.Join(' ', results.KexecParameters)}`" + (results.OldWayParameters.Count > 0 ? $"; old way `{string.Join(' ', results.OldWayParameters.Where(w => w.StartsWith("lu.bench.sizes=", StringComparison.Ordinal) || w.StartsWith("lu.bench.runs=", StringComparison.Ordinal)))}`" : "") + " |");
         md.AppendLine();
         md.AppendLine($"![blackout against preserved size]({svgFileName})");
         md.AppendLine();
@@ -113,6 +113,9 @@ public static class BenchmarkReport
         md.AppendLine("- Data: every 4 KiB page carries a 16-byte stamp (page index ⊕ seed and its complement ⊕ seed; the seed differs per case and run), so the whole size is allocated and preserved, and every page is checked on the other side; a wrong stamp fails the run.");
         md.AppendLine("- Page modes: `4k` writes `never`, `thp` writes `always` to `/sys/kernel/mm/transparent_hugepage/shmem_enabled` before the memfd is created.");
         md.AppendLine("- Cases run interleaved: run 1 of every case, then run 2, ..., so a slow spell of the (shared) host spreads over all cases.");
+        md.AppendLine("- Every kexec span (floor included) contains what `kexec_file_load` adds to any kexec: the purgatory checks the SHA-256 of every loaded segment, the kernel and the whole initramfs, before it jumps; "
+            + "under TCG that is seconds. The old way's cold boot (QEMU `-kernel`, no firmware POST) does not pay it, and a real machine's firmware is not in it either.");
+        md.AppendLine("- 2 vCPUs under TCG on the host's cores: whatever else runs on the host shows as noise between hops; read the min–max before a single median.");
         md.AppendLine("- The old way's disk is a sparse raw image made by the harness (`mkfs.ext4 -E lazy_itable_init=0,lazy_journal_init=0`), attached as virtio-blk with `cache=writeback` (a guest fsync reaches the host file), deleted afterwards.");
         md.AppendLine();
 
