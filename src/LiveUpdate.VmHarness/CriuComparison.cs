@@ -138,7 +138,12 @@ public static class CriuComparison
                 "criu.verify" => "the restored cache did not verify",
                 _ => decisive.Name,
             };
-            text.Append(what).Append(": ").Append(decisive.Detail);
+            text.Append(what).Append(": ");
+            if (KerndatFailure(decisive.Detail) is { } kerndat)
+            {
+                text.Append("criu cannot start on this kernel, its kernel-feature probe fails at: ").Append(kerndat).Append(". Full output: ");
+            }
+            text.Append(decisive.Detail);
         }
         else
         {
@@ -146,6 +151,26 @@ public static class CriuComparison
         }
         text.Append($" (run directory {result.RunDirectory})");
         return text.ToString();
+    }
+
+    /// <summary>
+    /// criu's start-up probe ("kerndat") failing stops every criu command before it looks at any
+    /// process; the error line just before "… failed when initializing kerndat." names the cause
+    /// (e.g. "vdso: Unexpected rt vDSO area bounds"). Null when the output is not such a failure.
+    /// </summary>
+    public static string? KerndatFailure(string output)
+    {
+        var lines = output.Split('\n').Select(l => l.Trim()).ToArray();
+        var at = Array.FindIndex(lines, l => l.Contains("failed when initializing kerndat", StringComparison.Ordinal));
+        for (var i = at - 1; at > 0 && i >= 0; i--)
+        {
+            var error = lines[i].IndexOf("): ", StringComparison.Ordinal);
+            if (lines[i].StartsWith("Error (", StringComparison.Ordinal) && error > 0 && !lines[i].Contains("Failed to fill", StringComparison.Ordinal))
+            {
+                return lines[i][(error + 3)..];
+            }
+        }
+        return null;
     }
 
     private static double ImageMiB(string? dumpDetail)
