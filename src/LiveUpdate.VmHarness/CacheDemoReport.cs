@@ -40,7 +40,8 @@ public static class CacheDemoReport
             : "  luod: no report");
         if (demo.Probe is { } p && demo.LuodCacheBlackoutNs is { } luod)
         {
-            text.AppendLine($"  the client's gap also holds the last reply before prepare paused writes and the first get after lucache served again; difference {(p.LongestGap.TotalSeconds - luod / 1e9):+0.000;-0.000} s");
+            text.AppendLine($"  luod counts from the cache's prepare (writes paused, gets still served) to its Resumed call; the client");
+            text.AppendLine($"  counts only the time nothing answered: client − luod = {(p.LongestGap.TotalSeconds - luod / 1e9):+0.000;-0.000} s");
         }
         if (demo.ReportTable is { } table)
         {
