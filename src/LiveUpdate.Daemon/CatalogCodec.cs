@@ -5,6 +5,7 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text.Json;
+using LiveUpdate.Telemetry;
 
 namespace LiveUpdate.Daemon;
 
@@ -52,5 +53,24 @@ public static class CatalogCodec
         {
             throw new CatalogUnreadableException($"the catalog payload is not valid: {error.Message}");
         }
+    }
+
+    /// <summary>
+    /// Encodes and decodes a catalog that uses every part of the format (a session with a file,
+    /// a pending update with an event, a finished update), so the serializer's metadata and the
+    /// code behind it are ready before the real catalog is read. luod runs this on another
+    /// thread while its host starts: under TCG, first use cost seconds inside the restore.
+    /// </summary>
+    public static void WarmUp()
+    {
+        var timeline = new UpdateTimeline
+        {
+            UpdateId = "warm-up",
+            PreviousKernel = new KernelClockInfo("warm-up", 1, LiveUpdate.Kernel.TscFrequencySource.KernelRefinedCalibration, false, "tsc"),
+        }.Record(TimelineEvents.Daemon(TimelineEvents.DaemonStart));
+        var sample = new CatalogDocument(1, 1, "warm-up",
+            [new CatalogSession(0, "warm-up", "warm-up", SessionMode.Managed, 1, "m", [new CatalogFile("f", 1, 1)])],
+            timeline, [timeline]);
+        Decode(Encode(sample));
     }
 }

@@ -8,6 +8,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
+// The catalog's first read is slow under emulation (first-use JIT and serializer setup):
+// do that on another thread while the host starts, off the restore path.
+_ = Task.Run(CatalogCodec.WarmUp);
+
 var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, DisableDefaults = true });
 builder.Configuration
     .AddJsonFile("/etc/luod/luod.json", optional: true)
