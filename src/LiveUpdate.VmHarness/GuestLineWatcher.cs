@@ -5,7 +5,6 @@
 // Polled every 10 ms: a stamp is late by at most that plus the serial port's latency.
 using System.Diagnostics;
 using System.Text;
-using System.Text.Json;
 
 namespace LiveUpdate.VmHarness;
 
@@ -74,21 +73,8 @@ public sealed class GuestLineWatcher : IAsyncDisposable
         pending.Clear().Append(text[(lastNewline + 1)..]);
         foreach (var raw in text[..lastNewline].Split('\n'))
         {
-            var line = raw.Trim('\r', '\0', ' ', '\t');
-            if (line.Length == 0)
-            {
-                continue;
-            }
-            GuestReportLine? parsed;
-            try
-            {
-                parsed = JsonSerializer.Deserialize(line, GuestReportJsonContext.Default.GuestReportLine);
-            }
-            catch (JsonException)
-            {
-                continue; // GuestReport records it as a problem when the run is read as a whole.
-            }
-            if (parsed is not null)
+            // A line that is not JSON is left to GuestReport, which lists it as a problem of the run.
+            if (GuestReport.TryParseLine(raw, out var parsed, out _))
             {
                 observer(new ObservedGuestLine(at, parsed));
             }

@@ -29,24 +29,16 @@ public sealed record GuestReport(
         foreach (var raw in text.Split('\n'))
         {
             number++;
-            var line = raw.Trim('\r', '\0', ' ', '\t');
-            if (line.Length == 0)
+            if (!TryParseLine(raw, out var parsed, out var error))
             {
+                if (error is not null)
+                {
+                    problems.Add($"results line {number} {error}");
+                }
                 continue;
             }
 
-            GuestReportLine? parsed;
-            try
-            {
-                parsed = JsonSerializer.Deserialize(line, GuestReportJsonContext.Default.GuestReportLine);
-            }
-            catch (JsonException e)
-            {
-                problems.Add($"results line {number} is not JSON ({e.Message}): {Shorten(line)}");
-                continue;
-            }
-
-            switch (parsed?.Type)
+            switch (parsed.Type)
             {
                 case "boot":
                     boots.Add(new GuestBoot(parsed.Hop ?? -1, parsed.Release ?? "?", parsed.UptimeMs ?? double.NaN));
@@ -68,11 +60,41 @@ public sealed record GuestReport(
                     // A timing mark (e.g. /init started): only live observers use it (GuestLineWatcher).
                     break;
                 default:
-                    problems.Add($"results line {number} has unknown type \"{parsed?.Type}\": {Shorten(line)}");
+                    problems.Add($"results line {number} has unknown type \"{parsed.Type}\": {Shorten(raw.Trim())}");
                     break;
             }
         }
         return new GuestReport(boots, steps, end, problems);
+    }
+
+    /// <summary>
+    /// One results line: false for a blank line (<paramref name="error"/> null) or one that is
+    /// not JSON (<paramref name="error"/> says so). Tolerates \r, NULs and surrounding blanks.
+    /// </summary>
+    public static bool TryParseLine(string raw, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out GuestReportLine? parsed, out string? error)
+    {
+        parsed = null;
+        error = null;
+        var line = raw.Trim('\r', '\0', ' ', '\t');
+        if (line.Length == 0)
+        {
+            return false;
+        }
+        try
+        {
+            parsed = JsonSerializer.Deserialize(line, GuestReportJsonContext.Default.GuestReportLine);
+        }
+        catch (JsonException e)
+        {
+            error = $"is not JSON ({e.Message}): {Shorten(line)}";
+            return false;
+        }
+        if (parsed is null)
+        {
+            error = "is JSON null";
+            return false;
+        }
+        return true;
     }
 
     private static string Shorten(string line) => line.Length <= 200 ? line : line[..200] + "…";
