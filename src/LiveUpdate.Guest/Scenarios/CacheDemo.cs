@@ -71,13 +71,8 @@ public sealed class CacheDemo(GuestPlan plan, ResultChannel results)
             return false;
         return await results.StepAsync("demo.update", async () =>
         {
-            string initrd = await LuodProcess.CopyInitrdForNextHopAsync();
-            await results.StepResultAsync("luod.update.request", true, 0, $"luoctl update into {plan.NextTag}");
-            var (code, output, error) = await LuodProcess.LuoctlAsync(null, "update", "--kernel", $"/boot/{plan.NextTag}/bzImage",
-                "--initrd", initrd, "--append", plan.NextHopCommandLine.ToString(), "--timeout", "60");
-            // luoctl returns only when the update failed (or its connection dropped as the machine went down).
-            await Task.Delay(TimeSpan.FromSeconds(code == 0 ? 60 : 0));
-            throw new InvalidOperationException($"luoctl update exited {code} without a reboot: {output} {error}; lucache: {ReadLog()}");
+            await LuodProcess.UpdateThroughLuodAsync(plan, results, () => $"lucache: {ReadLog()}");
+            return "";
         });
     }
 

@@ -78,6 +78,22 @@ public sealed class LuodProcess
         throw new TimeoutException($"luod accepted the kexec ({output}) but the machine did not reboot within 60 s");
     }
 
+    /// <summary>
+    /// `luoctl update` into the next kernel of the chain (check, stage, participants prepare and
+    /// freeze, reboot); returns only on failure, with <paramref name="diagnostics"/> (e.g. the
+    /// participants' logs) in the exception.
+    /// </summary>
+    public static async Task UpdateThroughLuodAsync(GuestPlan plan, ResultChannel results, Func<string> diagnostics)
+    {
+        string initrd = await CopyInitrdForNextHopAsync();
+        await results.StepResultAsync("luod.update.request", true, 0, $"luoctl update into {plan.NextTag}");
+        var (code, output, error) = await LuoctlAsync(null, "update", "--kernel", $"/boot/{plan.NextTag}/bzImage",
+            "--initrd", initrd, "--append", plan.NextHopCommandLine.ToString(), "--timeout", "60");
+        // luoctl returns only when the update failed (or its connection dropped as the machine went down).
+        await Task.Delay(TimeSpan.FromSeconds(code == 0 ? 60 : 0));
+        throw new InvalidOperationException($"luoctl update exited {code} without a reboot: {output} {error}; {diagnostics()}");
+    }
+
     /// <summary>Runs luoctl; returns (exit code, stdout, stderr).</summary>
     public static async Task<(int ExitCode, string Output, string Error)> LuoctlAsync(uint? uid, params string[] arguments)
     {

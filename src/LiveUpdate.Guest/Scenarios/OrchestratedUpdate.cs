@@ -33,14 +33,9 @@ public sealed class OrchestratedUpdate(GuestPlan plan, ResultChannel results)
         if (!ok) return false;
         return await results.StepAsync("s9.update", async () =>
         {
-            string initrd = await LuodProcess.CopyInitrdForNextHopAsync();
-            await results.StepResultAsync("luod.update.request", true, 0, $"luoctl update into {plan.NextTag}");
-            var (code, output, error) = await LuodProcess.LuoctlAsync(null, "update", "--kernel", $"/boot/{plan.NextTag}/bzImage",
-                "--initrd", initrd, "--append", plan.NextHopCommandLine.ToString(), "--timeout", "60");
-            // luoctl only returns when the update failed (or its connection dropped as the machine went down).
-            await Task.Delay(TimeSpan.FromSeconds(code == 0 ? 60 : 0));
-            string logs = string.Join(" | ", Participants.Select(p => File.Exists(UpdateParticipantProcess.LogOf(p.Name)) ? File.ReadAllText(UpdateParticipantProcess.LogOf(p.Name)).Trim() : "(no log)"));
-            throw new InvalidOperationException($"luoctl update exited {code} without a reboot: {output} {error}; participants: {logs}");
+            await LuodProcess.UpdateThroughLuodAsync(plan, results, () => "participants: " + string.Join(" | ", Participants.Select(p =>
+                File.Exists(UpdateParticipantProcess.LogOf(p.Name)) ? File.ReadAllText(UpdateParticipantProcess.LogOf(p.Name)).Trim() : "(no log)")));
+            return "";
         });
     }
 
