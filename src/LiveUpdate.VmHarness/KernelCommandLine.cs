@@ -5,7 +5,7 @@ namespace LiveUpdate.VmHarness;
 public static class KernelCommandLine
 {
     /// <summary>KHO scratch sizes are fixed: the default (200 % of boot-time reservations) outgrew a 3 GiB guest (docs/vm-harness.md).</summary>
-    public const string FixedOptions = "console=ttyS0 kho=on kho_scratch=128M,512M,256M liveupdate=on retain_initrd panic=-1 printk.time=1";
+    public const string FixedOptions = "console=ttyS0 kho=on kho_scratch=128M,512M,256M liveupdate=on retain_initrd panic=-1 printk.time=1 no_timer_check";
 
     public static string Compose(string scenario, IReadOnlyList<string> chain, int hop = 0, IReadOnlyList<string>? parameters = null)
     {

@@ -10,7 +10,7 @@ public sealed class KernelCommandLineTests
     public void Command_line_matches_the_contract()
     {
         Assert.Equal(
-            "console=ttyS0 kho=on kho_scratch=128M,512M,256M liveupdate=on retain_initrd panic=-1 printk.time=1 lu.scenario=s3 lu.chain=7.2,7.3,7.2 lu.hop=0",
+            "console=ttyS0 kho=on kho_scratch=128M,512M,256M liveupdate=on retain_initrd panic=-1 printk.time=1 no_timer_check lu.scenario=s3 lu.chain=7.2,7.3,7.2 lu.hop=0",
             KernelCommandLine.Compose("s3", ["7.2", "7.3", "7.2"]));
         Assert.EndsWith("lu.chain=7.3 lu.hop=0", KernelCommandLine.Compose("s2", ["7.3"]));
     }
