@@ -54,7 +54,7 @@ public sealed class CacheDemo(GuestPlan plan, ResultChannel results)
 
     private async Task<bool> BeforeAsync()
     {
-        if (!await results.StepAsync("demo.load", () => RunLucacheAsync("load", "--port", Port.ToString(), "--mib", Mib.ToString(), "--seed", Seed.ToString())))
+        if (!await results.StepAsync("demo.load", () => GuestCommand.LucacheAsync("load", "--port", Port.ToString(), "--mib", Mib.ToString(), "--seed", Seed.ToString())))
             return false;
         if (!await results.StepAsync("demo.client-watching", async () =>
             {
@@ -78,23 +78,11 @@ public sealed class CacheDemo(GuestPlan plan, ResultChannel results)
 
     private async Task<bool> AfterAsync()
     {
-        bool ok = await results.StepAsync("demo.verify", () => RunLucacheAsync("verify", "--port", Port.ToString(), "--mib", Mib.ToString(), "--seed", Seed.ToString()));
+        bool ok = await results.StepAsync("demo.verify", () => GuestCommand.LucacheAsync("verify", "--port", Port.ToString(), "--mib", Mib.ToString(), "--seed", Seed.ToString()));
         ok &= await UpdateReportSteps.RunAsync(results, "demo", [Participant]);
         // The host's probe keeps reading a little longer, so its last replies are after the check.
         await Task.Delay(TimeSpan.FromSeconds(2));
         return ok;
-    }
-
-    private static async Task<string> RunLucacheAsync(params string[] arguments)
-    {
-        var start = new ProcessStartInfo(Lucache, arguments) { RedirectStandardOutput = true, RedirectStandardError = true };
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start lucache {arguments[0]}");
-        var output = process.StandardOutput.ReadToEndAsync();
-        string error = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        string lastLine = (await output).Trim().Split('\n')[^1];
-        if (process.ExitCode != 0) throw new InvalidOperationException($"lucache {arguments[0]} exited {process.ExitCode}: {lastLine} {error.Trim()}");
-        return lastLine;
     }
 
     private static async Task<bool> HasKeyAsync(string key)

@@ -32,8 +32,8 @@ public sealed class CriuBench(GuestPlan plan, ResultChannel results)
         // since `criu check` also tests features this process does not use (ttys, for one).
         await results.StepAsync("criu.check", async () =>
         {
-            var (code, output) = await RunAsync(Criu, "check");
-            var (_, all) = await RunAsync(Criu, "check", "--all");
+            var (code, output) = CodeAndOutput(await GuestCommand.RunAsync(Criu, "check"));
+            var (_, all) = CodeAndOutput(await GuestCommand.RunAsync(Criu, "check", "--all"));
             string text = $"criu check (exit {code}):\n{output}\ncriu check --all:\n{all}";
             return code == 0 ? text : throw new InvalidOperationException(text);
         });
@@ -45,14 +45,14 @@ public sealed class CriuBench(GuestPlan plan, ResultChannel results)
     private async Task<string> MountDiskAsync()
     {
         Directory.CreateDirectory(Mount);
-        var (code, output) = await RunAsync("/bin/mount", "-t", "ext4", Disk, Mount);
+        var (code, output) = CodeAndOutput(await GuestCommand.RunAsync("/bin/mount", "-t", "ext4", Disk, Mount));
         if (code != 0) throw new InvalidOperationException($"mount -t ext4 {Disk} {Mount} exited {code}: {output} (did the host attach a formatted disk image?)");
         if (plan.IsFirstHop)
         {
             if (Directory.Exists(ImageDirectory)) Directory.Delete(ImageDirectory, recursive: true);
             Directory.CreateDirectory(ImageDirectory);
         }
-        var (_, df) = await RunAsync("/bin/df", "-m", Mount);
+        var (_, df) = CodeAndOutput(await GuestCommand.RunAsync("/bin/df", "-m", Mount));
         return df.Trim();
     }
 
@@ -65,7 +65,7 @@ public sealed class CriuBench(GuestPlan plan, ResultChannel results)
                 return detail;
             }))
             return false;
-        if (!await results.StepAsync("criu.load", () => RunLucacheAsync("load", "--port", Port.ToString(), "--mib", Mib.ToString(), "--seed", Seed.ToString())))
+        if (!await results.StepAsync("criu.load", () => GuestCommand.LucacheAsync("load", "--port", Port.ToString(), "--mib", Mib.ToString(), "--seed", Seed.ToString())))
             return false;
         // The load's connections must be gone from the server (no established or closing TCP
         // sockets), else criu wants --tcp-established.
@@ -78,11 +78,11 @@ public sealed class CriuBench(GuestPlan plan, ResultChannel results)
         {
             var clock = Stopwatch.StartNew();
             await results.MarkAsync("criu.dump-start");
-            var (code, output) = await RunAsync(Criu, "dump", "-t", pid.ToString(), "-D", ImageDirectory, "-v2", "-o", "dump.log");
+            var (code, output) = CodeAndOutput(await GuestCommand.RunAsync(Criu, "dump", "-t", pid.ToString(), "-D", ImageDirectory, "-v2", "-o", "dump.log"));
             var dumpMs = clock.Elapsed.TotalMilliseconds;
             if (code != 0)
                 throw new InvalidOperationException($"criu dump exited {code}: {output.Trim()}\nlast lines of dump.log:\n{Tail(Path.Combine(ImageDirectory, "dump.log"), 25)}");
-            await RunAsync("/bin/sync");
+            await GuestCommand.RunAsync("/bin/sync");
             await results.MarkAsync("criu.dumped");
             long bytes = Directory.EnumerateFiles(ImageDirectory).Sum(f => new FileInfo(f).Length);
             return $"dumped lucache pid {pid} ({Mib} MiB of items) in {dumpMs:F0} ms + sync {clock.Elapsed.TotalMilliseconds - dumpMs:F0} ms; " +
@@ -96,7 +96,7 @@ public sealed class CriuBench(GuestPlan plan, ResultChannel results)
             {
                 var clock = Stopwatch.StartNew();
                 await results.MarkAsync("criu.restore-start");
-                var (code, output) = await RunAsync(Criu, "restore", "-D", ImageDirectory, "-d", "-v2", "-o", "restore.log");
+                var (code, output) = CodeAndOutput(await GuestCommand.RunAsync(Criu, "restore", "-D", ImageDirectory, "-d", "-v2", "-o", "restore.log"));
                 if (code != 0)
                     throw new InvalidOperationException($"criu restore exited {code}: {output.Trim()}\nlast lines of restore.log:\n{Tail(Path.Combine(ImageDirectory, "restore.log"), 25)}");
                 await results.MarkAsync("criu.restored");
@@ -105,7 +105,7 @@ public sealed class CriuBench(GuestPlan plan, ResultChannel results)
             return false;
         return await results.StepAsync("criu.verify", async () =>
         {
-            string verified = await RunLucacheAsync("verify", "--port", Port.ToString(), "--mib", Mib.ToString(), "--seed", Seed.ToString());
+            string verified = await GuestCommand.LucacheAsync("verify", "--port", Port.ToString(), "--mib", Mib.ToString(), "--seed", Seed.ToString());
             await results.MarkAsync("criu.verified");
             return verified;
         });
@@ -184,27 +184,7 @@ public sealed class CriuBench(GuestPlan plan, ResultChannel results)
         }
     }
 
-    private static async Task<string> RunLucacheAsync(params string[] arguments)
-    {
-        var (code, output) = await RunAsync(Lucache, arguments);
-        string lastLine = output.Trim().Split('\n')[^1];
-        if (code != 0) throw new InvalidOperationException($"lucache {arguments[0]} exited {code}: {output.Trim()}");
-        return lastLine;
-    }
-
-    /// <summary>Runs a program to completion; standard output and error together.</summary>
-    private static async Task<(int Code, string Output)> RunAsync(string program, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(program, arguments) { RedirectStandardOutput = true, RedirectStandardError = true };
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {program}");
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        var text = new StringBuilder(await output);
-        string errorText = await error;
-        if (errorText.Length > 0) text.Append(text.Length > 0 ? "\n" : "").Append(errorText);
-        return (process.ExitCode, text.ToString());
-    }
+    private static (int Code, string Output) CodeAndOutput(GuestCommand.Outcome outcome) => (outcome.ExitCode, outcome.Combined);
 
     private static string Tail(string path, int lines)
     {

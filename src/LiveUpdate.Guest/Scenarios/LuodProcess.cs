@@ -97,17 +97,15 @@ public sealed class LuodProcess
     /// <summary>Runs luoctl; returns (exit code, stdout, stderr).</summary>
     public static async Task<(int ExitCode, string Output, string Error)> LuoctlAsync(uint? uid, params string[] arguments)
     {
-        var start = new ProcessStartInfo(Luoctl, arguments) { RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo(Luoctl, arguments);
         start.Environment["LUOD_SOCKET"] = Socket;
         if (uid is { } other)
         {
             start.UserName = EnsureUser(other);
             start.Environment["HOME"] = "/tmp";
         }
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start luoctl");
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync(), stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, (await stdout).Trim(), (await stderr).Trim());
+        var outcome = await GuestCommand.RunAsync(start);
+        return (outcome.ExitCode, outcome.Output.Trim(), outcome.Error.Trim());
     }
 
     /// <summary>Runs luoctl as root and fails unless it succeeds.</summary>

@@ -137,11 +137,8 @@ public sealed class OldWayBench(GuestPlan plan, ResultChannel results)
 
     private static async Task ShellAsync(string program, params string[] arguments)
     {
-        var start = new ProcessStartInfo(program, arguments) { RedirectStandardOutput = true, RedirectStandardError = true };
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {program}");
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync(), stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"{program} {string.Join(' ', arguments)} exited with {process.ExitCode}: {(await stderr).Trim()} {(await stdout).Trim()}");
+        var outcome = await GuestCommand.RunAsync(program, arguments);
+        if (outcome.ExitCode != 0)
+            throw new InvalidOperationException($"{program} {string.Join(' ', arguments)} exited with {outcome.ExitCode}: {outcome.Error.Trim()} {outcome.Output.Trim()}");
     }
 }
