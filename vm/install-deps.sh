@@ -2,11 +2,12 @@
 # Installs the host packages the VM harness (luvm, tests/LiveUpdate.VmTests) needs on Debian:
 # QEMU, busybox-static for the guest, the kernel build toolchain and the archive tools
 # (every compressor the kernel builds bzImages with, for the preflight tests), and criu, which
-# the "criu" scenario copies into the guest (docs/criu.md).
+# the "criu" scenario copies into the guest (docs/criu.md), and e2fsprogs (mkfs.ext4 makes the
+# benchmark's old-way disk image).
 # Idempotent: installs only what is missing, runs apt-get update only when it must.
 set -eu
 
-PACKAGES="qemu-system-x86 busybox-static flex bison libelf-dev libssl-dev bc cpio xz-utils zstd lz4 bzip2 gcc make libc6-dev debian-archive-keyring criu"
+PACKAGES="qemu-system-x86 busybox-static flex bison libelf-dev libssl-dev bc cpio xz-utils zstd lz4 bzip2 gcc make libc6-dev debian-archive-keyring criu e2fsprogs"
 
 missing=""
 for package in $PACKAGES; do
