@@ -1,6 +1,7 @@
-// DecompressorProgram: one of the standard decompressor programs (xz, lz4, zstd) run on a
-// byte buffer, stdin to stdout. Used for the kernel compressors that have no managed decoder
-// on the NuGet feed; the formats are exactly what the kernel build made with the same tools.
+// DecompressorProgram: one of the standard decompressor programs (xz, zstd) run on a byte
+// buffer, stdin to stdout, for the kernel compressors still decoded out of process (in-process
+// decoders are served — SharpCompress, ZstdSharp.Port — and are the next step); the formats are
+// exactly what the kernel build made with the same tools.
 using System.Diagnostics;
 
 namespace LiveUpdate.Preflight;
@@ -14,9 +15,6 @@ public sealed record DecompressorProgram(string Program, IReadOnlyList<string> A
 
     /// <summary>The legacy .lzma ("alone") format written by `lzma -9`.</summary>
     public static readonly DecompressorProgram Lzma = new("xz", ["--decompress", "--stdout", "--format=lzma"], "xz-utils");
-
-    /// <summary>lz4 legacy frames (`lz4 -l`), magic 0x184C2102.</summary>
-    public static readonly DecompressorProgram Lz4 = new("lz4", ["-d", "-c"], "lz4");
 
     /// <summary>zstd frames, including --ultra -22 (windows up to 128 MiB need --long=27 on decode).</summary>
     public static readonly DecompressorProgram Zstd = new("zstd", ["-d", "-c", "--long=31"], "zstd");

@@ -1,8 +1,8 @@
 // PayloadDecompressor: turns a bzImage payload back into the kernel (vmlinux.bin) whatever
-// the compressor. gzip and bzip2 are decompressed in-process (System.IO.Compression,
-// SharpZipLib); xz (with its x86 BCJ filter), lzma "alone", lz4 legacy frames and zstd go
-// through the standard decompressor programs (xz-utils, lz4, zstd), because the NuGet feed
-// keeps no managed decoder for them. LZO cannot be decompressed: that is reported, not thrown.
+// the compressor. gzip, bzip2 and lz4 legacy frames (our guest kernels' choice) are decompressed
+// in process (System.IO.Compression, SharpZipLib, K4os.Compression.LZ4); xz (with its x86 BCJ
+// filter), lzma "alone" and zstd still go through the standard decompressor programs (xz-utils,
+// zstd). LZO cannot be decompressed: that is reported, not thrown.
 using System.Buffers.Binary;
 using System.IO.Compression;
 using ICSharpCode.SharpZipLib.BZip2;
@@ -35,7 +35,7 @@ public static class PayloadDecompressor
                 PayloadCompression.Bzip2 => Inflate(new BZip2InputStream(AsStream(stream))),
                 PayloadCompression.Xz => DecompressorProgram.Xz.Run(stream),
                 PayloadCompression.Lzma => DecompressorProgram.Lzma.Run(stream),
-                PayloadCompression.Lz4 => DecompressorProgram.Lz4.Run(stream),
+                PayloadCompression.Lz4 => Lz4LegacyDecoder.Decode(stream.Span),
                 PayloadCompression.Zstd => DecompressorProgram.Zstd.Run(stream),
                 _ => null,
             };
