@@ -1,7 +1,8 @@
 // BenchmarkAnalysis: turns the host-stamped report lines of the benchmark's VM runs into numbers.
 // Hop h set up case h and hop h + 1 ended it (BenchPlan), so each case's spans are differences of
 // host stamps of marks on those two hops (reboot → init, reboot → restored, save-start → reloaded),
-// joined with the guest's own step measurements (fill, PRESERVE_FD, retrieve, luod's share).
+// joined with the guest's own step measurements (fill, PRESERVE_FD, retrieve, luod's share) and
+// the initramfs unpack of each boot from the console log (floor and luodpath).
 // Then: median and min–max per case and metric, least-squares slope per GiB over the size
 // medians, ratios of medians, and findings in plain words.
 using System.Globalization;
@@ -20,7 +21,13 @@ public static class BenchmarkAnalysis
     /// <summary>luod start → every session claimed, checked and finished (guest clock, one kernel).</summary>
     public const string LuodShareMs = "luodShareMs";
 
-    public static readonly IReadOnlyList<string> PlotSeries = ["ours.4k", "ours.thp", "oldway"];
+    /// <summary>The next kernel's initramfs unpack (console log; ConsoleLogAnalysis.InitramfsUnpacks).</summary>
+    public const string UnpackMs = "unpackMs";
+
+    /// <summary>luodpath: luod start → serving, and luod start → every session claimed, as a percentage of the case's blackout.</summary>
+    public const string LuodReadyPercent = "luodReadyPctOfBlackout", LuodClaimedPercent = "luodClaimedPctOfBlackout";
+
+    public static readonly IReadOnlyList<string> PlotSeries = ["ours.4k", "ours.thp", "luodpath.4k", "luodpath.thp", "oldway"];
 
     public static string KindName(BenchKind kind) => kind switch
     {
@@ -28,10 +35,11 @@ public static class BenchmarkAnalysis
         BenchKind.Memfd => "ours",
         BenchKind.Luod => "luod",
         BenchKind.OldWay => "oldway",
+        BenchKind.LuodPath => "luodpath",
         _ => kind.ToString(),
     };
 
-    /// <summary>The metric a case is ranked by: floor and ours' kernel share, ours' and the old way's blackout, luod's share.</summary>
+    /// <summary>The metric a case is ranked by: the floor's kernel share, the blackout of ours, luodpath and the old way, luod's share.</summary>
     public static string PrimaryMetric(string kind) => kind switch
     {
         "floor" => KernelMs,
@@ -39,8 +47,11 @@ public static class BenchmarkAnalysis
         _ => BlackoutMs,
     };
 
-    /// <summary>One sample per case of <paramref name="cases"/> (hop h = case h) from the lines of that run.</summary>
-    public static IReadOnlyList<BenchSample> Samples(IReadOnlyList<BenchCase> cases, IReadOnlyList<ObservedGuestLine> lines)
+    /// <summary>
+    /// One sample per case of <paramref name="cases"/> (hop h = case h) from the lines of that run;
+    /// <paramref name="unpackMsByBoot"/> (boot h = hop h, from the console) adds the next kernel's unpack to floor and luodpath.
+    /// </summary>
+    public static IReadOnlyList<BenchSample> Samples(IReadOnlyList<BenchCase> cases, IReadOnlyList<ObservedGuestLine> lines, IReadOnlyList<double?>? unpackMsByBoot = null)
     {
         double? Mark(int hop, string name) =>
             lines.FirstOrDefault(l => l.Line.Type == "mark" && l.Line.Hop == hop && l.Line.Name == name)?.At.TotalMilliseconds;
@@ -58,7 +69,11 @@ public static class BenchmarkAnalysis
             }
             void Copy(IReadOnlyDictionary<string, string> step, string key, string? metric = null)
             {
-                if (BenchDetail.Number(step, key) is { } value) metrics[metric ?? key] = value;
+                if (BenchDetail.Number(step, key) is { } value && double.IsFinite(value)) metrics[metric ?? key] = value;
+            }
+            void Unpack()
+            {
+                if (unpackMsByBoot is not null && hop + 1 < unpackMsByBoot.Count && unpackMsByBoot[hop + 1] is { } ms) metrics[UnpackMs] = ms;
             }
 
             double? reboot = Mark(hop, "reboot"), init = Mark(hop + 1, "init"), guest = Mark(hop + 1, "guest");
@@ -67,6 +82,7 @@ public static class BenchmarkAnalysis
                 case BenchKind.Floor:
                     Span(KernelMs, reboot, init);
                     Span("guestStartMs", reboot, guest);
+                    Unpack();
                     break;
                 case BenchKind.Memfd:
                     double? restored = Mark(hop + 1, "restored");
@@ -86,6 +102,31 @@ public static class BenchmarkAnalysis
                     Copy(Step(hop, "bench.setup"), "preserveMs");
                     var handBack = Step(hop + 1, "bench.restore");
                     foreach (var key in new[] { "readyMs", "claimedMs", LuodShareMs }) Copy(handBack, key);
+                    break;
+                case BenchKind.LuodPath:
+                    double? paused = Mark(hop, "paused"), frozen = Mark(hop, "frozen"), serving = Mark(hop + 1, "serving");
+                    Span(BlackoutMs, paused, serving);
+                    Span(KernelMs, reboot, init); // luoctl's "rebooting" line can lose the race with the kexec
+                    Span("pauseToFreezeMs", paused, frozen);
+                    Span("freezeToInitMs", frozen, init);
+                    Span("freezeToServingMs", frozen, serving);
+                    Span("appMs", init, serving);
+                    Span("initToLuodStartMs", init, Mark(hop + 1, "luod-start"));
+                    Span("claimedToServingMs", Mark(hop + 1, "claimed"), serving);
+                    Unpack();
+                    var staged = Step(hop, "bench.setup");
+                    foreach (var key in new[] { "fillMs", "lucacheStartMs", "arenaKib" }) Copy(staged, key);
+                    Copy(staged, "items", "preloadedItems");
+                    Copy(staged, "shmemHugeKib", "shmemHugeKibAfterFill");
+                    var resumed = Step(hop + 1, "bench.restore");
+                    foreach (var key in new[] { "luodReadyMs", "luodClaimedMs", "luodToServingMs", "items", "verifiedItems", "missingItems", "wrongItems", "scanMs", "verifyMs" })
+                        Copy(resumed, key);
+                    Copy(resumed, "shmemHugeKib", "shmemHugeKibAfterRestore");
+                    if (metrics.TryGetValue(BlackoutMs, out double blackout) && blackout > 0)
+                    {
+                        if (metrics.TryGetValue("luodReadyMs", out double ready)) metrics[LuodReadyPercent] = Math.Round(100 * ready / blackout, 1);
+                        if (metrics.TryGetValue("luodClaimedMs", out double claimed)) metrics[LuodClaimedPercent] = Math.Round(100 * claimed / blackout, 1);
+                    }
                     break;
                 case BenchKind.OldWay:
                     double? saveStart = Mark(hop, "save-start"), saved = Mark(hop, "saved"), reloaded = Mark(hop + 1, "reloaded");
@@ -120,7 +161,7 @@ public static class BenchmarkAnalysis
         var slopes = new List<BenchSlope>();
         foreach (string series in PlotSeries)
         {
-            foreach (string metric in series == "oldway" ? new[] { BlackoutMs } : [BlackoutMs, KernelMs])
+            foreach (string metric in series.StartsWith("ours.", StringComparison.Ordinal) ? new[] { BlackoutMs, KernelMs } : [BlackoutMs])
             {
                 var points = SeriesPoints(samples, summaries, series, metric);
                 if (points.Count < 2) continue;
@@ -131,7 +172,7 @@ public static class BenchmarkAnalysis
         return slopes;
     }
 
-    /// <summary>The (size, summary) points of a series ("ours.4k", "ours.thp", "oldway"), by size.</summary>
+    /// <summary>The (size, summary) points of a series ("ours.4k", "ours.thp", "luodpath.4k", "luodpath.thp", "oldway"), by size.</summary>
     public static IReadOnlyList<(int SizeMiB, BenchSummary Median)> SeriesPoints(IReadOnlyList<BenchSample> samples, IReadOnlyList<BenchSummary> summaries, string series, string metric) =>
     [
         .. samples.Where(s => SeriesOf(s) == series).Select(s => (s.SizeMiB, s.Case)).Distinct()
@@ -142,11 +183,15 @@ public static class BenchmarkAnalysis
     public static string? SeriesOf(BenchSample sample) => sample.Kind switch
     {
         "ours" => $"ours.{sample.Mode}",
+        "luodpath" => $"luodpath.{sample.Mode}",
         "oldway" => "oldway",
         _ => null,
     };
 
-    /// <summary>ours / floor per mode and size (blackout and kernel share), old way / ours per size and mode.</summary>
+    /// <summary>
+    /// ours / floor per mode and size (blackout and kernel share), old way / ours per size and mode; luodpath / floor
+    /// and luodpath / ours per mode and size, and the initramfs unpack after each luodpath kexec / after the bare kexec.
+    /// </summary>
     public static IReadOnlyList<BenchRatio> Ratios(IReadOnlyList<BenchSample> samples, IReadOnlyList<BenchSummary> summaries)
     {
         double? Median(string caseId, string metric) => summaries.FirstOrDefault(s => s.Case == caseId && s.Metric == metric)?.Median;
@@ -165,6 +210,13 @@ public static class BenchmarkAnalysis
         foreach (int size in samples.Where(s => s.Kind == "oldway").Select(s => s.SizeMiB).Distinct().Order())
             foreach (string mode in samples.Where(s => s.Kind == "ours").Select(s => s.Mode).Distinct().Order(StringComparer.Ordinal))
                 Add($"old way / ours.{mode}", $"oldway.{size}", BlackoutMs, $"ours.{mode}.{size}", BlackoutMs, size);
+        var luodPath = samples.Where(s => s.Kind == "luodpath").Select(s => (s.Mode, s.SizeMiB)).Distinct().OrderBy(p => p.Mode, StringComparer.Ordinal).ThenBy(p => p.SizeMiB);
+        foreach (var (mode, size) in luodPath)
+        {
+            Add($"luodpath.{mode} blackout / floor", $"luodpath.{mode}.{size}", BlackoutMs, "floor", KernelMs, size);
+            Add($"luodpath.{mode} blackout / ours.{mode}", $"luodpath.{mode}.{size}", BlackoutMs, $"ours.{mode}.{size}", BlackoutMs, size);
+            Add($"initramfs unpack after luodpath.{mode} / after the floor", $"luodpath.{mode}.{size}", UnpackMs, "floor", UnpackMs, size);
+        }
         return ratios;
     }
 
@@ -183,6 +235,19 @@ public static class BenchmarkAnalysis
             }
             findings.Add($"{group.Key}: ShmemHugePages after the fill {Share("shmemHugeKibAfterFill")}, after the restore {Share("shmemHugeKibAfterRestore")} of the memfd");
         }
+        foreach (var group in samples.Where(s => s.Kind == "luodpath").GroupBy(s => s.Case))
+        {
+            string Share(string metric)
+            {
+                var values = group.Where(s => s.Metrics.ContainsKey(metric) && s.Metrics.ContainsKey("arenaKib")).Select(s => s.Metrics[metric] / s.Metrics["arenaKib"]).ToList();
+                var kib = group.Where(s => s.Metrics.ContainsKey(metric)).Select(s => s.Metrics[metric]).ToList();
+                return values.Count == 0 ? "not observed" : $"{Median(values) * 100:0}% ({Median(kib):0} KiB)";
+            }
+            findings.Add($"{group.Key}: ShmemHugePages after the preload {Share("shmemHugeKibAfterFill")}, after the restore {Share("shmemHugeKibAfterRestore")} of lucache's arena");
+        }
+        foreach (var sample in samples.Where(s => s.Kind == "luodpath" && s.Metrics.ContainsKey("items")
+                     && (!s.Metrics.TryGetValue("verifiedItems", out double verified) || verified != s.Metrics["items"])))
+            findings.Add($"{sample.Case} run {sample.Run}: {sample.Metrics.GetValueOrDefault("verifiedItems"):0} of {sample.Metrics["items"]:0} items verified after the kexec");
         foreach (var sample in samples.Where(s => s.Metrics.TryGetValue("badPages", out double bad) && bad > 0))
             findings.Add($"{sample.Case} run {sample.Run}: {sample.Metrics["badPages"]:0} pages with a wrong stamp");
         foreach (var group in samples.GroupBy(s => s.Case))

@@ -1,6 +1,6 @@
 // BenchmarkPlot: docs/benchmarks.svg, a self-contained SVG (no fonts, scripts or styles from
 // outside; hand-written like TimelineSvg): blackout against preserved size for ours with 4 KiB
-// pages, ours with shmem THP and the old way — the median as a point on a line, the min–max as a
+// pages, ours with shmem THP, luod + lucache through `luoctl update` (4 KiB / THP) and the old way — the median as a point on a line, the min–max as a
 // whisker — and the floor (bare kexec) as a dashed horizontal line, with the slopes in the legend.
 using System.Globalization;
 using System.Text;
@@ -16,6 +16,8 @@ public static class BenchmarkPlot
     {
         ["ours.4k"] = ("#2070c0", "ours, 4 KiB pages (reboot → restored)"),
         ["ours.thp"] = ("#20a060", "ours, shmem THP (reboot → restored)"),
+        ["luodpath.4k"] = ("#8040b0", "luod + lucache, 4 KiB pages (pause → serving)"),
+        ["luodpath.thp"] = ("#c08020", "luod + lucache, shmem THP (pause → serving)"),
         ["oldway"] = ("#c04030", "old way: save, cold reboot, reload"),
     };
 

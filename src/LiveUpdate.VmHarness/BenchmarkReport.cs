@@ -1,7 +1,8 @@
 // BenchmarkReport: docs/benchmarks.md from BenchmarkResults: the machine and date, the plot, a
 // summary with ratios to the floor, slopes per GiB, per-case tables (median [min–max] of every
-// span and guest measurement), findings, the method, what is not covered (CRIU has its own
-// document) and the command that reproduces it.
+// span and guest measurement; the luodpath case with luod's share of its blackout), the initramfs
+// unpack after a luod kexec next to the one after a bare kexec, findings, the method, what is not
+// covered (CRIU has its own document) and the command that reproduces it.
 using System.Globalization;
 using System.Text;
 
@@ -49,10 +50,11 @@ public static class BenchmarkReport
                 "ours" => Invariant($"{sample.SizeMiB} MiB memfd, {(sample.Mode == "thp" ? "shmem THP" : "4 KiB pages")}: reboot call → data retrieved and every page checked"),
                 "oldway" => Invariant($"{sample.SizeMiB} MiB: write + fsync to ext4 on virtio disk → cold reboot → read back and checked"),
                 "luod" => Invariant($"luod start → {sample.Sessions} session(s) × 10 memfds claimed, checked and finished"),
+                "luodpath" => Invariant($"lucache holding {sample.SizeMiB} MiB ({(sample.Mode == "thp" ? "shmem THP" : "4 KiB pages")}) through luod and `luoctl update`: lucache pauses writes (prepare; the first refused request) → lucache serving in the next kernel; every item verified after"),
                 _ => sample.Kind,
             };
             var summary = results.Summary(caseId, metric);
-            string times = summary is not null && floor is > 0 && sample.Kind is "ours" or "oldway" ? Invariant($"{summary.Median / floor.Value:0.00}") : "";
+            string times = summary is not null && floor is > 0 && sample.Kind is "ours" or "oldway" or "luodpath" ? Invariant($"{summary.Median / floor.Value:0.00}") : "";
             md.AppendLine($"| {caseId} | {what} | {Cell(results, caseId, metric)} | {times} |");
         }
         md.AppendLine();
@@ -99,6 +101,40 @@ public static class BenchmarkReport
             [("luod start → all finished", BenchmarkAnalysis.LuodShareMs), ("start → serving", "readyMs"), ("start → all claimed", "claimedMs"),
              ("kexec request → init", "requestToInitMs"), ("preserve (before)", "preserveMs")]);
 
+        DetailTable(md, results, "luodpath", "The path users take: luod + lucache through `luoctl update`",
+            "pause → serving is the blackout: lucache's \"writes paused\" line at prepare (gets are still served until the kexec stops the machine; luod's own report starts the blackout here too) → its \"serving on\" line in the next kernel. "
+            + "freeze → serving bounds the time reads are dark (lucache froze; luod then writes its catalog and reboots). reboot → init is measured when luoctl's \"rebooting\" line got out before the kexec. "
+            + "init → serving is lu-guest starting luod, luod restoring and serving, a new lucache starting, claiming and attaching the arena (scan: rebuilding its index over every item's CRC) and listening. "
+            + "luod's share is timed on the guest's clock: luod start → serving and luod start → every session claimed (lucache's), also as % of the blackout. "
+            + "preload (in process, before the update) and verify (every item read back over TCP after the blackout) are not in it. ShmemHugePages is the increase in /proc/meminfo while lucache's arena was filled and restored.",
+            [("pause → serving", BenchmarkAnalysis.BlackoutMs), ("pause → freeze", "pauseToFreezeMs"), ("freeze → serving", "freezeToServingMs"), ("reboot → init", BenchmarkAnalysis.KernelMs),
+             ("init → serving", "appMs"), ("luod start → serving", "luodReadyMs"), ("% of blackout", BenchmarkAnalysis.LuodReadyPercent),
+             ("luod start → all claimed", "luodClaimedMs"), ("% of blackout", BenchmarkAnalysis.LuodClaimedPercent), ("claimed → serving", "claimedToServingMs"),
+             ("scan", "scanMs"), ("items verified", "verifiedItems"), ("verify", "verifyMs"), ("preload", "fillMs"),
+             ("ShmemHugePages KiB after preload", "shmemHugeKibAfterFill"), ("after restore", "shmemHugeKibAfterRestore")]);
+
+        var unpackCases = CaseOrder(results).Where(c => results.Summary(c, BenchmarkAnalysis.UnpackMs) is not null).ToList();
+        if (unpackCases.Count > 0)
+        {
+            md.AppendLine("## initramfs unpack: after a luod kexec vs after a bare kexec");
+            md.AppendLine();
+            md.AppendLine("The next kernel's console: \"Unpacking initramfs...\" → \"Freeing initrd memory\", or → \"Run /init as init process\" when the initrd is retained for the next kexec (as here: "
+                + "the kernel prints no end of the unpack then; it runs asynchronously beside the last initcalls and /init waits for it, so this is an upper bound, the same for both). "
+                + "The same initramfs either way: luod loads it from a file, the bare kexec from a memfd. Printk clock of the next kernel; milliseconds, median [min–max].");
+            md.AppendLine();
+            md.AppendLine("| after | unpack | × after a bare kexec |");
+            md.AppendLine("|---|---|---|");
+            double? floorUnpack = results.Summary("floor", BenchmarkAnalysis.UnpackMs)?.Median;
+            foreach (string caseId in unpackCases)
+            {
+                double median = results.Summary(caseId, BenchmarkAnalysis.UnpackMs)!.Median;
+                string label = caseId == "floor" ? "a bare kexec (floor)" : $"a luod kexec ({caseId})";
+                string times = floorUnpack is > 0 && caseId != "floor" ? Invariant($"{median / floorUnpack.Value:0.00}") : "";
+                md.AppendLine($"| {label} | {Cell(results, caseId, BenchmarkAnalysis.UnpackMs)} | {times} |");
+            }
+            md.AppendLine();
+        }
+
         md.AppendLine("## Findings");
         md.AppendLine();
         foreach (string finding in results.Findings) md.AppendLine($"- {finding}");
@@ -110,6 +146,10 @@ public static class BenchmarkReport
         md.AppendLine("- One clock: the host's. Guest clocks do not run on across a kexec under TCG (no invariant TSC; the realtime clock is only good to ±1 s), "
             + "so the guest writes timing marks on its result serial port and the harness stamps each with the host's monotonic clock as it arrives (polled every 10 ms; stamps are late by at most that plus the serial latency, the same for every case).");
         md.AppendLine("- Marks: `reboot` right before `reboot(LINUX_REBOOT_CMD_KEXEC)`, `init` as the first thing `/init` does, `restored` once the memfd is retrieved and every page checked, `save-start`/`saved`/`reloaded` for the old way.");
+        md.AppendLine("- luodpath marks: lu-guest reads lucache's and luoctl's standard output through pipes and writes a mark as each line arrives (.NET flushes every console line; the pipe and one await add well under a millisecond to the 10 ms poll): "
+            + "`paused` on lucache's \"writes paused\" (prepare), `frozen` on its \"arena frozen\" (freeze), `reboot` on luoctl's \"rebooting\" progress line (best effort: it can lose the race with the kexec), "
+            + "then in the next kernel `luod-start`/`luod-serving` around starting luod, `claimed` on lucache's \"claimed session\", `serving` on its \"serving on\", `resumed` once it told luod. "
+            + "lucache's N MiB are its load/verify items (256–4096-byte values), preloaded in process (`lucache serve --preload-mib`) into an arena of N + N/16 + 16 MiB, which luod preserves (PRESERVE_FD allocates all of it); after the blackout `lucache verify` reads every item back over TCP and compares it, and a missing or wrong item fails the run.");
         md.AppendLine("- Data: every 4 KiB page carries a 16-byte stamp (page index ⊕ seed and its complement ⊕ seed; the seed differs per case and run), so the whole size is allocated and preserved, and every page is checked on the other side; a wrong stamp fails the run.");
         md.AppendLine("- Page modes: `4k` writes `never`, `thp` writes `always` to `/sys/kernel/mm/transparent_hugepage/shmem_enabled` before the memfd is created.");
         md.AppendLine("- Cases run interleaved: run 1 of every case, then run 2, ..., so a slow spell of the (shared) host spreads over all cases.");
@@ -124,11 +164,15 @@ public static class BenchmarkReport
         md.AppendLine("- **CRIU**: see [docs/criu.md](criu.md) (checkpoint/restore of a process across the reboot is measured separately).");
         md.AppendLine("- Real hardware and KVM: TCG emulates every instruction, so absolute numbers are many times those of a real machine; the ratios are the result. Firmware (POST, boot loader) is not part of the cold reboot here: QEMU boots the kernel directly.");
         md.AppendLine("- Devices that must be quiesced and re-probed on real servers (NICs, NVMe) beyond virtio; workload-specific restart costs beyond reading the data back.");
+        md.AppendLine(Invariant($"- luodpath above {LiveUpdate.Guest.Scenarios.BenchPlan.LuodPathMaxMiB} MiB: lucache's arena is one mapping (`Memory<byte>`, at most 2 GiB − 1)."));
         md.AppendLine();
 
         md.AppendLine("## Reproduce");
         md.AppendLine();
-        md.AppendLine("    dotnet run --project src/LiveUpdate.VmHarness -c Release -- bench --runs 3 --sizes 64,256,1024,2048 --memory 6144 --output docs/benchmarks.md");
+        string? luodPath = results.KexecParameters.FirstOrDefault(w => w.StartsWith("lu.bench.luodpath=", StringComparison.Ordinal))?["lu.bench.luodpath=".Length..];
+        string? luodPathSizes = results.KexecParameters.FirstOrDefault(w => w.StartsWith("lu.bench.luodpath.sizes=", StringComparison.Ordinal))?["lu.bench.luodpath.sizes=".Length..];
+        md.AppendLine("    dotnet run --project src/LiveUpdate.VmHarness -c Release -- bench --runs 3 --sizes 64,256,1024,2048 --memory 6144"
+            + (luodPath is null or "none" ? "" : $" --luodpath {luodPath}") + (luodPathSizes is null ? "" : $" --luodpath-sizes {luodPathSizes}") + " --output docs/benchmarks.md");
         md.AppendLine();
         md.AppendLine("VM logs of this run: " + string.Join(", ", results.RunDirectories.Select(d => $"`{d}`")) + ".");
         return md.ToString();
@@ -144,7 +188,13 @@ public static class BenchmarkReport
         {
             var sample = results.Samples.First(s => s.Case == caseId);
             string metric = BenchmarkAnalysis.PrimaryMetric(sample.Kind);
-            string extra = sample.Kind == "ours" ? $"   kernel share {Cell(results, caseId, BenchmarkAnalysis.KernelMs)}" : "";
+            string extra = sample.Kind switch
+            {
+                "ours" => $"   kernel share {Cell(results, caseId, BenchmarkAnalysis.KernelMs)}",
+                "luodpath" => $"   luod start → serving {Cell(results, caseId, "luodReadyMs")} ({Cell(results, caseId, BenchmarkAnalysis.LuodReadyPercent)} %), → claimed {Cell(results, caseId, "luodClaimedMs")} ({Cell(results, caseId, BenchmarkAnalysis.LuodClaimedPercent)} %)",
+                _ => "",
+            };
+            if (results.Summary(caseId, BenchmarkAnalysis.UnpackMs) is not null) extra += $"   initramfs unpack {Cell(results, caseId, BenchmarkAnalysis.UnpackMs)}";
             text.AppendLine($"  {caseId,-16} {metric,-12} {Cell(results, caseId, metric)}{extra}");
         }
         foreach (var slope in results.Slopes)
@@ -187,6 +237,7 @@ public static class BenchmarkReport
     private static string SpanName(string series, string metric) => (series, metric) switch
     {
         ("oldway", _) => "save-start → reloaded",
+        (_, BenchmarkAnalysis.BlackoutMs) when series.StartsWith("luodpath.", StringComparison.Ordinal) => "pause → serving",
         (_, BenchmarkAnalysis.KernelMs) => "reboot → init",
         _ => "reboot → restored",
     };

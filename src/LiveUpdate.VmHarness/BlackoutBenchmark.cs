@@ -1,11 +1,13 @@
 // BlackoutBenchmark: `luvm bench` (issue 5 part 3). Two VM runs on one kernel and one memory size,
 // so every figure can be read as a ratio of another:
 //   1. scenario "bench" over a kexec chain: floor, ours (memfds of each size, 4 KiB pages and
-//      shmem THP) and luod's share (N sessions × 10 memfds), interleaved repetitions (BenchPlan);
+//      shmem THP), luod's share (N sessions × 10 memfds) and, with --luodpath, the path users take
+//      (luod + lucache holding N MiB through `luoctl update`), interleaved repetitions (BenchPlan);
 //   2. scenario "bench-oldway" over cold reboots, with an ext4 disk image made here: the same
 //      data saved to disk, the VM rebooted cold (QEMU restarted), reloaded.
 // Spans across kexecs and reboots come from the host's clock (GuestLineWatcher stamps each mark
-// as it arrives); progress is printed per hop as lines arrive. BenchmarkAnalysis turns the
+// as it arrives); progress is printed per hop as lines arrive. The kexec run's console log gives
+// each boot's initramfs unpack (ConsoleLogAnalysis). BenchmarkAnalysis turns the
 // stamps into numbers, BenchmarkReport / BenchmarkPlot write docs/benchmarks.{md,svg,json}.
 using System.Text.Json;
 using LiveUpdate.Guest.Scenarios;
@@ -24,12 +26,18 @@ public sealed record BenchmarkOptions(BenchPlan Plan, IReadOnlyList<int> OldWayS
     /// <summary>The old-way run's plan: the same runs, its own sizes.</summary>
     public BenchPlan OldWayPlan => Plan with { SizesMiB = OldWaySizesMiB };
 
-    /// <summary>Generous per-run limits under TCG: 3 min per hop, plus 2 min per GiB moved, plus 1 s per luod session.</summary>
+    /// <summary>
+    /// Generous per-run limits under TCG: 3 min per hop, plus 2 min per GiB moved, plus 1 s per luod session,
+    /// plus for luodpath 3 min per case (four more .NET starts, luoctl's check) and 15 min per GiB
+    /// (`lucache verify` reads every item back over TCP, ≈ 1.5 MiB/s under TCG).
+    /// </summary>
     public TimeSpan TimeoutFor(IReadOnlyList<BenchCase> cases) =>
         TimeSpan.FromMinutes(5)
         + TimeSpan.FromMinutes(3) * (cases.Count + 1)
         + TimeSpan.FromMinutes(2) * (cases.Sum(c => c.SizeMiB) / 1024.0)
-        + TimeSpan.FromSeconds(1) * cases.Sum(c => c.Sessions);
+        + TimeSpan.FromSeconds(1) * cases.Sum(c => c.Sessions)
+        + TimeSpan.FromMinutes(3) * cases.Count(c => c.Kind == BenchKind.LuodPath)
+        + TimeSpan.FromMinutes(15) * (cases.Where(c => c.Kind == BenchKind.LuodPath).Sum(c => c.SizeMiB) / 1024.0);
 }
 
 public sealed record BenchmarkOutcome(BenchmarkResults Results, VmRunResult KexecRun, VmRunResult? OldWayRun, IReadOnlyList<string> Failures)
@@ -39,6 +47,8 @@ public sealed record BenchmarkOutcome(BenchmarkResults Results, VmRunResult Kexe
 
 public static class BlackoutBenchmark
 {
+    public static readonly HostRequirement Mkfs = new("mkfs.ext4", "e2fsprogs");
+
     public static async Task<BenchmarkOutcome> RunAsync(VmHarness harness, BenchmarkOptions options, IProgress<string>? progress, CancellationToken cancellationToken)
     {
         options.Plan.Validate();
@@ -67,7 +77,9 @@ public static class BlackoutBenchmark
             if (!oldWayRun.Passed) failures.Add(DescribeFailure(oldWayRun, oldWayCases));
         }
 
-        var samples = BenchmarkAnalysis.Samples(kexecCases, Snapshot(kexecLines)).Concat(BenchmarkAnalysis.Samples(oldWayCases, Snapshot(oldWayLines))).ToList();
+        var unpacks = ConsoleLogAnalysis.InitramfsUnpacks(ConsoleLogAnalysis.ReadFile(Path.Combine(kexecRun.RunDirectory, "console.log")))
+            .Select(u => u?.Milliseconds).ToList();
+        var samples = BenchmarkAnalysis.Samples(kexecCases, Snapshot(kexecLines), unpacks).Concat(BenchmarkAnalysis.Samples(oldWayCases, Snapshot(oldWayLines))).ToList();
         var summaries = BenchmarkAnalysis.Summarize(samples);
         var results = new BenchmarkResults
         {
@@ -81,7 +93,12 @@ public static class BlackoutBenchmark
             Summaries = summaries,
             Slopes = BenchmarkAnalysis.Slopes(samples, summaries),
             Ratios = BenchmarkAnalysis.Ratios(samples, summaries),
-            Findings = [.. BenchmarkAnalysis.Findings(samples, options.Plan.Runs), .. failures.Select(f => "FAILED: " + f.Split('\n')[0])],
+            Findings =
+            [
+                .. BenchmarkAnalysis.Findings(samples, options.Plan.Runs),
+                .. options.Plan.LuodPathSkippedSizes.Select(size => $"luodpath: {size} MiB not measured: lucache's arena is one mapping of at most 2 GiB (largest luodpath size {BenchPlan.LuodPathMaxMiB} MiB)"),
+                .. failures.Select(f => "FAILED: " + f.Split('\n')[0]),
+            ],
             RunDirectories = [kexecRun.RunDirectory, .. oldWayRun is null ? Array.Empty<string>() : [oldWayRun.RunDirectory]],
         };
         return new BenchmarkOutcome(results, kexecRun, oldWayRun, failures);
@@ -123,7 +140,7 @@ public static class BlackoutBenchmark
     /// <summary>A sparse raw image with an ext4 file system (inode tables initialised now, so no lazy init writes during the measurement).</summary>
     private static async Task<string> CreateDiskImageAsync(HarnessCache cache, int largestMiB, IProgress<string>? progress, CancellationToken cancellationToken)
     {
-        HostPrerequisites.Require("The old-way benchmark (ext4 disk image)", ["mkfs.ext4"], []);
+        HostPrerequisites.Require("The old-way benchmark (ext4 disk image)", [Mkfs]);
         string directory = Path.Combine(cache.Root, "bench");
         Directory.CreateDirectory(directory);
         string path = Path.Combine(directory, $"oldway-{DateTimeOffset.UtcNow:yyyyMMdd-HHmmss}.img");
@@ -170,11 +187,14 @@ public static class BlackoutBenchmark
                     lastMark[name] = observed.At;
                     string since = name switch
                     {
+                        "init" when hop > 0 && hop - 1 < cases.Count && cases[hop - 1].Kind == BenchKind.LuodPath && lastMark.TryGetValue("frozen", out var f)
+                            => $" ({(observed.At - f).TotalMilliseconds:0} ms after lucache froze for {Case(hop - 1)})",
                         "init" when lastMark.TryGetValue("reboot", out var r) && hop > 0 => $" ({(observed.At - r).TotalMilliseconds:0} ms after reboot of {Case(hop - 1)})",
                         "init" when lastMark.TryGetValue("saved", out var s) && hop > 0 => $" ({(observed.At - s).TotalMilliseconds:0} ms after saved of {Case(hop - 1)})",
                         "restored" when lastMark.TryGetValue("reboot", out var r) => $" ({(observed.At - r).TotalMilliseconds:0} ms after reboot: the blackout of {Case(hop - 1)})",
+                        "serving" when lastMark.TryGetValue("paused", out var p) => $" ({(observed.At - p).TotalMilliseconds:0} ms after lucache paused: the blackout of {Case(hop - 1)})",
                         "reloaded" when lastMark.TryGetValue("save-start", out var s) => $" ({(observed.At - s).TotalMilliseconds:0} ms after save-start: the old way's blackout of {Case(hop - 1)})",
-                        "reboot" or "save-start" => $" ({Case(hop)})",
+                        "reboot" or "save-start" or "paused" => $" ({Case(hop)})",
                         _ => "",
                     };
                     if (name != "guest") progress.Report($"  [{at}] hop {hop}: {name}{since}");

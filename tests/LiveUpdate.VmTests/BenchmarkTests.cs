@@ -1,6 +1,7 @@
 // BenchmarkTests: the host side of `luvm bench` on synthetic numbers: the hop plan (shared with the
 // guest) and its command-line round trip, spans from host-stamped marks, median / slope / ratios,
-// and the markdown, JSON and SVG writers.
+// the luodpath case (luod + lucache through `luoctl update`: its blackout, luod's share, the
+// initramfs unpack from the console), and the markdown, JSON and SVG writers.
 using System.Text.Json;
 using System.Xml.Linq;
 using LiveUpdate.Guest.Scenarios;
@@ -37,6 +38,99 @@ public sealed class BenchmarkTests
         Assert.Empty(none.KexecCases);
         Assert.Contains("lu.bench.sizes", Assert.Throws<ArgumentException>(() => BenchPlan.FromParameters(n => n == "lu.bench.sizes" ? "64,big" : null)).Message);
         Assert.Contains("page mode", Assert.Throws<ArgumentException>(() => BenchPlan.FromParameters(n => n == "lu.bench.modes" ? "2m" : null)).Message);
+    }
+
+    [Fact]
+    public void The_luodpath_case_comes_last_in_each_run_and_round_trips()
+    {
+        var plan = new BenchPlan([16, 2048], 2, [], [], Floor: true) { LuodPathModes = ["4k", "thp"] };
+        Assert.Equal(["floor", "luodpath.4k.16", "luodpath.thp.16"], plan.KexecCases.Take(3).Select(c => c.Id));
+        Assert.Equal(6, plan.KexecCases.Count); // 2048 MiB does not fit lucache's arena
+        Assert.Equal([2048], plan.LuodPathSkippedSizes);
+        Assert.Contains("lu.bench.luodpath=4k,thp", plan.Parameters);
+
+        var words = plan.Parameters.ToDictionary(w => w[..w.IndexOf('=')], w => w[(w.IndexOf('=') + 1)..]);
+        var back = BenchPlan.FromParameters(name => words.GetValueOrDefault(name));
+        Assert.Equal(plan.KexecCases, back.KexecCases);
+
+        var enabled = BenchPlan.FromParameters(name => name switch { "lu.bench.luodpath" => "1", "lu.bench.luodpath.sizes" => "16", _ => null });
+        Assert.Equal(["4k", "thp"], enabled.LuodPathModes);
+        Assert.Equal(3 * 2, enabled.KexecCases.Count(c => c.Kind == BenchKind.LuodPath));
+        Assert.Contains("lu.bench.luodpath.sizes=16", enabled.Parameters);
+        Assert.DoesNotContain(BenchPlan.FromParameters(name => name == "lu.bench.luodpath" ? "0" : null).KexecCases, c => c.Kind == BenchKind.LuodPath);
+        Assert.Contains("page mode", Assert.Throws<ArgumentException>(() => BenchPlan.FromParameters(n => n == "lu.bench.luodpath" ? "2m" : null)).Message);
+
+        var luodPath = plan.KexecCases[1];
+        Assert.Equal(16 + 1 + 16, luodPath.LucacheArenaMib);
+        Assert.InRange(luodPath.LucacheSeed, 0, 999_999);
+        Assert.True(new BenchCase(BenchKind.LuodPath, 1, BenchPlan.LuodPathMaxMiB, "4k").LucacheArenaMib << 20 <= int.MaxValue);
+        Assert.True(new BenchmarkOptions(plan, []).TimeoutFor(plan.KexecCases) > new BenchmarkOptions(plan with { LuodPathModes = [] }, []).TimeoutFor(plan.KexecCases.Where(c => c.Kind == BenchKind.Floor).ToList()));
+    }
+
+    [Fact]
+    public void The_luodpath_blackout_runs_from_lucache_pausing_to_it_serving_and_luods_share_is_a_part_of_it()
+    {
+        var results = Synthetic();
+        var blackout = results.Summary("luodpath.4k.256", BenchmarkAnalysis.BlackoutMs)!;
+        Assert.Equal(9000, blackout.Median);
+        Assert.Equal(1500, results.Summary("luodpath.4k.256", "pauseToFreezeMs")!.Median);
+        Assert.Equal(5000, results.Summary("luodpath.4k.256", BenchmarkAnalysis.KernelMs)!.Median);
+        Assert.Equal(2000, results.Summary("luodpath.4k.256", "appMs")!.Median);
+        Assert.Equal(100.0 * 800 / 9000, results.Summary("luodpath.4k.256", BenchmarkAnalysis.LuodReadyPercent)!.Median, 1);
+        Assert.Equal(100.0 * 1200 / 9000, results.Summary("luodpath.4k.256", BenchmarkAnalysis.LuodClaimedPercent)!.Median, 1);
+        Assert.Equal(2100, results.Summary("luodpath.thp.256", "unpackMs")!.Median);
+        Assert.Equal(1400, results.Summary("floor", "unpackMs")!.Median);
+        Assert.Null(results.Summary("ours.4k.256", "unpackMs"));
+
+        var ratio = Assert.Single(results.Ratios, r => r.Name == "luodpath.4k blackout / floor" && r.SizeMiB == 256);
+        Assert.Equal(9.0, ratio.Value, 2);
+        Assert.Contains(results.Ratios, r => r.Name == "luodpath.thp blackout / ours.thp" && r.SizeMiB == 1024);
+        var unpack = Assert.Single(results.Ratios, r => r.Name == "initramfs unpack after luodpath.thp / after the floor" && r.SizeMiB == 256);
+        Assert.Equal(1.5, unpack.Value, 2);
+        Assert.Contains(results.Findings, f => f.StartsWith("luodpath.thp.256: ShmemHugePages after the preload 100%", StringComparison.Ordinal));
+        Assert.Contains(results.Findings, f => f.StartsWith("luodpath.4k.256: ShmemHugePages after the preload 0%", StringComparison.Ordinal));
+        Assert.DoesNotContain(results.Findings, f => f.Contains("items verified", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_luodpath_case_without_every_item_back_is_a_finding()
+    {
+        var plan = new BenchPlan([16], 1, [], [], Floor: false) { LuodPathModes = ["4k"] };
+        var lines = new List<ObservedGuestLine>
+        {
+            Step(0, "bench.setup", BenchDetail.Format(("items", 100.0), ("arenaKib", 33792L), ("shmemHugeKib", 0L))),
+            Mark(0, 0, "paused"), Mark(100, 0, "frozen"), Mark(5000, 1, "init"), Mark(7000, 1, "serving"),
+            Step(1, "bench.restore", BenchDetail.Format(("items", 100.0), ("verifiedItems", 99.0), ("missingItems", 1.0), ("luodReadyMs", 500.0))),
+        };
+        var samples = BenchmarkAnalysis.Samples(plan.KexecCases, lines);
+        Assert.Equal(7000, samples[0].Metrics[BenchmarkAnalysis.BlackoutMs]);
+        Assert.False(samples[0].Metrics.ContainsKey(BenchmarkAnalysis.KernelMs)); // no "reboot" mark got out
+        Assert.Equal(4900, samples[0].Metrics["freezeToInitMs"]);
+        Assert.Contains("luodpath.4k.16 run 1: 99 of 100 items verified after the kexec", BenchmarkAnalysis.Findings(samples, 1));
+    }
+
+    [Fact]
+    public void The_console_gives_each_boots_initramfs_unpack()
+    {
+        string console = string.Join('\n',
+            "[    0.000000] Linux version 7.3.4 (root@host) #1",
+            "[    1.250000] Unpacking initramfs...",
+            "[    2.500000] Freeing initrd memory: 170000K",
+            "[    2.900000] Run /init as init process",
+            "lu-guest output without a timestamp",
+            "[    0.000000] Linux version 7.3.4 (root@host) #1",
+            "[    1.000000] Trying to unpack rootfs image as initramfs...\r",
+            "[    1.100000] virtio_blk virtio1: something in between",
+            "[    3.000000] Run /init as init process",
+            "[    0.000000] Linux version 7.3.4 (root@host) #1",
+            "[    9.000000] Run /init as init process");
+        var unpacks = ConsoleLogAnalysis.InitramfsUnpacks(console);
+        Assert.Equal(3, unpacks.Count);
+        Assert.Equal(1250, unpacks[0]!.Milliseconds);
+        Assert.Equal("Freeing initrd memory", unpacks[0]!.EndLine);
+        Assert.Equal(2000, unpacks[1]!.Milliseconds);
+        Assert.Equal("Run /init as init process", unpacks[1]!.EndLine);
+        Assert.Null(unpacks[2]);
     }
 
     [Fact]
@@ -115,6 +209,14 @@ public sealed class BenchmarkTests
         Assert.Contains("![blackout against preserved size](benchmarks.svg)", md);
         Assert.Contains("| ours.4k | reboot → restored | 1600 |", md);
         Assert.Contains("## luod's own share", md);
+        Assert.Contains("| luodpath.4k.256 | lucache holding 256 MiB (4 KiB pages) through luod and `luoctl update`", md);
+        Assert.Contains("| 9000 | 9.00 |", md); // luodpath.4k.256's blackout and its ratio to the floor
+        Assert.Contains("## The path users take: luod + lucache through `luoctl update`", md);
+        Assert.Contains("| luod start → serving | % of blackout |", md);
+        Assert.Contains("## initramfs unpack: after a luod kexec vs after a bare kexec", md);
+        Assert.Contains("| a luod kexec (luodpath.thp.256) | 2100 | 1.50 |", md);
+        Assert.Contains("| a bare kexec (floor) | 1400 |", md);
+        Assert.Contains("--luodpath 4k,thp", md);
 
         string json = JsonSerializer.Serialize(results, BenchmarkJsonContext.Default.BenchmarkResults);
         var back = JsonSerializer.Deserialize(json, BenchmarkJsonContext.Default.BenchmarkResults)!;
@@ -124,10 +226,12 @@ public sealed class BenchmarkTests
         string svg = BenchmarkPlot.Render(results);
         var document = XDocument.Parse(svg); // well-formed
         XNamespace ns = "http://www.w3.org/2000/svg";
-        Assert.Equal(3, document.Descendants(ns + "polyline").Count());
+        Assert.Equal(5, document.Descendants(ns + "polyline").Count());
+        Assert.Contains("luod + lucache, shmem THP", svg);
         Assert.Contains("stroke-dasharray", svg); // the floor
         Assert.Contains("1600 ms per GiB", svg);
         Assert.Contains(BenchmarkReport.Console(results).Split('\n'), l => l.Contains("floor") && l.Contains("1000 [900–1100]"));
+        Assert.Contains(BenchmarkReport.Console(results).Split('\n'), l => l.Contains("luodpath.4k.256") && l.Contains("luod start → serving 800"));
     }
 
     [Fact]
@@ -157,18 +261,21 @@ public sealed class BenchmarkTests
         Assert.Equal(50000, BenchmarkPlot.NiceCeiling(42000));
     }
 
-    /// <summary>3 runs of floor, ours (4k, thp) at 256 MiB and 1 GiB, luod 10 and the old way at 256 MiB and 1 GiB, with exact spans.</summary>
+    /// <summary>3 runs of floor, ours (4k, thp) at 256 MiB and 1 GiB, luod 10, luodpath (4k, thp) and the old way at 256 MiB and 1 GiB, with exact spans.</summary>
     private static BenchmarkResults Synthetic()
     {
-        var plan = new BenchPlan([256, 1024], 3, ["4k", "thp"], [10], Floor: true);
+        var plan = new BenchPlan([256, 1024], 3, ["4k", "thp"], [10], Floor: true) { LuodPathModes = ["4k", "thp"] };
         var kexec = Lines(plan.KexecCases, (bench, run) => bench.Kind switch
         {
             BenchKind.Floor => (900 + 100 * (run - 1), 0),
             BenchKind.Memfd => (1000 + bench.SizeMiB * 200 / 1024, 1000 + bench.SizeMiB * 1600 / 1024 + (bench.Mode == "thp" ? -100 : 0)),
             _ => (5000, 0),
         });
+        // Unpack per boot (boot h + 1 follows case h): 1400 ms after a bare kexec, 2100 ms after a luod kexec, none otherwise.
+        var unpacks = new List<double?> { 1300 };
+        unpacks.AddRange(plan.KexecCases.Select(c => c.Kind switch { BenchKind.Floor => 1400, BenchKind.LuodPath => 2100, _ => (double?)null }));
         var oldWay = Lines(plan.OldWayCases, (bench, _) => (bench.SizeMiB * 5000 / 1024, bench.SizeMiB * 20000 / 1024));
-        var samples = BenchmarkAnalysis.Samples(plan.KexecCases, kexec).Concat(BenchmarkAnalysis.Samples(plan.OldWayCases, oldWay)).ToList();
+        var samples = BenchmarkAnalysis.Samples(plan.KexecCases, kexec, unpacks).Concat(BenchmarkAnalysis.Samples(plan.OldWayCases, oldWay)).ToList();
         var summaries = BenchmarkAnalysis.Summarize(samples);
         return new BenchmarkResults
         {
@@ -208,6 +315,20 @@ public sealed class BenchmarkTests
                     lines.Add(Mark(t + 2000, hop, "saved"));
                     lines.Add(Mark(t + 2000 + first, hop + 1, "init"));
                     lines.Add(Mark(t + second, hop + 1, "reloaded"));
+                    break;
+                case BenchKind.LuodPath:
+                    // paused → frozen 1.5 s, frozen → reboot 0.5 s, reboot → init 5 s, init → luod start 300 ms, luod start → claimed 1.2 s, → serving 1.7 s.
+                    lines.Add(Step(hop, "bench.setup", BenchDetail.Format(("items", 1000.0), ("arenaKib", bench.SizeMiB * 1088L), ("fillMs", 400.0),
+                        ("shmemHugeKib", bench.Mode == "thp" ? bench.SizeMiB * 1088L : 0L))));
+                    lines.Add(Mark(t, hop, "paused"));
+                    lines.Add(Mark(t + 1500, hop, "frozen"));
+                    lines.Add(Mark(t + 2000, hop, "reboot"));
+                    lines.Add(Mark(t + 7000, hop + 1, "init"));
+                    lines.Add(Mark(t + 7300, hop + 1, "luod-start"));
+                    lines.Add(Mark(t + 8500, hop + 1, "claimed"));
+                    lines.Add(Mark(t + 9000, hop + 1, "serving"));
+                    lines.Add(Step(hop + 1, "bench.restore", BenchDetail.Format(("items", 1000.0), ("verifiedItems", 1000.0), ("luodReadyMs", 800.0),
+                        ("luodClaimedMs", 1200.0), ("scanMs", 30.0), ("shmemHugeKib", bench.Mode == "thp" ? bench.SizeMiB * 1088L : 0L))));
                     break;
                 case BenchKind.Luod:
                     lines.Add(Step(hop, "bench.setup", BenchDetail.Format(("preserveMs", 42.0))));

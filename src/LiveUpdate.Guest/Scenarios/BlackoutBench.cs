@@ -7,7 +7,9 @@
 //              "restored" (data usable) and finishes — "reboot" → "restored" is the blackout;
 //   luod(N)    N managed sessions × 10 stamped memfds through luod, kexec through luod; next hop
 //              times luod start → all N claimed, checked and finished (one kernel, so the
-//              guest's monotonic clock is right for this share).
+//              guest's monotonic clock is right for this share);
+//   luodpath   luod plus lucache holding the case's size through `luoctl update` (LuodPathBench);
+//              lucache's pause → serving again in the next kernel is the blackout.
 // The hop ends with mark "reboot" written right before reboot(LINUX_REBOOT_CMD_KEXEC). Step
 // details are BenchDetail "key=value" words luvm reads back.
 using System.Diagnostics;
@@ -27,6 +29,7 @@ public sealed class BlackoutBench(GuestPlan plan, ResultChannel results)
     private static readonly List<IDisposable> HeldUntilReboot = [];
 
     private LuodProcess? _luod;
+    private readonly LuodPathBench _luodPath = new(plan, results);
 
     public async Task<bool> RunAsync()
     {
@@ -48,6 +51,7 @@ public sealed class BlackoutBench(GuestPlan plan, ResultChannel results)
                 BenchKind.Floor => await results.StepAsync("bench.arrived", () => BenchDetail.Format(("case", previous.Id), ("run", previous.Run))),
                 BenchKind.Memfd => await RestoreMemfdAsync(previous),
                 BenchKind.Luod => await HandBackThroughLuodAsync(previous),
+                BenchKind.LuodPath => await _luodPath.RestoreAsync(previous),
                 _ => throw new InvalidOperationException($"{previous} does not belong in the kexec run"),
             };
             if (!ended) return false;
@@ -55,20 +59,28 @@ public sealed class BlackoutBench(GuestPlan plan, ResultChannel results)
         if (plan.IsLastHop)
         {
             if (_luod is not null) await StopLuodAsync();
+            await _luodPath.StopAsync();
             return true;
         }
 
         var current = cases[plan.Hop];
         if (current.Kind != BenchKind.Luod && _luod is not null) await StopLuodAsync();
+        await _luodPath.StopAsync();
         bool ready = current.Kind switch
         {
             BenchKind.Floor => await results.StepAsync("bench.setup", () => BenchDetail.Format(("case", current.Id), ("run", current.Run))),
             BenchKind.Memfd => await PreserveMemfdAsync(current),
             BenchKind.Luod => await PreserveThroughLuodAsync(current),
+            BenchKind.LuodPath => await _luodPath.SetUpAsync(current),
             _ => throw new InvalidOperationException($"{current} does not belong in the kexec run"),
         };
         if (!ready) return false;
-        return current.Kind == BenchKind.Luod ? await KexecThroughLuodAsync(current) : await KexecAsync(current);
+        return current.Kind switch
+        {
+            BenchKind.Luod => await KexecThroughLuodAsync(current),
+            BenchKind.LuodPath => await _luodPath.UpdateAsync(current),
+            _ => await KexecAsync(current),
+        };
     }
 
     private async Task<bool> PreserveMemfdAsync(BenchCase bench)
