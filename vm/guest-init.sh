@@ -43,16 +43,12 @@ report_failure() {
     echo "lu-init: FAILED: $1"
 }
 
-# .NET in a 2-CPU TCG guest: workstation non-concurrent GC, no diagnostics IPC server,
-# no tiered-PGO instrumentation (the ReadyToRun code is used as is), no ICU.
+# Our programs are NativeAOT binaries (no JIT, no runtime files); in a 2-CPU TCG guest their GC
+# runs as workstation and non-concurrent (no background GC thread), with no ICU.
 export HOME=/root TMPDIR=/tmp
 export DOTNET_gcServer=0
 export DOTNET_gcConcurrent=0
-export DOTNET_TieredPGO=0
-export DOTNET_EnableDiagnostics=0
-export DOTNET_LTTng=0
 export DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1
-export DOTNET_CLI_TELEMETRY_OPTOUT=1
 
 echo "lu-init: $(uname -r) hop $hop, uptime $(cut -d' ' -f1 /proc/uptime) s, starting lu-guest"
 if [ -x /opt/liveupdate/lu-guest ]; then

@@ -1,13 +1,24 @@
 #!/bin/sh
-# Installs the host packages the VM harness (luvm, tests/LiveUpdate.VmTests) needs on Debian:
-# QEMU, busybox-static for the guest, the kernel build toolchain and the archive tools
-# (every compressor the kernel builds bzImages with, for the preflight tests), and criu, which
-# the "criu" scenario copies into the guest (docs/criu.md), and e2fsprogs (mkfs.ext4 makes the
-# benchmark's old-way disk image).
+# Installs the host packages the VM harness (luvm, tests/LiveUpdate.VmTests) needs on Debian.
+# The list is what a cold run on a fresh machine of this project's image really executes
+# (strace -f -e trace=execve over `luvm kernels` with an empty cache, the demo and the tests,
+# each program mapped to its package with dpkg -S; docs/vm-harness.md, "Host packages"):
+# - QEMU and busybox-static for the guest, cpio for the initramfs tests;
+# - the kernel build: make, gcc, binutils, flex, bison, bc, openssl, pkgconf, diffutils, mawk,
+#   libelf-dev, libssl-dev, libc6-dev (static selftests) and rsync (`make headers_install`,
+#   absent from the fresh image);
+# - fetching kernel sources through the private apt configuration: apt, dpkg, tar, xz-utils,
+#   debian-archive-keyring;
+# - every compressor the kernel builds bzImages with (the preflight tests): xz-utils, zstd,
+#   lz4, bzip2; lz4 also writes the LZ4 initramfs of the levers' measurement;
+# - criu, which the "criu" scenario copies into the guest (docs/criu.md), and e2fsprogs
+#   (mkfs.ext4 makes the benchmark's old-way disk image).
+# Packages the fresh image already has are listed too: this script states everything the
+# harness runs (HostPrerequisitesTests checks that each program luvm looks for is here).
 # Idempotent: installs only what is missing, runs apt-get update only when it must.
 set -eu
 
-PACKAGES="qemu-system-x86 busybox-static flex bison libelf-dev libssl-dev bc cpio xz-utils zstd lz4 bzip2 gcc make libc6-dev debian-archive-keyring criu e2fsprogs"
+PACKAGES="qemu-system-x86 busybox-static cpio make gcc binutils flex bison bc openssl pkgconf diffutils mawk libelf-dev libssl-dev libc6-dev libc-bin rsync apt dpkg tar xz-utils debian-archive-keyring zstd lz4 bzip2 criu e2fsprogs"
 
 missing=""
 for package in $PACKAGES; do

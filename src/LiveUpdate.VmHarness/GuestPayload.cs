@@ -1,17 +1,16 @@
-// GuestPayload: what the guest needs besides the kernel: the published programs (one directory per
-// GuestApp under PublishDirectory → /opt/liveupdate/<subdirectory>/, with /opt/liveupdate/<executable>
-// symlinks), the host shared libraries they load (→ the same paths in the guest), and host tools
-// they run (→ /bin; busybox's applets do not replace them).
+// GuestPayload: what every guest needs besides the kernel: the published native programs (each
+// app's publish directory → /opt/liveupdate/<subdirectory>/, with /opt/liveupdate/<executable>
+// symlinks) and the host shared libraries they load (→ the same paths in the guest). What only
+// some scenarios need is in GuestImageExtras.
 namespace LiveUpdate.VmHarness;
 
-public sealed record GuestPayload(string PublishDirectory, IReadOnlyList<GuestApp> Apps, IReadOnlyList<GuestLibrary> Libraries)
+public sealed record GuestPayload(IReadOnlyList<PublishedApp> Apps, IReadOnlyList<GuestLibrary> Libraries)
 {
     public const string GuestDirectory = "/opt/liveupdate";
+}
 
-    /// <summary>
-    /// Host programs copied into the guest's /bin when the host has them: luod's preflight check
-    /// decompresses the next kernel's xz payload (with the x86 BCJ filter, which busybox's xz applet
-    /// cannot undo) with xz(1); the "criu" scenario checkpoints the cache with Debian's criu(8).
-    /// </summary>
-    public static readonly IReadOnlyList<string> HostTools = ["/usr/bin/xz", "/usr/sbin/criu"];
+/// <summary>One GuestApp as published on the host, in <paramref name="Directory"/> (cache/guest/&lt;subdirectory&gt;-&lt;hash&gt;/).</summary>
+public sealed record PublishedApp(GuestApp App, string Directory)
+{
+    public string ExecutablePath => Path.Combine(Directory, App.Executable);
 }

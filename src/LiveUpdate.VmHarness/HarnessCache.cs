@@ -40,7 +40,8 @@ public sealed class HarnessCache
     public string KernelDirectory(string series, string packageVersion, string fragmentSha12) =>
         Path.Combine(KernelsDirectory, $"{series}-{packageVersion}-{fragmentSha12}");
 
-    public string GuestPayloadDirectory(string sourcesSha12) => Path.Combine(GuestDirectory, sourcesSha12);
+    /// <summary>One guest app's native publish, keyed by the hash of the projects it is built from.</summary>
+    public string GuestAppDirectory(string subdirectory, string sourcesSha12) => Path.Combine(GuestDirectory, $"{subdirectory}-{sourcesSha12}");
 
     public string LockFile(string name) => Path.Combine(LocksDirectory, name + ".lock");
 

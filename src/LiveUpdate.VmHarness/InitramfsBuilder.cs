@@ -1,6 +1,7 @@
 // InitramfsBuilder: lays out the guest's root filesystem as one newc archive: /init, busybox,
-// the standard mount points, /opt/liveupdate (lu-guest, luoctl), their shared libraries,
-// /boot/<tag>/{bzImage,release} and /opt/selftests/<tag>/ for every kernel in the chain.
+// the standard mount points, /opt/liveupdate (lu-guest, luoctl, luod, lucache), their shared
+// libraries, /boot/<tag>/{bzImage,release} for every kernel in the chain, and the scenario's
+// extras: /opt/selftests/<tag>/ (S4) and host tools in /bin with their libraries (criu).
 namespace LiveUpdate.VmHarness;
 
 public static class InitramfsBuilder
@@ -38,18 +39,17 @@ public static class InitramfsBuilder
         await writer.AddFileFromHostAsync("init", contents.InitScript, Executable, cancellationToken).ConfigureAwait(false);
         await writer.AddFileFromHostAsync("bin/busybox", contents.Busybox, Executable, cancellationToken).ConfigureAwait(false);
 
-        foreach (var app in contents.Payload.Apps)
+        foreach (var (app, directory) in contents.Payload.Apps)
         {
-            await AddTreeAsync(writer, Path.Combine(contents.Payload.PublishDirectory, app.Subdirectory),
-                $"{GuestPayload.GuestDirectory}/{app.Subdirectory}", executablesOnly: false, cancellationToken).ConfigureAwait(false);
+            await AddTreeAsync(writer, directory, $"{GuestPayload.GuestDirectory}/{app.Subdirectory}", executablesOnly: false, cancellationToken).ConfigureAwait(false);
             await writer.AddSymlinkAsync($"{GuestPayload.GuestDirectory}/{app.Executable}", $"{app.Subdirectory}/{app.Executable}", cancellationToken).ConfigureAwait(false);
         }
-        foreach (var library in contents.Payload.Libraries)
+        foreach (var library in contents.Payload.Libraries.Concat(contents.Extras.ToolLibraries).DistinctBy(l => l.GuestPath))
         {
             await writer.AddFileFromHostAsync(library.GuestPath, library.HostPath, Executable, cancellationToken).ConfigureAwait(false);
         }
-        // At /bin too, ahead of busybox's applet of the same name (busybox --install keeps existing files).
-        foreach (var tool in GuestPayload.HostTools.Where(File.Exists))
+        // At /bin, ahead of busybox's applet of the same name (busybox --install keeps existing files).
+        foreach (var tool in contents.Extras.Tools)
         {
             await writer.AddFileFromHostAsync($"bin/{Path.GetFileName(tool)}", tool, Executable, cancellationToken).ConfigureAwait(false);
         }
@@ -58,7 +58,7 @@ public static class InitramfsBuilder
         {
             await writer.AddFileFromHostAsync($"boot/{kernel.Series}/bzImage", kernel.BzImage, Readable, cancellationToken).ConfigureAwait(false);
             await writer.AddFileFromHostAsync($"boot/{kernel.Series}/release", kernel.ReleaseFile, Readable, cancellationToken).ConfigureAwait(false);
-            if (Directory.Exists(kernel.SelftestsDirectory))
+            if (contents.Extras.KernelSelftests && Directory.Exists(kernel.SelftestsDirectory))
             {
                 await AddTreeAsync(writer, kernel.SelftestsDirectory, $"opt/selftests/{kernel.Series}", executablesOnly: true, cancellationToken).ConfigureAwait(false);
             }

@@ -1,12 +1,14 @@
 // InitramfsContents: everything one run's initramfs is assembled from: the init script, busybox,
-// the published guest payload and the kernels of the chain (one /boot/<tag>/ per distinct tag).
+// the published guest payload, the kernels of the chain (one /boot/<tag>/ per distinct tag) and
+// the scenario's extras (selftests, criu).
 namespace LiveUpdate.VmHarness;
 
 public sealed record InitramfsContents(
     string InitScript,
     string Busybox,
     GuestPayload Payload,
-    IReadOnlyList<PreparedKernel> Kernels)
+    IReadOnlyList<PreparedKernel> Kernels,
+    GuestImageExtras Extras)
 {
     public const string DefaultBusybox = "/bin/busybox";
 }

@@ -44,7 +44,7 @@ public sealed class KernelBuilder
             return Load(source, directory);
         }
 
-        HostPrerequisites.Require("Building the guest kernel", HostPrerequisites.KernelBuildTools, HostPrerequisites.KernelBuildFiles);
+        HostPrerequisites.Require("Building the guest kernel", HostPrerequisites.KernelBuild);
         Directory.CreateDirectory(directory);
         var build = new KernelBuildRun(source, directory, repository.KernelFragment, progress);
         await build.RunAsync(cancellationToken).ConfigureAwait(false);

@@ -52,11 +52,7 @@ public sealed class PrivateAptConfiguration
     /// <summary>Writes sources.list and the directories apt expects.</summary>
     public void Prepare()
     {
-        if (!File.Exists(Keyring))
-        {
-            throw new HarnessException(
-                $"{Keyring} is missing, so the Debian archive cannot be verified. Install it: `sudo apt-get install debian-archive-keyring`.");
-        }
+        HostPrerequisites.Require("Fetching Debian packages (kernel sources)", HostPrerequisites.PackageFetch);
         System.IO.Directory.CreateDirectory(Path.Combine(ListsDirectory, "partial"));
         System.IO.Directory.CreateDirectory(Path.Combine(ArchiveCacheDirectory, "archives", "partial"));
         if (!File.Exists(SourcesList) || File.ReadAllText(SourcesList) != SourcesListText)

@@ -92,7 +92,7 @@ public static class Program
         var runs = new Option<int>("--runs") { Description = "Repetitions of every case (each figure is their median).", DefaultValueFactory = _ => BenchPlan.Default.Runs };
         var modes = new Option<string>("--modes") { Description = "Page modes of ours: 4k, thp or both.", DefaultValueFactory = _ => string.Join(',', BenchPlan.KnownModes) };
         var luod = new Option<string>("--luod-sessions") { Description = "Session counts for luod's share (10 memfds each); 'none' skips it.", DefaultValueFactory = _ => string.Join(',', BenchPlan.Default.LuodSessions) };
-        var luodPath = new Option<string>("--luodpath") { Description = "Page modes of the luodpath case (luod + lucache through `luoctl update`): 4k, thp, both, 1 (= both) or none.", DefaultValueFactory = _ => "none" };
+        var luodPath = new Option<string>("--luodpath") { Description = "Page modes of the luodpath case (luod + lucache through `luoctl update`): 4k, thp, 4k,thp (or 1 for both), or none.", DefaultValueFactory = _ => "none" };
         var luodPathSizes = new Option<string?>("--luodpath-sizes") { Description = "MiB lucache holds in the luodpath case if different from --sizes (at most 1900)." };
         var memory = new Option<int>("--memory") { Description = "Guest memory in MiB (2 GiB preserved needs about 6 GiB).", DefaultValueFactory = _ => BenchmarkOptions.DefaultMemoryMiB };
         var kernel = new Option<string>("--kernel") { Description = "The kernel tag both runs boot and kexec into itself.", DefaultValueFactory = _ => "7.3" };

@@ -32,7 +32,7 @@ public static class RunReport
         {
             text.AppendLine($"  {kernel.Series}: release {kernel.Release}, package {kernel.PackageVersion}, bzImage {Size(kernel.BzImage)}");
         }
-        text.AppendLine($"Initramfs: {result.InitramfsBytes / 1048576.0:0.0} MiB (busybox, lu-guest, luoctl, shared libraries, both bzImages, selftests)");
+        text.AppendLine($"Initramfs: {result.InitramfsBytes / 1048576.0:0.0} MiB (busybox, the native lu-guest, luoctl, luod and lucache, their shared libraries, the chain's bzImages, the scenario's extras)");
         text.AppendLine();
         foreach (var hop in Enumerable.Range(0, result.Request.Chain.Count))
         {

@@ -13,11 +13,12 @@ public static class SharedLibraryCollector
 
     private static readonly string[] HostLibraryDirectories = ["/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib64"];
 
-    public static async Task<IReadOnlyList<GuestLibrary>> CollectAsync(IEnumerable<string> binaries, CancellationToken cancellationToken)
+    /// <param name="includeDlopened">Add OpenSSL (DlopenedLibraries), which .NET code loads without ldd seeing it.</param>
+    public static async Task<IReadOnlyList<GuestLibrary>> CollectAsync(IEnumerable<string> binaries, bool includeDlopened, CancellationToken cancellationToken)
     {
         var libraries = new SortedDictionary<string, GuestLibrary>(StringComparer.Ordinal);
         var queue = new Queue<string>(binaries);
-        foreach (var name in DlopenedLibraries)
+        foreach (var name in includeDlopened ? DlopenedLibraries : [])
         {
             var host = HostLibraryDirectories.Select(d => Path.Combine(d, name)).FirstOrDefault(File.Exists)
                 ?? throw new HarnessException($"{name} is not installed on the host; .NET in the guest needs it for hashing and TLS. Install libssl3: {HostPrerequisites.InstallHint}");

@@ -61,12 +61,12 @@ public sealed class VmHarness
     public async Task<VmRunResult> RunScenarioAsync(VmRunRequest request, CancellationToken cancellationToken)
     {
         var wall = Stopwatch.StartNew();
-        var commandLine = KernelCommandLine.Compose(request.Scenario, request.Chain, 0, request.ScenarioParameters);
+        var commandLine = KernelCommandLine.Compose(request.Scenario, request.Chain, 0, request.ScenarioParameters, request.QuietConsole);
         if (request.Timeout <= TimeSpan.Zero || request.MemoryMiB < 256)
         {
             throw new HarnessException($"Timeout {request.Timeout} / memory {request.MemoryMiB} MiB are not usable; give a positive timeout and at least 256 MiB.");
         }
-        HostPrerequisites.Require("Running the VM", HostPrerequisites.VmRunTools, HostPrerequisites.VmRunFiles);
+        HostPrerequisites.Require("Running the VM", HostPrerequisites.VmRun);
 
         var kernels = new List<PreparedKernel>();
         foreach (var tag in request.Chain.Distinct())
@@ -79,10 +79,12 @@ public sealed class VmHarness
         HarnessCache.PruneOldest(Cache.RunsDirectory, KeptRuns - 1, _ => true);
         var runDirectory = Cache.CreateRunDirectory(request.Scenario, DateTimeOffset.UtcNow);
         var initramfs = Path.Combine(runDirectory, "initramfs.cpio");
-        var contents = new InitramfsContents(Repository.GuestInitScript, InitramfsContents.DefaultBusybox, guest, kernels);
-        var initramfsBytes = await InitramfsBuilder.BuildAsync(contents, initramfs, cancellationToken).ConfigureAwait(false);
+        var extras = await GuestImageExtras.ForScenarioAsync(request.Scenario, cancellationToken).ConfigureAwait(false);
+        var contents = new InitramfsContents(Repository.GuestInitScript, InitramfsContents.DefaultBusybox, guest, kernels, extras);
+        var archiveBytes = await InitramfsBuilder.BuildAsync(contents, initramfs, cancellationToken).ConfigureAwait(false);
+        var initramfsBytes = await InitramfsCompressor.ApplyAsync(request.InitramfsCompression, initramfs, cancellationToken).ConfigureAwait(false);
         await File.WriteAllTextAsync(Path.Combine(runDirectory, "cmdline"), commandLine + "\n", cancellationToken).ConfigureAwait(false);
-        progress?.Report($"initramfs {initramfsBytes / 1048576.0:0.0} MiB; booting {kernels[0].Release} for scenario {request.Scenario} (chain {string.Join(',', request.Chain)}) in {runDirectory}");
+        progress?.Report($"initramfs {archiveBytes / 1048576.0:0.0} MiB{(request.InitramfsCompression == InitramfsCompression.None ? "" : $" ({request.InitramfsCompression}: {initramfsBytes / 1048576.0:0.0} MiB)")}; booting {kernels[0].Release} for scenario {request.Scenario} (chain {string.Join(',', request.Chain)}) in {runDirectory}");
 
         var runClock = Stopwatch.StartNew();
         var consoleText = new System.Text.StringBuilder();
@@ -95,7 +97,7 @@ public sealed class VmHarness
             var suffix = hop == 0 ? "" : $".hop{hop}";
             var hopCommandLine = hop == 0 && !request.ColdRebootBetweenHops
                 ? commandLine
-                : KernelCommandLine.Compose(request.Scenario, request.Chain, hop, [.. request.ScenarioParameters, "lu.cold=1"]);
+                : KernelCommandLine.Compose(request.Scenario, request.Chain, hop, [.. request.ScenarioParameters, "lu.cold=1"], request.QuietConsole);
             var kernel = kernels.First(k => k.Series == request.Chain[hop]);
             var launch = new QemuLaunch(kernel.BzImage, initramfs, hopCommandLine,
                 Path.Combine(runDirectory, $"console{suffix}.log"), Path.Combine(runDirectory, $"results{suffix}.jsonl"))

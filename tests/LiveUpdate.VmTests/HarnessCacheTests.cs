@@ -17,7 +17,7 @@ public sealed class HarnessCacheTests : IDisposable
         Assert.Equal(Path.Combine(root, "apt"), cache.AptDirectory);
         Assert.Equal(Path.Combine(root, "src", "7.2.13-1", "linux-source-7.2"), cache.ExtractedSourceTree("7.2.13-1", "7.2"));
         Assert.Equal(Path.Combine(root, "kernels", "7.3-7.3.4-1~bpo13+1-0123456789ab"), cache.KernelDirectory("7.3", "7.3.4-1~bpo13+1", "0123456789ab"));
-        Assert.Equal(Path.Combine(root, "guest", "abcdefabcdef"), cache.GuestPayloadDirectory("abcdefabcdef"));
+        Assert.Equal(Path.Combine(root, "guest", "daemon-abcdefabcdef"), cache.GuestAppDirectory("daemon", "abcdefabcdef"));
     }
 
     [Fact]

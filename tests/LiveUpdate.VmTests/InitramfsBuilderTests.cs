@@ -1,6 +1,7 @@
 // InitramfsBuilderTests: the guest root filesystem has the layout of docs/vm-harness.md: /init,
 // busybox, mount points, /opt/liveupdate/<app> symlinks into per-app directories, the libraries,
-// and /boot/<tag>/ plus /opt/selftests/<tag>/ for each distinct kernel of the chain.
+// and /boot/<tag>/ for each distinct kernel of the chain; /opt/selftests/<tag>/ and host tools
+// only when the scenario's extras ask for them (the luod path's image carries neither).
 using System.Diagnostics;
 using LiveUpdate.VmHarness;
 
@@ -23,12 +24,15 @@ public sealed class InitramfsBuilderTests : IDisposable
         Write("publish/cli/luoctl", "apphost");
         var kernels = new[] { Kernel("7.2"), Kernel("7.3"), Kernel("7.2") };
         var payload = new GuestPayload(
-            Path.Combine(directory, "publish"),
-            [new GuestApp("lu-guest", "guest", "g.csproj"), new GuestApp("luoctl", "cli", "c.csproj")],
+            [Published("lu-guest", "guest"), Published("luoctl", "cli")],
             [new GuestLibrary(library, "/lib/x86_64-linux-gnu/libfake.so.1")]);
         var archive = Path.Combine(directory, "initramfs.cpio");
 
-        var size = await InitramfsBuilder.BuildAsync(new InitramfsContents(init, busybox, payload, kernels), archive, CancellationToken.None);
+        var tool = Write("tools/criu", "ELF tool");
+        var toolLibrary = Write("libtool.so.2", "ELF");
+        var extras = new GuestImageExtras(KernelSelftests: true, [tool], [new GuestLibrary(toolLibrary, "/lib/x86_64-linux-gnu/libtool.so.2")]);
+
+        var size = await InitramfsBuilder.BuildAsync(new InitramfsContents(init, busybox, payload, kernels, extras), archive, CancellationToken.None);
 
         Assert.Equal(new FileInfo(archive).Length, size);
         var listing = (await ListAsync(archive)).Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -39,6 +43,7 @@ public sealed class InitramfsBuilderTests : IDisposable
             "lib/x86_64-linux-gnu/libfake.so.1",
             "boot/7.2/bzImage", "boot/7.2/release", "boot/7.3/bzImage", "boot/7.3/release",
             "opt/selftests/7.2/liveupdate", "opt/selftests/7.3/liveupdate",
+            "bin/criu", "lib/x86_64-linux-gnu/libtool.so.2",
         ];
         foreach (var name in expected)
         {
@@ -52,6 +57,39 @@ public sealed class InitramfsBuilderTests : IDisposable
         Assert.Single(listing, l => l.EndsWith(" boot/7.2/bzImage", StringComparison.Ordinal));
         Assert.Single(listing, l => l.EndsWith(" opt/selftests/7.2/liveupdate", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task Without_extras_the_image_has_no_selftests_and_no_tools()
+    {
+        var init = Write("guest-init.sh", "#!/bin/busybox sh\n");
+        var busybox = Write("busybox", "BB");
+        Write("publish/guest/lu-guest", "native");
+        var payload = new GuestPayload([Published("lu-guest", "guest")], []);
+        var archive = Path.Combine(directory, "base.cpio");
+
+        await InitramfsBuilder.BuildAsync(new InitramfsContents(init, busybox, payload, [Kernel("7.3")], GuestImageExtras.None), archive, CancellationToken.None);
+
+        var listing = (await ListAsync(archive)).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Contains(listing, l => l.EndsWith(" boot/7.3/bzImage", StringComparison.Ordinal));
+        Assert.Contains(listing, l => l.EndsWith(" opt/liveupdate/guest/lu-guest", StringComparison.Ordinal));
+        Assert.DoesNotContain(listing, l => l.Contains("selftests", StringComparison.Ordinal));
+        Assert.DoesNotContain(listing, l => l.EndsWith(" bin/criu", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("s4", true)]
+    [InlineData("s1", false)]
+    [InlineData("demo", false)]
+    [InlineData("bench", false)]
+    public async Task Only_the_selftest_scenario_carries_the_selftests(string scenario, bool selftests)
+    {
+        var extras = await GuestImageExtras.ForScenarioAsync(scenario, CancellationToken.None);
+        Assert.Equal(selftests, extras.KernelSelftests);
+        Assert.Empty(extras.Tools);
+    }
+
+    private PublishedApp Published(string executable, string subdirectory) =>
+        new(new GuestApp(executable, subdirectory, subdirectory + ".csproj"), Path.Combine(directory, "publish", subdirectory));
 
     private PreparedKernel Kernel(string series)
     {

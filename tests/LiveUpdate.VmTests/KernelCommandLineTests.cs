@@ -54,6 +54,8 @@ public sealed class KernelCommandLineTests
     {
         Assert.EndsWith("lu.hop=1 lu.demo.mib=16 lu.cold=1", KernelCommandLine.Compose("demo", ["7.2", "7.3"], 1, ["lu.demo.mib=16", "lu.cold=1"]));
         Assert.Throws<HarnessException>(() => KernelCommandLine.Compose("demo", ["7.2"], 0, ["mib=16"]));
+        Assert.Contains(" no_timer_check quiet lu.scenario=demo ", KernelCommandLine.Compose("demo", ["7.2"], 0, [], quiet: true));
+        Assert.DoesNotContain("quiet", KernelCommandLine.Compose("demo", ["7.2"]));
         Assert.Throws<HarnessException>(() => KernelCommandLine.Compose("demo", ["7.2"], 0, ["lu.x=a b"]));
     }
 

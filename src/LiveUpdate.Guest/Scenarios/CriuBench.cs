@@ -119,8 +119,6 @@ public sealed class CriuBench(GuestPlan plan, ResultChannel results)
         int arenaMib = Mib + Mib / 4 + 16;
         var start = new ProcessStartInfo("/bin/sh", ["-c",
             $"exec setsid {Lucache} serve --listen 127.0.0.1 --port {Port} --arena-mib {arenaMib} </dev/null >{ServeLog} 2>&1"]);
-        // W^X double-maps the JIT's code through a memfd; plain mappings are simpler for criu.
-        start.Environment["DOTNET_EnableWriteXorExecute"] = "0";
         using var shell = Process.Start(start) ?? throw new InvalidOperationException("could not start lucache");
         var clock = Stopwatch.StartNew();
         while (!await AcceptsAsync())
