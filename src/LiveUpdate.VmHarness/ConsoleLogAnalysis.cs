@@ -31,7 +31,10 @@ public static partial class ConsoleLogAnalysis
         public double Milliseconds => Math.Round((EndSeconds - StartSeconds) * 1000, 1);
     }
 
-    /// <summary>Per boot, in the order they happened (a boot starts at "Linux version "): its unpack, or null when the log lacks it.</summary>
+    /// <summary>
+    /// Per boot, in the order they happened (a boot starts at "Linux version "; the first one shares its
+    /// console line with the firmware's "Booting from ROM..."): its unpack, or null when the log lacks it.
+    /// </summary>
     public static IReadOnlyList<InitramfsUnpack?> InitramfsUnpacks(string consoleText)
     {
         var boots = new List<InitramfsUnpack?>();
@@ -45,6 +48,8 @@ public static partial class ConsoleLogAnalysis
         }
         foreach (string raw in consoleText.Split('\n'))
         {
+            // lu-guest echoes its report lines, whose kmsg arrays quote kernel lines: not this boot's log.
+            if (raw.StartsWith("lu-guest:", StringComparison.Ordinal)) continue;
             var match = Printk().Match(raw);
             if (!match.Success) continue;
             double at = double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
@@ -83,6 +88,7 @@ public static partial class ConsoleLogAnalysis
     [GeneratedRegex(@"^\[\s*(\d+\.\d+)\]\s+Run /init as init process")]
     private static partial Regex RunInit();
 
-    [GeneratedRegex(@"^\[\s*(\d+\.\d+)\]\s+(.*)$")]
+    /// <summary>A printk line, wherever it starts on the console line (after firmware output or a half-written guest line).</summary>
+    [GeneratedRegex(@"\[\s*(\d+\.\d+)\]\s+(.*)$")]
     private static partial Regex Printk();
 }

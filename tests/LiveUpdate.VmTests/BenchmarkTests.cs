@@ -113,11 +113,11 @@ public sealed class BenchmarkTests
     public void The_console_gives_each_boots_initramfs_unpack()
     {
         string console = string.Join('\n',
-            "[    0.000000] Linux version 7.3.4 (root@host) #1",
+            "Booting from ROM..\u001bc\u001b[?7l\u001b[2J\u001b[0m.[    0.000000] Linux version 7.3.4 (root@host) #1",
             "[    1.250000] Unpacking initramfs...",
             "[    2.500000] Freeing initrd memory: 170000K",
             "[    2.900000] Run /init as init process",
-            "lu-guest output without a timestamp",
+            "lu-guest: {\"type\":\"step\",\"kmsg\":[\"[0.000000] Linux version 7.3.4\"]}",
             "[    0.000000] Linux version 7.3.4 (root@host) #1",
             "[    1.000000] Trying to unpack rootfs image as initramfs...\r",
             "[    1.100000] virtio_blk virtio1: something in between",
