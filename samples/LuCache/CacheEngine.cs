@@ -113,6 +113,25 @@ public sealed class CacheEngine : ICacheLifecycle, IDisposable
         }
     }
 
+    /// <summary>
+    /// Compares the live item <paramref name="key"/> with an expected value and flags, in place under
+    /// the read lock (no copy, not counted as a get); used by <see cref="SeededVerifier"/>.
+    /// </summary>
+    public ItemComparison CompareItem(ReadOnlySpan<byte> key, ReadOnlySpan<byte> expectedValue, uint expectedFlags)
+    {
+        _lock.EnterReadLock();
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (key.Length is 0 or > Arena.MaxKeyLength || !_arena.TryFind(key, Now, out int offset, out var meta)) return ItemComparison.Missing;
+            return meta.Flags == expectedFlags && _arena.ValueAt(offset).SequenceEqual(expectedValue) ? ItemComparison.Same : ItemComparison.Different;
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
     /// <summary>The value of <paramref name="key"/> as a new array, or null.</summary>
     public byte[]? Get(ReadOnlySpan<byte> key) => Get(key, out _);
 

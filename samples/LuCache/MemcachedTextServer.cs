@@ -2,6 +2,9 @@
 // from a CacheEngine. Commands: get <key>*, gets <key>*, set <key> <flags> <exptime> <bytes>
 // [noreply], delete <key> [0] [noreply], stats, version, quit. One async loop per client over
 // System.IO.Pipelines; replies to pipelined commands are batched into one flush.
+// Admin (not memcached): verify-seeded <mib> <seed> checks in process that the items `lucache load`
+// would write are all there (SeededVerifier) and replies VERIFIED <items> <verified> <missing>
+// <wrong> <ms>; it runs on that connection's thread, the others keep being served meanwhile.
 //
 // Errors, as memcached words them: an unknown command or an empty line is ERROR; a malformed
 // command line is CLIENT_ERROR bad command line format; a data block not followed by \r\n is
@@ -245,6 +248,11 @@ public sealed class MemcachedTextServer : IAsyncDisposable
                 return Step.Continue;
             }
             if (command.SequenceEqual("quit"u8) && count == 1) return Step.Close;
+            if (command.SequenceEqual("verify-seeded"u8))
+            {
+                VerifySeeded(line, tokens[..count]);
+                return Step.Continue;
+            }
             WriteLine("ERROR"u8);
             return Step.Continue;
         }
@@ -388,6 +396,37 @@ public sealed class MemcachedTextServer : IAsyncDisposable
                     break;
             }
             return Step.Continue;
+        }
+
+        private void VerifySeeded(ReadOnlySpan<byte> line, ReadOnlySpan<Range> tokens)
+        {
+            // verify-seeded <mib> <seed>; more MiB than the arena holds cannot all be there (and
+            // bounds the walk).
+            if (tokens.Length != 3
+                || !Utf8Parser.TryParse(line[tokens[1]], out long mib, out int used) || used != line[tokens[1]].Length
+                || !Utf8Parser.TryParse(line[tokens[2]], out ulong seed, out used) || used != line[tokens[2]].Length
+                || mib < 0)
+            {
+                WriteLine("CLIENT_ERROR bad command line format.  Usage: verify-seeded <mib> <seed>"u8);
+                return;
+            }
+            if (mib > _engine.GetStats().ArenaBytes >> 20)
+            {
+                WriteLine("CLIENT_ERROR verify-seeded: more MiB than the arena holds"u8);
+                return;
+            }
+            var report = SeededVerifier.Verify(_engine, mib, seed, server._log);
+            Write("VERIFIED "u8);
+            WriteNumber((ulong)report.Items);
+            Write(" "u8);
+            WriteNumber((ulong)report.Verified);
+            Write(" "u8);
+            WriteNumber((ulong)report.Missing);
+            Write(" "u8);
+            WriteNumber((ulong)report.Wrong);
+            Write(" "u8);
+            WriteNumber((ulong)report.Elapsed.TotalMilliseconds);
+            Write("\r\n"u8);
         }
 
         private void WritePausedError()

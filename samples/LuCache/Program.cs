@@ -3,7 +3,7 @@
 //   lucache serve  [--listen ADDRESS] --port P --arena-mib N [--luod-session NAME] [--luod-socket PATH] [--luod-replace]
 //                  [--max-value-kib K] [--write-pause-timeout-ms T] [--preload-mib M --seed S]
 //   lucache load   --port P --mib N --seed S [--connections C]
-//   lucache verify --port P --mib N --seed S [--connections C]
+//   lucache verify --port P --mib N --seed S [--connections C] [--in-server]
 //   lucache probe  [--host H] --port P [--interval-ms 10] [--timeout-ms 1000] [--duration-s D]
 //   lucache bench  --arena-mib N --fill-mib M      (in process: fill, drop the engine, attach anew over the same memfd)
 using System.Diagnostics;
@@ -57,7 +57,7 @@ internal static class Cli
           lucache serve  [--listen ADDRESS] --port P --arena-mib N [--luod-session NAME] [--luod-socket PATH] [--luod-replace]
                          [--max-value-kib K] [--write-pause-timeout-ms T] [--preload-mib M --seed S]
           lucache load   --port P --mib N --seed S [--connections C]
-          lucache verify --port P --mib N --seed S [--connections C]
+          lucache verify --port P --mib N --seed S [--connections C] [--in-server]
           lucache probe  [--host H] --port P [--interval-ms 10] [--timeout-ms 1000] [--duration-s D]
           lucache bench  --arena-mib N --fill-mib M
         """;
@@ -321,6 +321,7 @@ internal static class Cli
 
     private static async Task<int> VerifyAsync(Options o)
     {
+        if (o.Flag("in-server")) return await VerifyInServerAsync(o);
         int port = o.Int("port", 11211);
         long mib = o.Long("mib", 16);
         ulong seed = (ulong)o.Long("seed", 1);
@@ -358,6 +359,30 @@ internal static class Cli
         await Task.WhenAll(tasks);
         Console.WriteLine($"verify: {count} items: {verified} verified, {missing} missing, {wrong} wrong ({stopwatch.Elapsed.TotalSeconds:0.00} s)");
         return missing == 0 && wrong == 0 ? 0 : 1;
+    }
+
+    /// <summary>
+    /// `verify --in-server`: the server walks the items itself (verify-seeded, SeededVerifier) at memory
+    /// speed; prints the same summary line as the TCP verify, with the server's own time.
+    /// </summary>
+    private static async Task<int> VerifyInServerAsync(Options o)
+    {
+        int port = o.Int("port", 11211);
+        long mib = o.Long("mib", 16);
+        ulong seed = (ulong)o.Long("seed", 1);
+        using var client = await TextClient.ConnectAsync("127.0.0.1", port);
+        await client.SendAsync($"verify-seeded {mib} {seed}\r\n");
+        string reply = await client.ReadLineAsync();
+        var parts = reply.Split(' ');
+        if (parts.Length != 6 || parts[0] != "VERIFIED"
+            || !int.TryParse(parts[1], out int count) || !int.TryParse(parts[2], out int verified) || !int.TryParse(parts[3], out int missing)
+            || !int.TryParse(parts[4], out int wrong) || !long.TryParse(parts[5], out long ms))
+        {
+            Console.Error.WriteLine($"verify: the server's reply to verify-seeded is not understood: {reply}");
+            return 1;
+        }
+        Console.WriteLine($"verify: {count} items: {verified} verified, {missing} missing, {wrong} wrong ({ms / 1000.0:0.00} s)");
+        return missing == 0 && wrong == 0 && verified == count ? 0 : 1;
     }
 
     // ---------------------------------------------------------------- probe
