@@ -47,6 +47,12 @@ public sealed record BenchmarkResults
     /// <summary>Plain-language observations (THP survival, incomplete cases, failed runs).</summary>
     public required IReadOnlyList<string> Findings { get; init; }
 
+    /// <summary>The main kexec run's initramfs in bytes (what 7.2's purgatory hashes and the next kernel unpacks).</summary>
+    public long InitramfsBytes { get; init; }
+
+    /// <summary>The levers' floors (BenchmarkLevers), when `--levers` asked for them.</summary>
+    public IReadOnlyList<LeverMeasurement> Levers { get; init; } = [];
+
     /// <summary>Where the VM runs' logs are (cache/runs/...).</summary>
     public required IReadOnlyList<string> RunDirectories { get; init; }
 

@@ -23,6 +23,14 @@ public sealed record BenchmarkOptions(BenchPlan Plan, IReadOnlyList<int> OldWayS
 
     public int MemoryMiB { get; init; } = DefaultMemoryMiB;
 
+    /// <summary>Kernels whose floor is measured with and without each lever (BenchmarkLevers); empty = no lever runs.</summary>
+    public IReadOnlyList<string> LeverKernels { get; init; } = [];
+
+    /// <summary>Round-robin rounds of the lever runs; each VM run is <see cref="LeverHopsPerRun"/> bare kexecs.</summary>
+    public int LeverRounds { get; init; } = 2;
+
+    public const int LeverHopsPerRun = 3;
+
     /// <summary>The old-way run's plan: the same runs, its own sizes.</summary>
     public BenchPlan OldWayPlan => Plan with { SizesMiB = OldWaySizesMiB };
 
@@ -77,6 +85,13 @@ public static class BlackoutBenchmark
             if (!oldWayRun.Passed) failures.Add(DescribeFailure(oldWayRun, oldWayCases));
         }
 
+        IReadOnlyList<LeverMeasurement> levers = [];
+        if (options.LeverKernels.Count > 0)
+        {
+            progress?.Report($"bench: lever runs on {string.Join(", ", options.LeverKernels)}: {BenchmarkLevers.Variants(options.LeverKernels).Count} variants × {options.LeverRounds} rounds × {BenchmarkOptions.LeverHopsPerRun} bare kexecs");
+            levers = await BenchmarkLevers.RunAsync(harness, options.LeverKernels, options.LeverRounds, BenchmarkOptions.LeverHopsPerRun, options.MemoryMiB, progress, cancellationToken).ConfigureAwait(false);
+        }
+
         var unpacks = ConsoleLogAnalysis.InitramfsUnpacks(ConsoleLogAnalysis.ReadFile(Path.Combine(kexecRun.RunDirectory, "console.log")))
             .Select(u => u?.Milliseconds).ToList();
         var samples = BenchmarkAnalysis.Samples(kexecCases, Snapshot(kexecLines), unpacks).Concat(BenchmarkAnalysis.Samples(oldWayCases, Snapshot(oldWayLines))).ToList();
@@ -99,6 +114,8 @@ public static class BlackoutBenchmark
                 .. options.Plan.LuodPathSkippedSizes.Select(size => $"luodpath: {size} MiB not measured: lucache's arena is one mapping of at most 2 GiB (largest luodpath size {BenchPlan.LuodPathMaxMiB} MiB)"),
                 .. failures.Select(f => "FAILED: " + f.Split('\n')[0]),
             ],
+            InitramfsBytes = kexecRun.InitramfsBytes,
+            Levers = levers,
             RunDirectories = [kexecRun.RunDirectory, .. oldWayRun is null ? Array.Empty<string>() : [oldWayRun.RunDirectory]],
         };
         return new BenchmarkOutcome(results, kexecRun, oldWayRun, failures);

@@ -97,9 +97,10 @@ public static class Program
         var memory = new Option<int>("--memory") { Description = "Guest memory in MiB (2 GiB preserved needs about 6 GiB).", DefaultValueFactory = _ => BenchmarkOptions.DefaultMemoryMiB };
         var kernel = new Option<string>("--kernel") { Description = "The kernel tag both runs boot and kexec into itself.", DefaultValueFactory = _ => "7.3" };
         var output = new Option<string>("--output") { Description = "The markdown report; the .svg plot and .json raw numbers go next to it.", DefaultValueFactory = _ => "docs/benchmarks.md" };
+        var levers = new Option<string>("--levers") { Description = "Kernel tags whose floor is also measured with and without each lever (LZ4 initramfs, quiet), e.g. 7.2,7.3; 'none' skips it.", DefaultValueFactory = _ => "none" };
         var command = new Command("bench", "The blackout benchmark: bare kexec, preserved memfds (4 KiB / THP), luod's share, and the old way (disk + cold reboot), on one VM.")
         {
-            sizes, oldWaySizes, runs, modes, luod, luodPath, luodPathSizes, memory, kernel, output,
+            sizes, oldWaySizes, runs, modes, luod, luodPath, luodPathSizes, memory, kernel, output, levers,
         };
         command.SetAction((parse, cancellationToken) => GuardedAsync(async progress =>
         {
@@ -126,7 +127,8 @@ public static class Program
             {
                 throw new HarnessException($"bench: {e.Message}.");
             }
-            var options = new BenchmarkOptions(plan, oldWay) { MemoryMiB = parse.GetValue(memory), Kernel = parse.GetRequiredValue(kernel) };
+            var leverKernels = parse.GetValue(levers) is { } text2 && text2 != "none" ? ParseChain(text2) : [];
+            var options = new BenchmarkOptions(plan, oldWay) { MemoryMiB = parse.GetValue(memory), Kernel = parse.GetRequiredValue(kernel), LeverKernels = leverKernels };
             var outcome = await BlackoutBenchmark.RunAsync(VmHarness.FromEnvironment(progress), options, progress, cancellationToken).ConfigureAwait(false);
             string markdown = Path.GetFullPath(parse.GetRequiredValue(output));
             await BlackoutBenchmark.WriteAsync(outcome.Results, markdown, cancellationToken).ConfigureAwait(false);

@@ -262,6 +262,38 @@ public sealed class BenchmarkTests
     }
 
     /// <summary>3 runs of floor, ours (4k, thp) at 256 MiB and 1 GiB, luod 10, luodpath (4k, thp) and the old way at 256 MiB and 1 GiB, with exact spans.</summary>
+    [Fact]
+    public void The_levers_table_gives_each_variants_floor_and_its_saving_against_the_baseline_of_its_kernel()
+    {
+        var results = Synthetic() with
+        {
+            InitramfsBytes = 40L << 20,
+            Levers =
+            [
+                new LeverMeasurement(BenchmarkLevers.Baseline, "uncompressed", "7.2", 4, 8000, 7800, 8500, 1500, 40L << 20),
+                new LeverMeasurement("initramfs-lz4", "lz4", "7.2", 4, 6000, 5900, 6100, 1900, 12L << 20),
+                new LeverMeasurement("quiet", "quiet", "7.2", 4, 7880, 7700, 8000, null, 40L << 20),
+            ],
+        };
+        string md = BenchmarkReport.Markdown(results, "b.svg", "b.json");
+        Assert.Contains("## Levers", md);
+        Assert.Contains("| 7.2 | initramfs-lz4: lz4 | 4 | 12.0 MiB | 6000 [5900–6100] | 2000 ms (25.0 %) | 1900 |", md);
+        Assert.Contains("| 7.2 | quiet: quiet | 4 | 40.0 MiB | 7880 [7700–8000] | 120 ms (1.5 %) | not on the console |", md);
+        Assert.Contains("| 7.2 | baseline: uncompressed | 4 | 40.0 MiB | 8000 [7800–8500] |  | 1500 |", md);
+        Assert.Contains("the initramfs is 40.0 MiB", md);
+        Assert.Contains("No lever runs", BenchmarkReport.Markdown(Synthetic(), "b.svg", "b.json"));
+    }
+
+    [Fact]
+    public void Lever_variants_cover_every_kernel_with_a_baseline()
+    {
+        var variants = BenchmarkLevers.Variants(["7.2", "7.3"]);
+        Assert.Equal(6, variants.Count);
+        Assert.All(new[] { "7.2", "7.3" }, kernel => Assert.Contains(variants, v => v.Kernel == kernel && v.Lever == BenchmarkLevers.Baseline && v.Initramfs == InitramfsCompression.None && !v.Quiet));
+        Assert.Contains(variants, v => v.Initramfs == InitramfsCompression.Lz4);
+        Assert.Contains(variants, v => v.Quiet);
+    }
+
     private static BenchmarkResults Synthetic()
     {
         var plan = new BenchPlan([256, 1024], 3, ["4k", "thp"], [10], Floor: true) { LuodPathModes = ["4k", "thp"] };
