@@ -89,7 +89,15 @@ public static class BlackoutBenchmark
         if (options.LeverKernels.Count > 0)
         {
             progress?.Report($"bench: lever runs on {string.Join(", ", options.LeverKernels)}: {BenchmarkLevers.Variants(options.LeverKernels).Count} variants × {options.LeverRounds} rounds × {BenchmarkOptions.LeverHopsPerRun} bare kexecs");
-            levers = await BenchmarkLevers.RunAsync(harness, options.LeverKernels, options.LeverRounds, BenchmarkOptions.LeverHopsPerRun, options.MemoryMiB, progress, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                levers = await BenchmarkLevers.RunAsync(harness, options.LeverKernels, options.LeverRounds, BenchmarkOptions.LeverHopsPerRun, options.MemoryMiB, progress, cancellationToken).ConfigureAwait(false);
+            }
+            catch (HarnessException error)
+            {
+                // The main runs' numbers still get written; the report says the levers are missing and why.
+                failures.Add(error.Message);
+            }
         }
 
         var unpacks = ConsoleLogAnalysis.InitramfsUnpacks(ConsoleLogAnalysis.ReadFile(Path.Combine(kexecRun.RunDirectory, "console.log")))
