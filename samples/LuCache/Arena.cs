@@ -1,7 +1,9 @@
 // Arena: the cache's items, laid out in ONE memory region — a shared mapping of a memfd that
 // luod preserves across a kexec. After the live update the same memfd comes back, is mapped
-// again and attached: nothing is copied, only the in-process index (key -> offset) is rebuilt
-// by scanning the items and checking each one's CRC.
+// again and attached: nothing is copied, only the in-process index (key hash -> offset) is
+// rebuilt — from the index snapshot written at freeze (IndexSnapshot; records are then checked
+// lazily, each one's CRC before its first use) or, without a trustworthy snapshot, by scanning
+// the items and checking each one's CRC.
 //
 // Layout (little-endian), version 1:
 //
@@ -11,7 +13,8 @@
 //     32 u64 live item count            40 u64 write offset (end of the log)
 //     48 u64 dead bytes (reclaimable)   56 u64 next CAS value
 //     64 u64 compactions so far         72 u32 state (1 active, 2 frozen)   76 u32 reserved
-//     80 i64 last freeze (unix ms)      88..124 reserved (zero)
+//     80 i64 last freeze (unix ms)      88 u64 index snapshot offset (0 = none)
+//     96 u32 index snapshot entries     100 u32 index snapshot CRC     104..124 reserved (zero)
 //     124 u32 CRC-32C of bytes 0..124
 //
 //   offset 128 .. write offset: records, each 8-byte aligned
@@ -36,12 +39,14 @@
 // Then every record: a bad record header (magic, length) makes the scan resynchronise at the
 // next 8-byte boundary that holds a record magic; a bad CRC or state drops the record (it is
 // tombstoned and counted, never served); two LIVE records for one key keep the higher CAS.
+// With a frozen header pointing at a good index snapshot of its generation, the scan is skipped;
+// an entry's record is verified (header, LIVE, CRC, key hash) the first time a lookup meets it,
+// and one that fails is dropped from the index and counted, never served.
 //
 // Not thread-safe: CacheEngine serialises writers and lets readers share.
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 
 namespace LuCache;
 
@@ -63,7 +68,12 @@ public enum StoreStatus
     TooLarge,
 }
 
-/// <summary>What attaching found: items indexed, records dropped and how long the scan took.</summary>
+/// <summary>
+/// What attaching found: items indexed, records dropped and how long the attach took
+/// (<see cref="ScanTime"/>: the scan, or the rebuild from the index snapshot when
+/// <see cref="FromSnapshot"/>; then BytesScanned is 0 and damage is found lazily).
+/// <see cref="SnapshotNote"/> says why a snapshot was not used (null when it was).
+/// </summary>
 public sealed record AttachReport(
     long Items,
     long CorruptDropped,
@@ -73,7 +83,12 @@ public sealed record AttachReport(
     long Generation,
     ArenaState PreviousState,
     long HeaderItemCount,
-    TimeSpan ScanTime);
+    TimeSpan ScanTime,
+    bool FromSnapshot = false,
+    string? SnapshotNote = null);
+
+/// <summary>The index snapshot written at freeze: entries, bytes and how long writing it took; null entries when it did not fit.</summary>
+public sealed record SnapshotReport(long Entries, long Bytes, TimeSpan WriteTime, bool Written);
 
 /// <summary>One item's metadata as stored in its record.</summary>
 public readonly record struct ItemMeta(uint Flags, long Expiry, ulong Cas, int ValueLength);
@@ -91,13 +106,13 @@ public sealed class Arena
 
     // Header field offsets.
     private const int HMagic = 0, HVersion = 8, HHeaderSize = 12, HArenaSize = 16, HGeneration = 24, HItemCount = 32,
-        HWriteOffset = 40, HDeadBytes = 48, HNextCas = 56, HCompactions = 64, HState = 72, HLastFreeze = 80, HCrc = 124;
+        HWriteOffset = 40, HDeadBytes = 48, HNextCas = 56, HCompactions = 64, HState = 72, HLastFreeze = 80,
+        HSnapshotOffset = 88, HSnapshotEntries = 96, HSnapshotCrc = 100, HCrc = 124;
     // Record field offsets.
     internal const int RMagic = 0, RState = 4, RLength = 8, RKeyLength = 12, RValueLength = 16, RFlags = 20, RExpiry = 24, RCas = 32, RCrc = 40;
 
     private readonly Memory<byte> _memory;
-    private readonly Dictionary<byte[], int> _index = new(ByteKeyComparer.Instance);
-    private readonly Dictionary<byte[], int>.AlternateLookup<ReadOnlySpan<byte>> _lookup;
+    private ItemIndex _index = new();
     private long _writeOffset;
     private long _deadBytes;
     private ulong _nextCas;
@@ -106,11 +121,14 @@ public sealed class Arena
     private ArenaState _state;
     private long _lastFreezeMs;
     private long _lastExpiryPurge = long.MinValue;
+    private long _snapshotOffset;
+    private long _snapshotEntries;
+    private uint _snapshotCrc;
+    private long _corruptOnUse;
 
     private Arena(Memory<byte> memory)
     {
         _memory = memory;
-        _lookup = _index.GetAlternateLookup<ReadOnlySpan<byte>>();
     }
 
     public long Size => _memory.Length;
@@ -122,6 +140,8 @@ public sealed class Arena
     public long Generation => _generation;
     public ArenaState State => _state;
     public ulong NextCas => _nextCas;
+    /// <summary>Records found damaged on first use (after an attach from the index snapshot), dropped, never served.</summary>
+    public long CorruptDroppedOnUse => _corruptOnUse;
     /// <summary>Bytes of LIVE records (headers, keys, values, padding).</summary>
     public long LiveBytes => _writeOffset - HeaderSize - _deadBytes;
 
@@ -130,6 +150,9 @@ public sealed class Arena
     public static long RecordLength(int keyLength, long valueLength) => Align8(RecordHeaderSize + keyLength + valueLength);
 
     private static long Align8(long n) => (n + 7) & ~7L;
+
+    /// <summary>The index's (and the snapshot's) hash of a key: CRC-32C, stable across processes.</summary>
+    public static uint KeyHash(ReadOnlySpan<byte> key) => Crc32C.Compute(key);
 
     /// <summary>Writes an empty arena (generation 1) over <paramref name="memory"/>.</summary>
     public static Arena Format(Memory<byte> memory)
@@ -154,7 +177,7 @@ public sealed class Arena
     /// tombstoned and counted; an unknown layout version or a damaged header throws
     /// <see cref="ArenaLayoutException"/> and leaves the bytes untouched.
     /// </summary>
-    public static Arena Attach(Memory<byte> memory, long nowUnixSeconds, out AttachReport report)
+    public static Arena Attach(Memory<byte> memory, long nowUnixSeconds, out AttachReport report, bool useSnapshot = true)
     {
         var stopwatch = Stopwatch.StartNew();
         var span = memory.Span;
@@ -192,12 +215,32 @@ public sealed class Arena
         };
         var previousState = (ArenaState)BinaryPrimitives.ReadUInt32LittleEndian(span[HState..]);
         long headerItems = (long)BinaryPrimitives.ReadUInt64LittleEndian(span[HItemCount..]);
+        long snapshotOffset = (long)BinaryPrimitives.ReadUInt64LittleEndian(span[HSnapshotOffset..]);
+        string? note;
+        if (!useSnapshot) note = "not used (asked for a full scan)";
+        else if (previousState != ArenaState.Frozen) note = $"absent (the arena was left {previousState}, not frozen)";
+        else if (snapshotOffset == 0) note = "absent (none was written at freeze)";
+        else if (IndexSnapshot.TryRead(span, snapshotOffset, BinaryPrimitives.ReadUInt32LittleEndian(span[HSnapshotEntries..]),
+                     BinaryPrimitives.ReadUInt32LittleEndian(span[HSnapshotCrc..]), arena._generation - 1, writeOffset,
+                     out var index, out var state, out string reason))
+        {
+            arena._index = index!;
+            arena._deadBytes = state.DeadBytes;
+            arena._nextCas = Math.Max(arena._nextCas, state.NextCas);
+            arena._state = ArenaState.Active;
+            arena.WriteHeader();
+            stopwatch.Stop();
+            report = new AttachReport(arena.ItemCount, 0, 0, 0, 0, arena._generation, previousState, headerItems, stopwatch.Elapsed,
+                FromSnapshot: true);
+            return arena;
+        }
+        else note = reason;
         var (corrupt, duplicates, expired) = arena.Scan(nowUnixSeconds);
         arena._state = ArenaState.Active;
         arena.WriteHeader();
         stopwatch.Stop();
         report = new AttachReport(arena.ItemCount, corrupt, duplicates, expired, writeOffset - HeaderSize, arena._generation,
-            previousState, headerItems, stopwatch.Elapsed);
+            previousState, headerItems, stopwatch.Elapsed, FromSnapshot: false, SnapshotNote: "index snapshot " + note);
         return arena;
     }
 
@@ -246,10 +289,13 @@ public sealed class Arena
             ulong cas = BinaryPrimitives.ReadUInt64LittleEndian(rec[RCas..]);
             maxCas = Math.Max(maxCas, cas);
             var key = rec.Slice(RecordHeaderSize, BinaryPrimitives.ReadUInt16LittleEndian(rec[RKeyLength..]));
-            if (_lookup.TryGetValue(key, out int other))
+            uint hash = KeyHash(key);
+            int slot = FindSlot(key, hash, out _);
+            if (slot >= 0)
             {
                 duplicates++;
-                var otherRec = span[other..];
+                ref var other = ref _index[slot];
+                var otherRec = span[ItemIndex.OffsetOf(other)..];
                 if (BinaryPrimitives.ReadUInt64LittleEndian(otherRec[RCas..]) > cas)
                 {
                     Tombstone(rec);
@@ -258,9 +304,14 @@ public sealed class Arena
                     continue;
                 }
                 Tombstone(otherRec);
-                dead += BinaryPrimitives.ReadUInt32LittleEndian(otherRec[RLength..]);
+                dead += other.Length;
+                other.Offset = (int)pos;
+                other.Length = length;
             }
-            _lookup[key] = (int)pos;
+            else
+            {
+                _index.Add(hash, (int)pos, length, verified: true);
+            }
             pos += length;
         }
         _deadBytes = dead;
@@ -305,11 +356,98 @@ public sealed class Arena
 
     private static void Tombstone(Span<byte> rec) => BinaryPrimitives.WriteUInt32LittleEndian(rec[RState..], DeadState);
 
-    /// <summary>Finds a live, unexpired item; its value is <see cref="ValueAt"/>(offset).</summary>
-    public bool TryFind(ReadOnlySpan<byte> key, long now, out int offset, out ItemMeta meta)
+    /// <summary>
+    /// The slot of <paramref name="key"/>'s entry, or −1. Entries of the same hash not verified yet
+    /// are verified on the way (readers may do this concurrently: it only clears a bit); one that
+    /// fails is skipped and reported in <paramref name="corruptSeen"/> for <see cref="DropCorrupt"/>.
+    /// </summary>
+    private int FindSlot(ReadOnlySpan<byte> key, uint hash, out bool corruptSeen)
+    {
+        corruptSeen = false;
+        var span = Bytes;
+        for (int slot = _index.Home(hash); ; slot = _index.Next(slot))
+        {
+            ref var e = ref _index[slot];
+            if (ItemIndex.IsEmpty(e)) return -1;
+            if (e.Hash != hash) continue;
+            int offset = ItemIndex.OffsetOf(e);
+            if (ItemIndex.IsUnverified(e))
+            {
+                if (!RecordIsSound(span, offset, e.Length, hash))
+                {
+                    corruptSeen = true;
+                    continue;
+                }
+                _index.MarkVerified(slot);
+            }
+            int keyLength = BinaryPrimitives.ReadUInt16LittleEndian(span[(offset + RKeyLength)..]);
+            if (span.Slice(offset + RecordHeaderSize, keyLength).SequenceEqual(key)) return slot;
+        }
+    }
+
+    /// <summary>The check an unverified entry's record must pass before use: what the scan checks, plus the entry's length and hash.</summary>
+    private bool RecordIsSound(ReadOnlySpan<byte> span, int offset, int length, uint hash)
+    {
+        if (offset + (long)length > _writeOffset) return false;
+        var rec = span.Slice(offset, length);
+        if (!PlausibleRecordHeader(rec, out int recordLength) || recordLength != length) return false;
+        if (BinaryPrimitives.ReadUInt32LittleEndian(rec[RState..]) != LiveState || !CrcMatches(rec)) return false;
+        return KeyHash(rec.Slice(RecordHeaderSize, BinaryPrimitives.ReadUInt16LittleEndian(rec[RKeyLength..]))) == hash;
+    }
+
+    /// <summary>
+    /// Drops every entry of <paramref name="key"/>'s hash whose record fails its check (counted in
+    /// <see cref="CorruptDroppedOnUse"/>). With <paramref name="writeArena"/> false (writes paused,
+    /// the arena frozen) only the in-process index and counts change, not the arena's bytes.
+    /// </summary>
+    public int DropCorrupt(ReadOnlySpan<byte> key, bool writeArena)
+    {
+        uint hash = KeyHash(key);
+        var span = Bytes;
+        int dropped = 0;
+        for (int slot = _index.Home(hash); !ItemIndex.IsEmpty(_index[slot]);)
+        {
+            ref var e = ref _index[slot];
+            if (e.Hash == hash && ItemIndex.IsUnverified(e))
+            {
+                int offset = ItemIndex.OffsetOf(e);
+                if (!RecordIsSound(span, offset, e.Length, hash))
+                {
+                    if (writeArena) Tombstone(span[offset..]);
+                    _deadBytes += e.Length;
+                    _index.RemoveAt(slot);
+                    _corruptOnUse++;
+                    dropped++;
+                    continue; // RemoveAt shifted a later entry into this slot (or emptied it)
+                }
+                _index.MarkVerified(slot);
+            }
+            slot = _index.Next(slot);
+        }
+        if (dropped > 0 && writeArena) WriteHeader();
+        return dropped;
+    }
+
+    /// <summary>Like FindSlot for a writer: a damaged record met on the way is dropped first.</summary>
+    private int FindSlotForWrite(ReadOnlySpan<byte> key, uint hash)
+    {
+        int slot = FindSlot(key, hash, out bool corrupt);
+        if (!corrupt) return slot;
+        DropCorrupt(key, writeArena: true);
+        return FindSlot(key, hash, out _);
+    }
+
+    /// <summary>
+    /// Finds a live, unexpired item; its value is <see cref="ValueAt"/>(offset). <paramref name="corrupt"/>:
+    /// a record of this key's hash failed its first-use check; the caller drops it with <see cref="DropCorrupt"/>.
+    /// </summary>
+    public bool TryFind(ReadOnlySpan<byte> key, long now, out int offset, out ItemMeta meta, out bool corrupt)
     {
         meta = default;
-        if (!_lookup.TryGetValue(key, out offset)) return false;
+        offset = 0;
+        int slot = FindSlot(key, KeyHash(key), out corrupt);
+        if (slot < 0) return false;
+        offset = ItemIndex.OffsetOf(_index[slot]);
         var rec = Bytes[offset..];
         long expiry = BinaryPrimitives.ReadInt64LittleEndian(rec[RExpiry..]);
         if (expiry != 0 && expiry <= now) return false;
@@ -337,14 +475,15 @@ public sealed class Arena
             throw new ArgumentException($"A key is 1..{MaxKeyLength} bytes; got {key.Length}.", nameof(key));
         long length = RecordLength(key.Length, value.Length);
         if (length > _memory.Length - HeaderSize || length > int.MaxValue) return StoreStatus.TooLarge;
-        bool exists = _lookup.TryGetValue(key, out int oldOffset);
+        uint hash = KeyHash(key);
+        int slot = FindSlotForWrite(key, hash);
         if (_writeOffset + length > _memory.Length)
         {
             // Like memcached: a set that cannot be stored does not leave the old value behind.
-            if (exists)
+            if (slot >= 0)
             {
-                RemoveAt(key, oldOffset);
-                exists = false;
+                RemoveSlot(slot);
+                slot = -1;
             }
             MakeRoom(length, now);
             if (_writeOffset + length > _memory.Length)
@@ -374,33 +513,38 @@ public sealed class Arena
         BinaryPrimitives.WriteUInt32LittleEndian(rec[RCrc..], RecordCrc(rec));
         BinaryPrimitives.WriteUInt32LittleEndian(rec[RState..], LiveState);
         _writeOffset += length;
-        if (exists)
+        if (slot >= 0)
         {
-            var old = Bytes[oldOffset..];
-            Tombstone(old);
-            _deadBytes += BinaryPrimitives.ReadUInt32LittleEndian(old[RLength..]);
+            ref var old = ref _index[slot];
+            Tombstone(Bytes[ItemIndex.OffsetOf(old)..]);
+            _deadBytes += old.Length;
+            old.Offset = offset;
+            old.Length = (int)length;
         }
-        _lookup[key] = offset;
+        else
+        {
+            _index.Add(hash, offset, (int)length, verified: true);
+        }
         WriteHeader();
         return StoreStatus.Stored;
     }
 
     public bool Delete(ReadOnlySpan<byte> key, long now)
     {
-        if (!_lookup.TryGetValue(key, out int offset)) return false;
-        var rec = Bytes[offset..];
-        long expiry = BinaryPrimitives.ReadInt64LittleEndian(rec[RExpiry..]);
-        RemoveAt(key, offset);
+        int slot = FindSlotForWrite(key, KeyHash(key));
+        if (slot < 0) return false;
+        long expiry = BinaryPrimitives.ReadInt64LittleEndian(Bytes[(ItemIndex.OffsetOf(_index[slot]) + RExpiry)..]);
+        RemoveSlot(slot);
         WriteHeader();
         return expiry == 0 || expiry > now;
     }
 
-    private void RemoveAt(ReadOnlySpan<byte> key, int offset)
+    private void RemoveSlot(int slot)
     {
-        var rec = Bytes[offset..];
-        Tombstone(rec);
-        _deadBytes += BinaryPrimitives.ReadUInt32LittleEndian(rec[RLength..]);
-        _lookup.Remove(key);
+        ref var e = ref _index[slot];
+        Tombstone(Bytes[ItemIndex.OffsetOf(e)..]);
+        _deadBytes += e.Length;
+        _index.RemoveAt(slot);
     }
 
     private void MakeRoom(long length, long now)
@@ -416,32 +560,41 @@ public sealed class Arena
 
     private void PurgeExpired(long now)
     {
-        List<byte[]>? expired = null;
+        // An unverified record's expiry is read unchecked: at worst a damaged record is dropped as expired.
+        List<(uint Hash, int Offset)>? expired = null;
         var span = Bytes;
-        foreach (var (key, offset) in _index)
+        for (int slot = 0; slot < _index.Capacity; slot++)
         {
+            ref var e = ref _index[slot];
+            if (ItemIndex.IsEmpty(e)) continue;
+            int offset = ItemIndex.OffsetOf(e);
             long expiry = BinaryPrimitives.ReadInt64LittleEndian(span[(offset + RExpiry)..]);
-            if (expiry != 0 && expiry <= now) (expired ??= []).Add(key);
+            if (expiry != 0 && expiry <= now) (expired ??= []).Add((e.Hash, offset));
         }
         if (expired is null) return;
-        foreach (var key in expired) RemoveAt(key, _index[key]);
+        foreach (var (hash, offset) in expired) RemoveSlot(_index.FindSlot(hash, offset));
     }
 
     /// <summary>Slides every live record down over the dead ones; the write offset drops by the dead bytes.</summary>
     public void Compact()
     {
+        // Records move in offset order; an entry keeps its unverified bit (its record moves as it is).
         var span = Bytes;
-        var entries = new KeyValuePair<byte[], int>[_index.Count];
-        ((ICollection<KeyValuePair<byte[], int>>)_index).CopyTo(entries, 0);
-        Array.Sort(entries, static (a, b) => a.Value.CompareTo(b.Value));
+        var order = new long[_index.Count];
+        int n = 0;
+        for (int slot = 0; slot < _index.Capacity; slot++)
+            if (!ItemIndex.IsEmpty(_index[slot])) order[n++] = ((long)ItemIndex.OffsetOf(_index[slot]) << 32) | (uint)slot;
+        Array.Sort(order);
         int destination = HeaderSize;
-        foreach (var (key, offset) in entries)
+        foreach (long packed in order)
         {
-            int length = (int)BinaryPrimitives.ReadUInt32LittleEndian(span[(offset + RLength)..]);
+            ref var e = ref _index[(int)(uint)packed];
+            int offset = (int)(packed >> 32);
+            int length = e.Length;
             if (offset != destination)
             {
                 span.Slice(offset, length).CopyTo(span[destination..]);
-                CollectionsMarshal.GetValueRefOrNullRef(_index, key) = destination;
+                e.Offset = destination | (e.Offset & 1);
             }
             destination += length;
         }
@@ -456,7 +609,39 @@ public sealed class Arena
     {
         _state = state;
         if (state == ArenaState.Frozen) _lastFreezeMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        else ForgetSnapshot();
         WriteHeader();
+    }
+
+    private void ForgetSnapshot()
+    {
+        _snapshotOffset = 0;
+        _snapshotEntries = 0;
+        _snapshotCrc = 0;
+    }
+
+    /// <summary>
+    /// Marks the arena frozen and writes the index snapshot at the write offset (when it fits in
+    /// the free tail), then the header that points at it. The caller holds writes off until
+    /// <see cref="SetState"/>(Active); the next append overwrites the snapshot.
+    /// </summary>
+    public SnapshotReport Freeze(bool writeSnapshot = true)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        _state = ArenaState.Frozen;
+        _lastFreezeMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        long size = IndexSnapshot.SizeFor(_index.Count);
+        bool written = writeSnapshot && _writeOffset + size <= _memory.Length;
+        if (written)
+        {
+            _snapshotCrc = IndexSnapshot.Write(Bytes.Slice((int)_writeOffset, (int)size), _index,
+                new IndexSnapshot.State(_generation, _writeOffset, _nextCas, _deadBytes));
+            _snapshotOffset = _writeOffset;
+            _snapshotEntries = _index.Count;
+        }
+        else ForgetSnapshot();
+        WriteHeader();
+        return new SnapshotReport(_index.Count, written ? size : 0, stopwatch.Elapsed, written);
     }
 
     /// <summary>Rewrites the header (every field and its CRC) from the in-process state.</summary>
@@ -475,28 +660,18 @@ public sealed class Arena
         BinaryPrimitives.WriteUInt64LittleEndian(h[HCompactions..], (ulong)_compactions);
         BinaryPrimitives.WriteUInt32LittleEndian(h[HState..], (uint)_state);
         BinaryPrimitives.WriteInt64LittleEndian(h[HLastFreeze..], _lastFreezeMs);
+        BinaryPrimitives.WriteUInt64LittleEndian(h[HSnapshotOffset..], (ulong)_snapshotOffset);
+        BinaryPrimitives.WriteUInt32LittleEndian(h[HSnapshotEntries..], (uint)_snapshotEntries);
+        BinaryPrimitives.WriteUInt32LittleEndian(h[HSnapshotCrc..], _snapshotCrc);
         uint crc = Crc32C.Compute(h[..HCrc]);
         BinaryPrimitives.WriteUInt32LittleEndian(h[HCrc..], crc);
         return crc;
     }
 
     /// <summary>The offset of a key's record (tests use it to damage one item).</summary>
-    internal int? OffsetOf(ReadOnlySpan<byte> key) => _lookup.TryGetValue(key, out int offset) ? offset : null;
-}
-
-/// <summary>Byte-array keys compared by content, looked up by span without allocating.</summary>
-internal sealed class ByteKeyComparer : IEqualityComparer<byte[]>, IAlternateEqualityComparer<ReadOnlySpan<byte>, byte[]>
-{
-    public static readonly ByteKeyComparer Instance = new();
-
-    public bool Equals(byte[]? x, byte[]? y) => ReferenceEquals(x, y) || (x is not null && y is not null && x.AsSpan().SequenceEqual(y));
-    public int GetHashCode(byte[] obj) => GetHashCode((ReadOnlySpan<byte>)obj);
-    public bool Equals(ReadOnlySpan<byte> alternate, byte[] other) => alternate.SequenceEqual(other);
-    public int GetHashCode(ReadOnlySpan<byte> alternate)
+    internal int? OffsetOf(ReadOnlySpan<byte> key)
     {
-        var hash = new HashCode();
-        hash.AddBytes(alternate);
-        return hash.ToHashCode();
+        int slot = FindSlot(key, KeyHash(key), out _);
+        return slot < 0 ? null : ItemIndex.OffsetOf(_index[slot]);
     }
-    public byte[] Create(ReadOnlySpan<byte> alternate) => alternate.ToArray();
 }

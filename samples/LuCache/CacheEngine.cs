@@ -2,7 +2,9 @@
 // (set, delete, compaction) take it exclusively. Writes can be paused for a live update
 // (ICacheLifecycle): a paused write waits, asynchronously for the server, until ResumeWrites
 // or until WritePauseTimeout passes, then fails with WritesPausedException. Gets never wait
-// on the pause.
+// on the pause. After an attach from the index snapshot a record is checked on first use: one
+// that fails is found under the read lock and dropped under the write lock (DropCorrupt), then
+// counted in CorruptDropped and reported as a miss — never served.
 using System.Buffers;
 
 namespace LuCache;
@@ -16,6 +18,9 @@ public sealed class CacheEngineOptions
     public TimeSpan WritePauseTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>Attach from the index snapshot when a good one is there (false: always scan every record).</summary>
+    public bool UseIndexSnapshot { get; init; } = true;
 }
 
 /// <summary>A write waited longer than the pause timeout (a live update held writes).</summary>
@@ -44,6 +49,8 @@ public sealed class CacheStats
     public long DeleteMisses { get; init; }
     public long TotalItems { get; init; }
     public bool WritesPaused { get; init; }
+    /// <summary>Records found damaged on first use (after an attach from the index snapshot) and dropped.</summary>
+    public long CorruptDroppedOnUse { get; init; }
     public AttachReport? Attach { get; init; }
 }
 
@@ -83,7 +90,7 @@ public sealed class CacheEngine : ICacheLifecycle, IDisposable
     public static CacheEngine Attach(Memory<byte> memory, CacheEngineOptions? options = null)
     {
         options ??= new CacheEngineOptions();
-        var arena = Arena.Attach(memory, options.Time.GetUtcNow().ToUnixTimeSeconds(), out var report);
+        var arena = Arena.Attach(memory, options.Time.GetUtcNow().ToUnixTimeSeconds(), out var report, options.UseIndexSnapshot);
         return new CacheEngine(arena, options, report);
     }
 
@@ -93,23 +100,40 @@ public sealed class CacheEngine : ICacheLifecycle, IDisposable
     public bool TryGet(ReadOnlySpan<byte> key, IBufferWriter<byte> destination, out ItemMeta meta)
     {
         Interlocked.Increment(ref _gets);
+        bool corrupt;
         _lock.EnterReadLock();
         try
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            if (key.Length is 0 or > Arena.MaxKeyLength || !_arena.TryFind(key, Now, out int offset, out meta))
+            if (key.Length is 0 or > Arena.MaxKeyLength) corrupt = false;
+            else if (_arena.TryFind(key, Now, out int offset, out meta, out corrupt))
             {
-                meta = default;
-                Interlocked.Increment(ref _misses);
-                return false;
+                destination.Write(_arena.ValueAt(offset));
+                Interlocked.Increment(ref _hits);
+                return true;
             }
-            destination.Write(_arena.ValueAt(offset));
-            Interlocked.Increment(ref _hits);
-            return true;
         }
         finally
         {
             _lock.ExitReadLock();
+        }
+        if (corrupt) DropCorrupt(key);
+        meta = default;
+        Interlocked.Increment(ref _misses);
+        return false;
+    }
+
+    /// <summary>Drops the damaged record(s) a lookup of <paramref name="key"/> met; while writes are paused the arena's bytes are left as frozen.</summary>
+    private void DropCorrupt(ReadOnlySpan<byte> key)
+    {
+        _lock.EnterWriteLock();
+        try
+        {
+            if (!_disposed) _arena.DropCorrupt(key, writeArena: !_paused && _arena.State == ArenaState.Active);
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
         }
     }
 
@@ -119,17 +143,20 @@ public sealed class CacheEngine : ICacheLifecycle, IDisposable
     /// </summary>
     public ItemComparison CompareItem(ReadOnlySpan<byte> key, ReadOnlySpan<byte> expectedValue, uint expectedFlags)
     {
+        bool corrupt = false;
         _lock.EnterReadLock();
         try
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            if (key.Length is 0 or > Arena.MaxKeyLength || !_arena.TryFind(key, Now, out int offset, out var meta)) return ItemComparison.Missing;
-            return meta.Flags == expectedFlags && _arena.ValueAt(offset).SequenceEqual(expectedValue) ? ItemComparison.Same : ItemComparison.Different;
+            if (key.Length is not (0 or > Arena.MaxKeyLength) && _arena.TryFind(key, Now, out int offset, out var meta, out corrupt))
+                return meta.Flags == expectedFlags && _arena.ValueAt(offset).SequenceEqual(expectedValue) ? ItemComparison.Same : ItemComparison.Different;
         }
         finally
         {
             _lock.ExitReadLock();
         }
+        if (corrupt) DropCorrupt(key);
+        return ItemComparison.Missing;
     }
 
     /// <summary>The value of <paramref name="key"/> as a new array, or null.</summary>
@@ -308,10 +335,10 @@ public sealed class CacheEngine : ICacheLifecycle, IDisposable
         _lock.EnterWriteLock();
         try
         {
-            _arena.SetState(ArenaState.Frozen);
+            var snapshot = _arena.Freeze();
             uint crc = _arena.WriteHeader();
             Thread.MemoryBarrier();
-            return new FreezeReport(_arena.ItemCount, _arena.WriteOffset, _arena.DeadBytes, _arena.Generation, crc);
+            return new FreezeReport(_arena.ItemCount, _arena.WriteOffset, _arena.DeadBytes, _arena.Generation, crc, snapshot);
         }
         finally
         {
@@ -352,6 +379,7 @@ public sealed class CacheEngine : ICacheLifecycle, IDisposable
                 DeleteMisses = Interlocked.Read(ref _deleteMisses),
                 TotalItems = Interlocked.Read(ref _totalItems),
                 WritesPaused = _paused,
+                CorruptDroppedOnUse = _arena.CorruptDroppedOnUse,
                 Attach = AttachReport,
             };
         }

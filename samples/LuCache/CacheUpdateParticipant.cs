@@ -1,6 +1,6 @@
 // CacheUpdateParticipant: lucache's answer to luod's orchestrated update, through the SDK's
 // IUpdateParticipant: prepare stops taking writes (gets keep being served), freeze makes
-// the arena self-describing for the next kernel, and resume (a cancelled update) takes
+// the arena self-describing for the next kernel (frozen header + index snapshot), and resume (a cancelled update) takes
 // writes again. After the kexec the new process attaches the same memfd and tells luod it
 // resumed, which ends the blackout luod measures.
 using LiveUpdate.Client;
@@ -22,7 +22,10 @@ public sealed class CacheUpdateParticipant(ICacheLifecycle cache, TextWriter log
     public Task FreezeAsync(UpdateNotice notice, CancellationToken cancellationToken)
     {
         var frozen = cache.FlushForFreeze();
-        log.WriteLine($"lucache: update {notice.UpdateId}: arena frozen with {frozen.Items} items, write offset {frozen.WriteOffset}");
+        string snapshot = frozen.Snapshot is { Written: true } s
+            ? $", index snapshot {s.Entries} entries ({s.Bytes} bytes) in {s.WriteTime.TotalMilliseconds:0.0} ms"
+            : ", no index snapshot (no room after the write offset)";
+        log.WriteLine($"lucache: update {notice.UpdateId}: arena frozen with {frozen.Items} items, write offset {frozen.WriteOffset}{snapshot}");
         return Task.CompletedTask;
     }
 

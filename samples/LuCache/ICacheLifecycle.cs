@@ -24,5 +24,5 @@ public interface ICacheLifecycle
     bool WritesPaused { get; }
 }
 
-/// <summary>The arena as frozen: what the next kernel's attach should find.</summary>
-public sealed record FreezeReport(long Items, long WriteOffset, long DeadBytes, long Generation, uint HeaderCrc);
+/// <summary>The arena as frozen: what the next kernel's attach should find (Snapshot: the index snapshot written with it).</summary>
+public sealed record FreezeReport(long Items, long WriteOffset, long DeadBytes, long Generation, uint HeaderCrc, SnapshotReport? Snapshot = null);

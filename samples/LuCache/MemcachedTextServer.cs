@@ -463,11 +463,13 @@ public sealed class MemcachedTextServer : IAsyncDisposable
             Stat("arena_compactions"u8, (ulong)s.Compactions);
             Stat("set_failures"u8, (ulong)s.SetFailures);
             Stat("writes_paused"u8, s.WritesPaused ? 1UL : 0UL);
+            Stat("corrupt_dropped_on_get"u8, (ulong)s.CorruptDroppedOnUse);
             if (s.Attach is { } attach)
             {
                 Stat("attach_items"u8, (ulong)attach.Items);
                 Stat("attach_corrupt_dropped"u8, (ulong)attach.CorruptDropped);
                 Stat("attach_scan_us"u8, (ulong)(attach.ScanTime.Ticks / 10));
+                Stat("attach_from_snapshot"u8, attach.FromSnapshot ? 1UL : 0UL);
             }
             WriteLine("END"u8);
         }
