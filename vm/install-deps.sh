@@ -4,6 +4,7 @@
 # (strace -f -e trace=execve over `luvm kernels` with an empty cache, the demo and the tests,
 # each program mapped to its package with dpkg -S; docs/vm-harness.md, "Host packages"):
 # - QEMU and busybox-static for the guest, cpio for the initramfs tests;
+# - the NativeAOT publish of the guest binaries links with gcc against libc6-dev and zlib1g-dev;
 # - the kernel build: make, gcc, binutils, flex, bison, bc, openssl, pkgconf, diffutils, mawk,
 #   libelf-dev, libssl-dev, libc6-dev (static selftests) and rsync (`make headers_install`,
 #   absent from the fresh image);
@@ -18,7 +19,7 @@
 # Idempotent: installs only what is missing, runs apt-get update only when it must.
 set -eu
 
-PACKAGES="qemu-system-x86 busybox-static cpio make gcc binutils flex bison bc openssl pkgconf diffutils mawk libelf-dev libssl-dev libc6-dev libc-bin rsync apt dpkg tar xz-utils debian-archive-keyring zstd lz4 bzip2 criu e2fsprogs"
+PACKAGES="qemu-system-x86 busybox-static cpio make gcc binutils flex bison bc openssl pkgconf diffutils mawk libelf-dev libssl-dev libc6-dev libc-bin zlib1g-dev rsync apt dpkg tar xz-utils debian-archive-keyring zstd lz4 bzip2 criu e2fsprogs"
 
 missing=""
 for package in $PACKAGES; do

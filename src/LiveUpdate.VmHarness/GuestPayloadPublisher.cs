@@ -102,6 +102,7 @@ public sealed class GuestPayloadPublisher
         var log = staging + ".log";
         File.Delete(log);
 
+        HostPrerequisites.Require("Publishing the guest's native binaries", HostPrerequisites.NativePublish);
         var project = app.Project;
         progress?.Report($"publishing {app.Executable} ({Path.GetFileNameWithoutExtension(project)}) for the guest (NativeAOT, ≈ 1.5 min)");
         await using (var heartbeat = new ProgressHeartbeat(progress, elapsed => $"  still publishing {app.Executable} ({elapsed.TotalSeconds:0} s)"))

@@ -37,6 +37,17 @@ public static class HostPrerequisites
         new("/usr/lib/x86_64-linux-gnu/libc.a", "libc6-dev"),
     ];
 
+    /// <summary>
+    /// Publishing the guest's NativeAOT binaries: the ILCompiler links with the system's C toolchain
+    /// (clang when it is on $PATH, else gcc) against libc and zlib.
+    /// </summary>
+    public static readonly IReadOnlyList<HostRequirement> NativePublish =
+    [
+        new("gcc", "gcc"), new("ld", "binutils"),
+        new("/usr/lib/x86_64-linux-gnu/libc.a", "libc6-dev"),
+        new("/usr/include/zlib.h", "zlib1g-dev"),
+    ];
+
     /// <summary>Booting a scenario: QEMU, the guest's busybox, ldd for the libraries of the guest binaries.</summary>
     public static readonly IReadOnlyList<HostRequirement> VmRun =
     [
@@ -47,7 +58,7 @@ public static class HostPrerequisites
     /// <summary>Every requirement of every step, and the programs single steps check for themselves (vm/install-deps.sh installs all of their packages).</summary>
     public static IEnumerable<HostRequirement> All =>
     [
-        .. PackageFetch, .. KernelBuild, .. VmRun,
+        .. PackageFetch, .. KernelBuild, .. NativePublish, .. VmRun,
         InitramfsCompressor.Lz4Tool, BlackoutBenchmark.Mkfs,
         // The initramfs tests list archives with cpio -t.
         new("cpio", "cpio"),
