@@ -19,16 +19,11 @@ public sealed class RepositoryLayout
 
     public string GuestInitScript => Path.Combine(Root, "vm", "guest-init.sh");
 
-    public string SourceDirectory => Path.Combine(Root, "src");
-
     public string GuestProject => Path.Combine(Root, "src", "LiveUpdate.Guest", "LiveUpdate.Guest.csproj");
 
     public string DaemonProject => Path.Combine(Root, "src", "LiveUpdate.Daemon", "LiveUpdate.Daemon.csproj");
 
     public string CliProject => Path.Combine(Root, "src", "LiveUpdate.Cli", "LiveUpdate.Cli.csproj");
-
-    /// <summary>The samples that run in the guest (the cache of the main demo).</summary>
-    public string SamplesDirectory => Path.Combine(Root, "samples");
 
     public string LuCacheProject => Path.Combine(Root, "samples", "LuCache", "LuCache.csproj");
 
