@@ -64,8 +64,7 @@ public static class BenchmarkLevers
                 }
                 List<ObservedGuestLine> snapshot;
                 lock (lines) snapshot = [.. lines];
-                var unpack = ConsoleLogAnalysis.InitramfsUnpacks(ConsoleLogAnalysis.ReadFile(Path.Combine(run.RunDirectory, "console.log"))).Select(u => u?.Milliseconds).ToList();
-                foreach (var sample in BenchmarkAnalysis.Samples(cases, snapshot, unpack))
+                foreach (var sample in BenchmarkAnalysis.Samples(cases, snapshot, ConsoleLogAnalysis.UnpackMsByBoot(run.RunDirectory)))
                 {
                     if (sample.Metrics.TryGetValue(BenchmarkAnalysis.KernelMs, out var floor)) floors[variant.Id].Add(floor);
                     if (sample.Metrics.TryGetValue(BenchmarkAnalysis.UnpackMs, out var ms)) unpacks[variant.Id].Add(ms);

@@ -85,6 +85,10 @@ public static partial class ConsoleLogAnalysis
 
     public static string ReadFile(string path) => File.Exists(path) ? File.ReadAllText(path) : "";
 
+    /// <summary>Each boot's initramfs unpack in ms (null where the console lacks it) from a run directory's console.log.</summary>
+    public static IReadOnlyList<double?> UnpackMsByBoot(string runDirectory) =>
+        [.. InitramfsUnpacks(ReadFile(Path.Combine(runDirectory, "console.log"))).Select(u => u?.Milliseconds)];
+
     [GeneratedRegex(@"^\[\s*(\d+\.\d+)\]\s+Run /init as init process")]
     private static partial Regex RunInit();
 
