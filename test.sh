@@ -40,5 +40,7 @@ if [ "$passed" -eq 0 ] && [ "$failed" -eq 0 ]; then
     echo "no test results were written to $results" >&2
     failed=1
 fi
+# The names and messages of failed tests, just above the count: a CI log may keep only its end.
+perl tests/failed-tests.pl "$results"/*.trx 2>/dev/null || true
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ] && [ "$status" -eq 0 ]
