@@ -19,11 +19,15 @@ public sealed class GuestLineWatcherTests
             await using (new GuestLineWatcher(path, clock, line => { lock (seen) seen.Add(line); }))
             {
                 await File.AppendAllTextAsync(path, "{\"type\":\"mark\",\"name\":\"init\",\"hop\":1}\n{\"type\":\"step\",\"na");
-                await Task.Delay(100);
-                lock (seen) Assert.Single(seen); // the half-written line is held back
+                // Waits for the whole line, however loaded the host (a fixed 100 ms raced the poll),
+                // then gives the watcher many polls in which it must hold the half-written one back.
+                await UntilAsync(() => { lock (seen) return seen.Count >= 1; });
+                await Task.Delay(GuestLineWatcher.PollInterval * 10);
+                lock (seen) Assert.Single(seen);
                 secondWrittenAt = clock.Elapsed;
                 await File.AppendAllTextAsync(path, "me\":\"demo.load\",\"ok\":true,\"hop\":0}\r\n\0garbage\n");
-                await Task.Delay(100);
+                await UntilAsync(() => { lock (seen) return seen.Count >= 2; });
+                await Task.Delay(GuestLineWatcher.PollInterval * 10);
             }
             Assert.Equal(2, seen.Count);
             Assert.Equal(("mark", "init", 1), (seen[0].Line.Type, seen[0].Line.Name, seen[0].Line.Hop));
@@ -34,6 +38,13 @@ public sealed class GuestLineWatcherTests
         {
             File.Delete(path);
         }
+    }
+
+    private static async Task UntilAsync(Func<bool> condition)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (!condition() && deadline.Elapsed < TimeSpan.FromSeconds(10))
+            await Task.Delay(10);
     }
 
     [Fact]
