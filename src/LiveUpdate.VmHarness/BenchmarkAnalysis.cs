@@ -6,7 +6,7 @@
 // Then: median and min–max per case and metric, least-squares slope per GiB over the size
 // medians, ratios of medians, and findings in plain words.
 using System.Globalization;
-using LiveUpdate.Guest.Scenarios;
+using LiveUpdate.GuestContract;
 
 namespace LiveUpdate.VmHarness;
 
@@ -54,9 +54,9 @@ public static class BenchmarkAnalysis
     public static IReadOnlyList<BenchSample> Samples(IReadOnlyList<BenchCase> cases, IReadOnlyList<ObservedGuestLine> lines, IReadOnlyList<double?>? unpackMsByBoot = null)
     {
         double? Mark(int hop, string name) =>
-            lines.FirstOrDefault(l => l.Line.Type == "mark" && l.Line.Hop == hop && l.Line.Name == name)?.At.TotalMilliseconds;
+            lines.FirstOrDefault(l => l.Line.Type == GuestReportLineTypes.Mark && l.Line.Hop == hop && l.Line.Name == name)?.At.TotalMilliseconds;
         IReadOnlyDictionary<string, string> Step(int hop, string name) =>
-            BenchDetail.Parse(lines.LastOrDefault(l => l.Line.Type == "step" && l.Line.Hop == hop && l.Line.Name == name && l.Line.Ok == true)?.Line.Detail);
+            BenchDetail.Parse(lines.LastOrDefault(l => l.Line.Type == GuestReportLineTypes.Step && l.Line.Hop == hop && l.Line.Name == name && l.Line.Ok == true)?.Line.Detail);
 
         var samples = new List<BenchSample>();
         for (int hop = 0; hop < cases.Count; hop++)
@@ -76,7 +76,7 @@ public static class BenchmarkAnalysis
                 if (unpackMsByBoot is not null && hop + 1 < unpackMsByBoot.Count && unpackMsByBoot[hop + 1] is { } ms) metrics[UnpackMs] = ms;
             }
 
-            double? reboot = Mark(hop, "reboot"), init = Mark(hop + 1, "init"), guest = Mark(hop + 1, "guest");
+            double? reboot = Mark(hop, StepNames.Marks.Reboot), init = Mark(hop + 1, StepNames.Marks.Init), guest = Mark(hop + 1, StepNames.Marks.Guest);
             switch (bench.Kind)
             {
                 case BenchKind.Floor:
@@ -85,40 +85,40 @@ public static class BenchmarkAnalysis
                     Unpack();
                     break;
                 case BenchKind.Memfd:
-                    double? restored = Mark(hop + 1, "restored");
+                    double? restored = Mark(hop + 1, StepNames.Marks.Restored);
                     Span(KernelMs, reboot, init);
                     Span(BlackoutMs, reboot, restored);
                     Span("appMs", init, restored);
-                    var setup = Step(hop, "bench.setup");
+                    var setup = Step(hop, StepNames.Bench.Setup);
                     Copy(setup, "fillMs");
                     Copy(setup, "preserveMs");
                     Copy(setup, "shmemHugeKib", "shmemHugeKibAfterFill");
-                    var restore = Step(hop + 1, "bench.restore");
+                    var restore = Step(hop + 1, StepNames.Bench.Restore);
                     foreach (var key in new[] { "retrieveMs", "verifyMs", "finishMs", "pages", "badPages" }) Copy(restore, key);
                     Copy(restore, "shmemHugeKib", "shmemHugeKibAfterRestore");
                     break;
                 case BenchKind.Luod:
                     Span("requestToInitMs", reboot, init);
-                    Copy(Step(hop, "bench.setup"), "preserveMs");
-                    var handBack = Step(hop + 1, "bench.restore");
+                    Copy(Step(hop, StepNames.Bench.Setup), "preserveMs");
+                    var handBack = Step(hop + 1, StepNames.Bench.Restore);
                     foreach (var key in new[] { "readyMs", "claimedMs", LuodShareMs }) Copy(handBack, key);
                     break;
                 case BenchKind.LuodPath:
-                    double? paused = Mark(hop, "paused"), frozen = Mark(hop, "frozen"), serving = Mark(hop + 1, "serving");
+                    double? paused = Mark(hop, StepNames.Marks.Paused), frozen = Mark(hop, StepNames.Marks.Frozen), serving = Mark(hop + 1, StepNames.Marks.Serving);
                     Span(BlackoutMs, paused, serving);
                     Span(KernelMs, reboot, init); // luoctl's "rebooting" line can lose the race with the kexec
                     Span("pauseToFreezeMs", paused, frozen);
                     Span("freezeToInitMs", frozen, init);
                     Span("freezeToServingMs", frozen, serving);
                     Span("appMs", init, serving);
-                    Span("initToLuodStartMs", init, Mark(hop + 1, "luod-start"));
-                    Span("claimedToServingMs", Mark(hop + 1, "claimed"), serving);
+                    Span("initToLuodStartMs", init, Mark(hop + 1, StepNames.Marks.LuodStart));
+                    Span("claimedToServingMs", Mark(hop + 1, StepNames.Marks.Claimed), serving);
                     Unpack();
-                    var staged = Step(hop, "bench.setup");
+                    var staged = Step(hop, StepNames.Bench.Setup);
                     foreach (var key in new[] { "fillMs", "lucacheStartMs", "arenaKib" }) Copy(staged, key);
                     Copy(staged, "items", "preloadedItems");
                     Copy(staged, "shmemHugeKib", "shmemHugeKibAfterFill");
-                    var resumed = Step(hop + 1, "bench.restore");
+                    var resumed = Step(hop + 1, StepNames.Bench.Restore);
                     foreach (var key in new[] { "luodReadyMs", "luodClaimedMs", "luodToServingMs", "items", "verifiedItems", "missingItems", "wrongItems", "scanMs", "verifyMs" })
                         Copy(resumed, key);
                     Copy(resumed, "shmemHugeKib", "shmemHugeKibAfterRestore");
@@ -129,14 +129,14 @@ public static class BenchmarkAnalysis
                     }
                     break;
                 case BenchKind.OldWay:
-                    double? saveStart = Mark(hop, "save-start"), saved = Mark(hop, "saved"), reloaded = Mark(hop + 1, "reloaded");
+                    double? saveStart = Mark(hop, StepNames.Marks.SaveStart), saved = Mark(hop, StepNames.Marks.Saved), reloaded = Mark(hop + 1, StepNames.Marks.Reloaded);
                     Span(BlackoutMs, saveStart, reloaded);
                     Span("saveMs", saveStart, saved);
                     Span("rebootMs", saved, init);
                     Span("reloadMs", init, reloaded);
-                    var save = Step(hop, "bench.save");
+                    var save = Step(hop, StepNames.Bench.Save);
                     foreach (var key in new[] { "fillMs", "writeMs", "fsyncMs", "umountMs" }) Copy(save, key);
-                    var reload = Step(hop + 1, "bench.reload");
+                    var reload = Step(hop + 1, StepNames.Bench.Reload);
                     foreach (var key in new[] { "mountMs", "readMs", "verifyMs", "pages", "badPages" }) Copy(reload, key);
                     break;
             }

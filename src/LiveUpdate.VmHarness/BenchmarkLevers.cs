@@ -6,7 +6,7 @@
 // Variants are run in a round-robin order, a short run each, so a slow spell of the host is spread
 // over all of them. Levers that need another kernel build (payload compression) are not switched
 // here; the report names how they were decided.
-using LiveUpdate.Guest.Scenarios;
+using LiveUpdate.GuestContract;
 
 namespace LiveUpdate.VmHarness;
 

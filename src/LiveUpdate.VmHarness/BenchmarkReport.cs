@@ -5,6 +5,7 @@
 // covered (CRIU has its own document) and the command that reproduces it.
 using System.Globalization;
 using System.Text;
+using LiveUpdate.GuestContract;
 
 namespace LiveUpdate.VmHarness;
 
@@ -171,7 +172,7 @@ public static class BenchmarkReport
         md.AppendLine("- **CRIU**: see [docs/criu.md](criu.md) (checkpoint/restore of a process across the reboot is measured separately).");
         md.AppendLine("- Real hardware and KVM: TCG emulates every instruction, so absolute numbers are many times those of a real machine; the ratios are the result. Firmware (POST, boot loader) is not part of the cold reboot here: QEMU boots the kernel directly.");
         md.AppendLine("- Devices that must be quiesced and re-probed on real servers (NICs, NVMe) beyond virtio; workload-specific restart costs beyond reading the data back.");
-        md.AppendLine(Invariant($"- luodpath above {LiveUpdate.Guest.Scenarios.BenchPlan.LuodPathMaxMiB} MiB: lucache's arena is one mapping (`Memory<byte>`, at most 2 GiB − 1)."));
+        md.AppendLine(Invariant($"- luodpath above {BenchPlan.LuodPathMaxMiB} MiB: lucache's arena is one mapping (`Memory<byte>`, at most 2 GiB − 1)."));
         md.AppendLine();
 
         md.AppendLine("## Reproduce");

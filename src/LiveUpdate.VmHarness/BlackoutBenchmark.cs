@@ -10,7 +10,7 @@
 // each boot's initramfs unpack (ConsoleLogAnalysis). BenchmarkAnalysis turns the
 // stamps into numbers, BenchmarkReport / BenchmarkPlot write docs/benchmarks.{md,svg,json}.
 using System.Text.Json;
-using LiveUpdate.Guest.Scenarios;
+using LiveUpdate.GuestContract;
 
 namespace LiveUpdate.VmHarness;
 
@@ -206,30 +206,30 @@ public static class BlackoutBenchmark
             string at = $"{observed.At.TotalSeconds,7:0.0} s";
             switch (line.Type)
             {
-                case "mark":
+                case GuestReportLineTypes.Mark:
                     string name = line.Name ?? "?";
                     lastMark[name] = observed.At;
                     string since = name switch
                     {
-                        "init" when hop > 0 && hop - 1 < cases.Count && cases[hop - 1].Kind == BenchKind.LuodPath && lastMark.TryGetValue("frozen", out var f)
+                        StepNames.Marks.Init when hop > 0 && hop - 1 < cases.Count && cases[hop - 1].Kind == BenchKind.LuodPath && lastMark.TryGetValue(StepNames.Marks.Frozen, out var f)
                             => $" ({(observed.At - f).TotalMilliseconds:0} ms after lucache froze for {Case(hop - 1)})",
-                        "init" when lastMark.TryGetValue("reboot", out var r) && hop > 0 => $" ({(observed.At - r).TotalMilliseconds:0} ms after reboot of {Case(hop - 1)})",
-                        "init" when lastMark.TryGetValue("saved", out var s) && hop > 0 => $" ({(observed.At - s).TotalMilliseconds:0} ms after saved of {Case(hop - 1)})",
-                        "restored" when lastMark.TryGetValue("reboot", out var r) => $" ({(observed.At - r).TotalMilliseconds:0} ms after reboot: the blackout of {Case(hop - 1)})",
-                        "serving" when lastMark.TryGetValue("paused", out var p) => $" ({(observed.At - p).TotalMilliseconds:0} ms after lucache paused: the blackout of {Case(hop - 1)})",
-                        "reloaded" when lastMark.TryGetValue("save-start", out var s) => $" ({(observed.At - s).TotalMilliseconds:0} ms after save-start: the old way's blackout of {Case(hop - 1)})",
-                        "reboot" or "save-start" or "paused" => $" ({Case(hop)})",
+                        StepNames.Marks.Init when lastMark.TryGetValue(StepNames.Marks.Reboot, out var r) && hop > 0 => $" ({(observed.At - r).TotalMilliseconds:0} ms after reboot of {Case(hop - 1)})",
+                        StepNames.Marks.Init when lastMark.TryGetValue(StepNames.Marks.Saved, out var s) && hop > 0 => $" ({(observed.At - s).TotalMilliseconds:0} ms after saved of {Case(hop - 1)})",
+                        StepNames.Marks.Restored when lastMark.TryGetValue(StepNames.Marks.Reboot, out var r) => $" ({(observed.At - r).TotalMilliseconds:0} ms after reboot: the blackout of {Case(hop - 1)})",
+                        StepNames.Marks.Serving when lastMark.TryGetValue(StepNames.Marks.Paused, out var p) => $" ({(observed.At - p).TotalMilliseconds:0} ms after lucache paused: the blackout of {Case(hop - 1)})",
+                        StepNames.Marks.Reloaded when lastMark.TryGetValue(StepNames.Marks.SaveStart, out var s) => $" ({(observed.At - s).TotalMilliseconds:0} ms after save-start: the old way's blackout of {Case(hop - 1)})",
+                        StepNames.Marks.Reboot or StepNames.Marks.SaveStart or StepNames.Marks.Paused => $" ({Case(hop)})",
                         _ => "",
                     };
-                    if (name != "guest") progress.Report($"  [{at}] hop {hop}: {name}{since}");
+                    if (name != StepNames.Marks.Guest) progress.Report($"  [{at}] hop {hop}: {name}{since}");
                     break;
-                case "step" when line.Ok != true:
+                case GuestReportLineTypes.Step when line.Ok != true:
                     progress.Report($"  [{at}] hop {hop}: FAILED {line.Name}: {line.Detail}");
                     break;
-                case "step" when line.Name is { } step && step.StartsWith("bench.", StringComparison.Ordinal) && step != "bench.kexec-load":
+                case GuestReportLineTypes.Step when line.Name is { } step && step.StartsWith(StepNames.Bench.Prefix, StringComparison.Ordinal) && step != StepNames.Bench.KexecLoad:
                     progress.Report($"  [{at}] hop {hop}: {step} {line.Detail}");
                     break;
-                case "end":
+                case GuestReportLineTypes.End:
                     progress.Report($"  [{at}] hop {hop}: end ok={line.Ok} {line.Detail}");
                     break;
             }

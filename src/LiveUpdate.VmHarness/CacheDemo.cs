@@ -7,6 +7,7 @@
 // guest's steps arrive.
 using System.Text.Json.Nodes;
 using LuCache;
+using LiveUpdate.GuestContract;
 
 namespace LiveUpdate.VmHarness;
 
@@ -59,10 +60,10 @@ public static class CacheDemo
         void OnLine(ObservedGuestLine observed)
         {
             var line = observed.Line;
-            if (line.Type == "step")
+            if (line.Type == GuestReportLineTypes.Step)
             {
                 progress?.Report($"  guest hop {line.Hop} ({line.Release}): {(line.Ok == true ? "ok  " : "FAIL")} {line.Name} ({line.Ms:0} ms){Brief(line)}");
-                if (line is { Name: "demo.load", Ok: true })
+                if (line is { Name: StepNames.CacheDemo.Load, Ok: true })
                 {
                     lock (gate)
                     {
@@ -71,23 +72,23 @@ public static class CacheDemo
                     }
                     progress?.Report($"  client: probing the cache from the host at 127.0.0.1:{forward.HostPort} (→ guest {PortForward.GuestAddress}:{GuestPort}) every 10 ms");
                 }
-                if (line.Name == "luod.update.request")
+                if (line.Name == StepNames.LuodUpdateRequest)
                 {
                     progress?.Report($"  client so far: {probe.Snapshot().Describe()}");
                 }
             }
-            else if (line.Type == "boot" && line.Hop > 0)
+            else if (line.Type == GuestReportLineTypes.Boot && line.Hop > 0)
             {
                 progress?.Report($"  guest: kernel {line.Release} booted (hop {line.Hop}); client so far: {probe.Snapshot().Describe()}");
             }
         }
 
-        var request = new VmRunRequest("demo", options.Chain)
+        var request = new VmRunRequest(ScenarioNames.CacheDemo, options.Chain)
         {
             Timeout = options.Timeout,
             MemoryMiB = options.MemoryMiB,
             Forwards = [forward],
-            ScenarioParameters = [$"lu.demo.mib={options.Mib}"],
+            ScenarioParameters = [GuestCommandLineKeys.Word(GuestCommandLineKeys.DemoMib, options.Mib)],
             OnGuestLine = OnLine,
         };
         VmRunResult run;
@@ -100,20 +101,20 @@ public static class CacheDemo
 
         string? Detail(string name) => run.Report.Steps.LastOrDefault(s => s.Name == name && s.Ok)?.Detail;
         long? blackout = null, uncertainty = null;
-        if (Detail("demo.report") is { } json)
+        if (Detail(StepNames.CacheDemo.Report) is { } json)
         {
             var report = JsonNode.Parse(json);
             blackout = report?["clients"]?.AsArray().FirstOrDefault(c => c?["client"]?.GetValue<string>() == "cache")?["blackoutNs"]?.GetValue<long>();
             uncertainty = report?["uncertaintyNs"]?.GetValue<long>();
         }
         string? svgPath = null;
-        if (Detail("demo.report.svg") is { } svg)
+        if (Detail(StepNames.CacheDemo.ReportSvg) is { } svg)
         {
             svgPath = Path.Combine(run.RunDirectory, "update.svg");
             await File.WriteAllTextAsync(svgPath, svg, cancellationToken).ConfigureAwait(false);
         }
-        return new CacheDemoResult(run, probeResult, probeStartedAt, Detail("demo.load"), Detail("demo.verify"),
-            blackout, uncertainty, Detail("demo.report.table"), svgPath);
+        return new CacheDemoResult(run, probeResult, probeStartedAt, Detail(StepNames.CacheDemo.Load), Detail(StepNames.CacheDemo.Verify),
+            blackout, uncertainty, Detail(StepNames.CacheDemo.ReportTable), svgPath);
     }
 
     private static string Brief(GuestReportLine line)

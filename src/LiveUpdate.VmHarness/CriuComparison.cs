@@ -4,6 +4,7 @@
 // guest's marks (dump-start → dumped, restore-start → restored, dump-start → restored / verified).
 // Returns the spans of every run, or the plain reason criu could not do it on these kernels.
 using System.Text;
+using LiveUpdate.GuestContract;
 
 namespace LiveUpdate.VmHarness;
 
@@ -24,7 +25,7 @@ public sealed record CriuOutcome(int Mib, IReadOnlyList<CriuRun> Runs, string? F
 
 public static class CriuComparison
 {
-    public const string Scenario = "criu";
+    public const string Scenario = ScenarioNames.Criu;
 
     /// <summary>Same kernels as the live update it is compared with (7.2 → 7.3), crossed by a cold reboot.</summary>
     public static readonly IReadOnlyList<string> DefaultChain = ["7.2", "7.3"];
@@ -91,15 +92,15 @@ public static class CriuComparison
                 Timeout = TimeSpan.FromMinutes(10 + mib / 64),
                 DiskImage = disk,
                 ColdRebootBetweenHops = true,
-                ScenarioParameters = [$"lu.criu.mib={mib}"],
+                ScenarioParameters = [GuestCommandLineKeys.Word(GuestCommandLineKeys.CriuMib, mib)],
                 OnGuestLine = OnLine,
             };
             var result = await harness.RunScenarioAsync(request, ct).ConfigureAwait(false);
             string? Detail(string step) => result.Report.Steps.LastOrDefault(s => s.Name == step)?.Detail;
-            var check = Detail("criu.check");
+            var check = Detail(StepNames.Criu.Check);
             // `criu check` may fail on features this process does not use; the verdict is the verify.
-            var worked = result.Report.Steps.Any(s => s is { Name: "criu.verify", Ok: true })
-                && result.Report.Steps.Where(s => s.Name != "criu.check").All(s => s.Ok);
+            var worked = result.Report.Steps.Any(s => s is { Name: StepNames.Criu.Verify, Ok: true })
+                && result.Report.Steps.Where(s => s.Name != StepNames.Criu.Check).All(s => s.Ok);
             if (!worked)
             {
                 return (null, Explain(result), check);
@@ -107,11 +108,11 @@ public static class CriuComparison
             TimeSpan Mark(string name) => marks.TryGetValue(name, out var at) ? at
                 : throw new HarnessException($"the guest passed but its mark '{name}' never reached the host; see {result.ResultsLog}");
             var run = new CriuRun(
-                Mark("criu.dumped") - Mark("criu.dump-start"),
-                Mark("criu.restored") - Mark("criu.restore-start"),
-                Mark("criu.restored") - Mark("criu.dump-start"),
-                Mark("criu.verified") - Mark("criu.dump-start"),
-                ImageMiB(Detail("criu.dump")),
+                Mark(StepNames.Criu.DumpedMark) - Mark(StepNames.Criu.DumpStartMark),
+                Mark(StepNames.Criu.RestoredMark) - Mark(StepNames.Criu.RestoreStartMark),
+                Mark(StepNames.Criu.RestoredMark) - Mark(StepNames.Criu.DumpStartMark),
+                Mark(StepNames.Criu.VerifiedMark) - Mark(StepNames.Criu.DumpStartMark),
+                ImageMiB(Detail(StepNames.Criu.Dump)),
                 result.RunDirectory);
             return (run, null, check);
         }
@@ -127,15 +128,15 @@ public static class CriuComparison
         var text = new StringBuilder();
         var failed = result.Report.Steps.Where(s => !s.Ok).ToList();
         // criu check failing is only informational when the dump or restore failed for another reason.
-        var decisive = failed.FirstOrDefault(s => s.Name != "criu.check") ?? failed.FirstOrDefault();
+        var decisive = failed.FirstOrDefault(s => s.Name != StepNames.Criu.Check) ?? failed.FirstOrDefault();
         if (decisive is not null)
         {
             var what = decisive.Name switch
             {
-                "criu.check" => "criu check",
-                "criu.dump" => "criu dump failed",
-                "criu.restore" => "criu restore failed",
-                "criu.verify" => "the restored cache did not verify",
+                StepNames.Criu.Check => "criu check",
+                StepNames.Criu.Dump => "criu dump failed",
+                StepNames.Criu.Restore => "criu restore failed",
+                StepNames.Criu.Verify => "the restored cache did not verify",
                 _ => decisive.Name,
             };
             text.Append(what).Append(": ");

@@ -1,8 +1,10 @@
 // GuestImageExtras: what one scenario's initramfs carries beyond the base image. The base (busybox,
 // the four native binaries and their libraries, the chain's kernels) is what the luod path needs;
 // anything more is paid on every kexec of every scenario — 7.2's purgatory hashes the initramfs,
-// the next kernel unpacks it — so the kernel selftests go only into S4's image and criu with its
+// the next kernel unpacks it — so the kernel selftests go only into kernel-selftests' image and criu with its
 // libraries (≈ 8 MiB) only into the criu scenario's.
+using LiveUpdate.GuestContract;
+
 namespace LiveUpdate.VmHarness;
 
 public sealed record GuestImageExtras(bool KernelSelftests, IReadOnlyList<string> Tools, IReadOnlyList<GuestLibrary> ToolLibraries)
@@ -10,7 +12,7 @@ public sealed record GuestImageExtras(bool KernelSelftests, IReadOnlyList<string
     public static readonly GuestImageExtras None = new(false, [], []);
 
     /// <summary>The scenario that runs the kernel's own LUO selftests (/opt/selftests/&lt;tag&gt;/).</summary>
-    public const string SelftestsScenario = "s4";
+    public const string SelftestsScenario = ScenarioNames.KernelSelftests;
 
     public const string CriuTool = "/usr/sbin/criu";
 

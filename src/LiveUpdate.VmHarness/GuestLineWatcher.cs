@@ -5,6 +5,7 @@
 // Polled every 10 ms: a stamp is late by at most that plus the serial port's latency.
 using System.Diagnostics;
 using System.Text;
+using LiveUpdate.GuestContract;
 
 namespace LiveUpdate.VmHarness;
 

@@ -1,6 +1,7 @@
 // GuestReport: everything lu-guest reported on ttyS1 for one run, parsed from results.jsonl:
 // boot and step lines in order, the end verdict, plus lines that could not be understood.
 using System.Text.Json;
+using LiveUpdate.GuestContract;
 
 namespace LiveUpdate.VmHarness;
 
@@ -40,14 +41,14 @@ public sealed record GuestReport(
 
             switch (parsed.Type)
             {
-                case "boot":
+                case GuestReportLineTypes.Boot:
                     boots.Add(new GuestBoot(parsed.Hop ?? -1, parsed.Release ?? "?", parsed.UptimeMs ?? double.NaN));
                     break;
-                case "step":
+                case GuestReportLineTypes.Step:
                     steps.Add(new GuestStep(parsed.Hop ?? -1, parsed.Release ?? "?", parsed.Name ?? "?", parsed.Ok ?? false,
                         parsed.Ms ?? double.NaN, parsed.Detail ?? "", parsed.Kmsg ?? []));
                     break;
-                case "end":
+                case GuestReportLineTypes.End:
                     // lu-guest may write a failing end line and exit non-zero, and then /init adds its
                     // own: the first failure is the verdict; otherwise the last end line is.
                     var candidate = new GuestEnd(parsed.Hop ?? -1, parsed.Ok ?? false, parsed.Detail ?? "");
@@ -56,7 +57,7 @@ public sealed record GuestReport(
                         end = candidate;
                     }
                     break;
-                case "mark":
+                case GuestReportLineTypes.Mark:
                     // A timing mark (e.g. /init started): only live observers use it (GuestLineWatcher).
                     break;
                 default:

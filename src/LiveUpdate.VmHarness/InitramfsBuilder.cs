@@ -1,7 +1,7 @@
 // InitramfsBuilder: lays out the guest's root filesystem as one newc archive: /init, busybox,
 // the standard mount points, /opt/liveupdate (lu-guest, luoctl, luod, lucache), their shared
 // libraries, /boot/<tag>/{bzImage,release} for every kernel in the chain, and the scenario's
-// extras: /opt/selftests/<tag>/ (S4) and host tools in /bin with their libraries (criu).
+// extras: /opt/selftests/<tag>/ (kernel-selftests) and host tools in /bin with their libraries (criu).
 namespace LiveUpdate.VmHarness;
 
 public static class InitramfsBuilder

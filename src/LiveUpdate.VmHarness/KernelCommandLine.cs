@@ -1,8 +1,12 @@
-// KernelCommandLine: composes the guest kernel command line of the host ↔ guest contract
-// (docs/vm-harness.md): fixed KHO/LUO/console options plus lu.scenario, lu.chain and lu.hop.
+// ScenarioCommandLine: composes the kernel command line a scenario run boots with (docs/vm-harness.md,
+// "Guest contract"): fixed KHO/LUO/console options plus lu.scenario, lu.chain and lu.hop (keys from
+// GuestCommandLineKeys, which lu-guest parses with) and the run's scenario parameters. Host side only;
+// LiveUpdate.Kernel.KernelCommandLine is the parser of /proc/cmdline the guest reads it back with.
+using LiveUpdate.GuestContract;
+
 namespace LiveUpdate.VmHarness;
 
-public static class KernelCommandLine
+public static class ScenarioCommandLine
 {
     /// <summary>KHO scratch sizes are fixed: the default (200 % of boot-time reservations) outgrew a 3 GiB guest (docs/vm-harness.md).</summary>
     public const string FixedOptions = "console=ttyS0 kho=on kho_scratch=128M,512M,256M liveupdate=on retain_initrd panic=-1 printk.time=1 no_timer_check";
@@ -19,7 +23,7 @@ public static class KernelCommandLine
         foreach (var parameter in parameters ?? [])
         {
             ValidateWord(parameter, "scenario parameter");
-            if (!parameter.StartsWith("lu.", StringComparison.Ordinal) || !parameter.Contains('='))
+            if (!parameter.StartsWith(GuestCommandLineKeys.Prefix, StringComparison.Ordinal) || !parameter.Contains('='))
             {
                 throw new HarnessException($"The scenario parameter \"{parameter}\" must look like lu.NAME=VALUE.");
             }
@@ -42,7 +46,8 @@ public static class KernelCommandLine
             throw new HarnessException($"Hop {hop} is outside the chain of {chain.Count} kernel(s).");
         }
         var extra = parameters is { Count: > 0 } ? " " + string.Join(' ', parameters) : "";
-        return $"{FixedOptions}{(quiet ? " " + QuietOption : "")} lu.scenario={scenario} lu.chain={string.Join(',', chain)} lu.hop={hop}{extra}";
+        return $"{FixedOptions}{(quiet ? " " + QuietOption : "")} {GuestCommandLineKeys.Word(GuestCommandLineKeys.Scenario, scenario)} "
+            + $"{GuestCommandLineKeys.Word(GuestCommandLineKeys.Chain, string.Join(',', chain))} {GuestCommandLineKeys.Word(GuestCommandLineKeys.Hop, hop)}{extra}";
     }
 
     private static void ValidateWord(string value, string what)

@@ -1,8 +1,8 @@
-// luvm: command line of the VM harness. `kernels` fetches and builds guest kernels, `run` boots a
-// scenario through a kernel chain and prints the step table, `demo` is the main job: the cache demo
+// luvm: command line of the VM harness. `kernels` fetches and builds guest kernels, `run NAME` boots a
+// scenario (ScenarioNames; old sN numbers resolve) through a kernel chain and prints the step table, `demo` is the main job: the cache demo
 // (CacheDemo) across 7.2 → 7.3. Errors are printed as one clear line; exit code 0 = passed.
 using System.CommandLine;
-using LiveUpdate.Guest.Scenarios;
+using LiveUpdate.GuestContract;
 
 namespace LiveUpdate.VmHarness;
 
@@ -45,15 +45,22 @@ public static class Program
 
     private static Command RunCommand()
     {
-        var scenario = new Option<string>("--scenario") { Description = "Scenario name passed to lu-guest (s1, s2, ...).", Required = true };
+        var name = new Argument<string?>("scenario")
+        {
+            Description = $"The scenario to run: {string.Join(", ", ScenarioNames.All)} (the old numbers s1…s13 are accepted too).",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        var scenario = new Option<string?>("--scenario") { Description = "The scenario, as an option (same as the argument)." };
         var chain = new Option<string>("--chain") { Description = "Comma-separated kernel tags to boot and kexec through, e.g. 7.2,7.3.", Required = true };
         var timeout = new Option<int>("--timeout") { Description = "Hard timeout in seconds.", DefaultValueFactory = _ => (int)VmRunRequest.DefaultTimeout.TotalSeconds };
         var memory = new Option<int>("--memory") { Description = "Guest memory in MiB.", DefaultValueFactory = _ => QemuLaunch.DefaultMemoryMiB };
         var explain = new Option<bool>("--explain") { Description = "Print a walk-through of kernels, steps and what each verified instead of the step table." };
-        var command = new Command("run", "Boot a scenario through a kernel chain under QEMU and print the guest's steps.") { scenario, chain, timeout, memory, explain };
+        var command = new Command("run", "Boot a scenario through a kernel chain under QEMU and print the guest's steps.") { name, scenario, chain, timeout, memory, explain };
         command.SetAction((parse, cancellationToken) => GuardedAsync(async progress =>
         {
-            var request = new VmRunRequest(parse.GetRequiredValue(scenario), ParseChain(parse.GetRequiredValue(chain)))
+            var given = parse.GetValue(name) ?? parse.GetValue(scenario)
+                ?? throw new HarnessException($"Name the scenario to run: luvm run NAME --chain A,B (NAME one of {string.Join(", ", ScenarioNames.All)}).");
+            var request = new VmRunRequest(ScenarioNames.Resolve(given), ParseChain(parse.GetRequiredValue(chain)))
             {
                 Timeout = TimeSpan.FromSeconds(parse.GetValue(timeout)),
                 MemoryMiB = parse.GetValue(memory),
@@ -111,16 +118,16 @@ public static class Program
                 string Word(Option<string> option) => (parse.GetValue(option) ?? "").Replace(" ", "");
                 plan = BenchPlan.FromParameters(name => name switch
                 {
-                    "lu.bench.sizes" => Word(sizes),
-                    "lu.bench.runs" => parse.GetValue(runs).ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    "lu.bench.modes" => Word(modes),
-                    "lu.bench.luod" => Word(luod),
-                    "lu.bench.luodpath" => Word(luodPath),
-                    "lu.bench.luodpath.sizes" => parse.GetValue(luodPathSizes)?.Replace(" ", ""),
+                    GuestCommandLineKeys.BenchSizes => Word(sizes),
+                    GuestCommandLineKeys.BenchRuns => parse.GetValue(runs).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    GuestCommandLineKeys.BenchModes => Word(modes),
+                    GuestCommandLineKeys.BenchLuod => Word(luod),
+                    GuestCommandLineKeys.BenchLuodPath => Word(luodPath),
+                    GuestCommandLineKeys.BenchLuodPathSizes => parse.GetValue(luodPathSizes)?.Replace(" ", ""),
                     _ => null,
                 });
                 oldWay = parse.GetValue(oldWaySizes) is { } text
-                    ? BenchPlan.FromParameters(name => name == "lu.bench.sizes" ? text.Replace(" ", "") : null).SizesMiB
+                    ? BenchPlan.FromParameters(name => name == GuestCommandLineKeys.BenchSizes ? text.Replace(" ", "") : null).SizesMiB
                     : plan.SizesMiB;
             }
             catch (ArgumentException e)

@@ -2,6 +2,7 @@
 // cached), the guest payload and the initramfs, boots QEMU through the chain and returns a
 // VmRunResult. Every run gets its own cache/runs/<timestamp>-<scenario>/ directory.
 using System.Diagnostics;
+using LiveUpdate.GuestContract;
 
 namespace LiveUpdate.VmHarness;
 
@@ -61,7 +62,7 @@ public sealed class VmHarness
     public async Task<VmRunResult> RunScenarioAsync(VmRunRequest request, CancellationToken cancellationToken)
     {
         var wall = Stopwatch.StartNew();
-        var commandLine = KernelCommandLine.Compose(request.Scenario, request.Chain, 0, request.ScenarioParameters, request.QuietConsole);
+        var commandLine = ScenarioCommandLine.Compose(request.Scenario, request.Chain, 0, request.ScenarioParameters, request.QuietConsole);
         if (request.Timeout <= TimeSpan.Zero || request.MemoryMiB < 256)
         {
             throw new HarnessException($"Timeout {request.Timeout} / memory {request.MemoryMiB} MiB are not usable; give a positive timeout and at least 256 MiB.");
@@ -97,7 +98,7 @@ public sealed class VmHarness
             var suffix = hop == 0 ? "" : $".hop{hop}";
             var hopCommandLine = hop == 0 && !request.ColdRebootBetweenHops
                 ? commandLine
-                : KernelCommandLine.Compose(request.Scenario, request.Chain, hop, [.. request.ScenarioParameters, "lu.cold=1"], request.QuietConsole);
+                : ScenarioCommandLine.Compose(request.Scenario, request.Chain, hop, [.. request.ScenarioParameters, GuestCommandLineKeys.Word(GuestCommandLineKeys.Cold, 1)], request.QuietConsole);
             var kernel = kernels.First(k => k.Series == request.Chain[hop]);
             var launch = new QemuLaunch(kernel.BzImage, initramfs, hopCommandLine,
                 Path.Combine(runDirectory, $"console{suffix}.log"), Path.Combine(runDirectory, $"results{suffix}.jsonl"))

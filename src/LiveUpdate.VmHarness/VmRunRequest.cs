@@ -29,7 +29,7 @@ public sealed record VmRunRequest(string Scenario, IReadOnlyList<string> Chain)
     /// <summary>How the initramfs is stored (uncompressed unless a measurement asks otherwise).</summary>
     public InitramfsCompression InitramfsCompression { get; init; } = InitramfsCompression.None;
 
-    /// <summary>Boots with the kernel's `quiet` (KernelCommandLine.QuietOption); kept across kexecs.</summary>
+    /// <summary>Boots with the kernel's `quiet` (ScenarioCommandLine.QuietOption); kept across kexecs.</summary>
     public bool QuietConsole { get; init; }
 
     /// <summary>Sees every report line as it arrives, stamped with the host clock (for live progress and timing).</summary>

@@ -25,9 +25,9 @@ public sealed class HarnessCacheTests : IDisposable
     {
         var cache = new HarnessCache(root);
         var at = new DateTimeOffset(2026, 11, 22, 3, 4, 5, TimeSpan.Zero);
-        var first = cache.CreateRunDirectory("s1", at);
-        var second = cache.CreateRunDirectory("s1", at);
-        Assert.Equal(Path.Combine(root, "runs", "20261122-030405-s1"), first);
+        var first = cache.CreateRunDirectory("memfd-roundtrip", at);
+        var second = cache.CreateRunDirectory("memfd-roundtrip", at);
+        Assert.Equal(Path.Combine(root, "runs", "20261122-030405-memfd-roundtrip"), first);
         Assert.NotEqual(first, second);
         Assert.True(Directory.Exists(second));
     }

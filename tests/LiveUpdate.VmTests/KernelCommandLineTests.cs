@@ -1,5 +1,6 @@
 // KernelCommandLineTests: the kernel command line and the QEMU arguments follow the host ↔ guest
 // contract of docs/vm-harness.md exactly.
+using LiveUpdate.GuestContract;
 using LiveUpdate.VmHarness;
 
 namespace LiveUpdate.VmTests;
@@ -10,26 +11,50 @@ public sealed class KernelCommandLineTests
     public void Command_line_matches_the_contract()
     {
         Assert.Equal(
-            "console=ttyS0 kho=on kho_scratch=128M,512M,256M liveupdate=on retain_initrd panic=-1 printk.time=1 no_timer_check lu.scenario=s3 lu.chain=7.2,7.3,7.2 lu.hop=0",
-            KernelCommandLine.Compose("s3", ["7.2", "7.3", "7.2"]));
-        Assert.EndsWith("lu.chain=7.3 lu.hop=0", KernelCommandLine.Compose("s2", ["7.3"]));
+            "console=ttyS0 kho=on kho_scratch=128M,512M,256M liveupdate=on retain_initrd panic=-1 printk.time=1 no_timer_check lu.scenario=cross-version-chain lu.chain=7.2,7.3,7.2 lu.hop=0",
+            ScenarioCommandLine.Compose(ScenarioNames.CrossVersionChain, ["7.2", "7.3", "7.2"]));
+        Assert.EndsWith("lu.chain=7.3 lu.hop=0", ScenarioCommandLine.Compose(ScenarioNames.LuoRefusals, ["7.3"]));
+    }
+
+    [Fact]
+    public void The_guest_reads_back_what_the_host_composed()
+    {
+        var composed = new LiveUpdate.Kernel.KernelCommandLine(ScenarioCommandLine.Compose(ScenarioNames.CacheDemo, ["7.2", "7.3"], 1,
+            [GuestCommandLineKeys.Word(GuestCommandLineKeys.DemoMib, 16), GuestCommandLineKeys.Word(GuestCommandLineKeys.Cold, 1)]));
+        Assert.Equal(ScenarioNames.CacheDemo, composed.Get(GuestCommandLineKeys.Scenario));
+        Assert.Equal("7.2,7.3", composed.Get(GuestCommandLineKeys.Chain));
+        Assert.Equal("1", composed.Get(GuestCommandLineKeys.Hop));
+        Assert.Equal("16", composed.Get(GuestCommandLineKeys.DemoMib));
+        Assert.Equal("1", composed.Get(GuestCommandLineKeys.Cold));
     }
 
     [Theory]
-    [InlineData("s 1", "7.2")]
+    [InlineData("s3", ScenarioNames.CrossVersionChain)]
+    [InlineData("S7", ScenarioNames.OrphansAndOwners)]
+    [InlineData("s11", ScenarioNames.CancelAndNoGo)]
+    [InlineData(ScenarioNames.KernelSelftests, ScenarioNames.KernelSelftests)]
+    [InlineData("demo", ScenarioNames.CacheDemo)]
+    public void Old_scenario_numbers_resolve_to_their_names(string given, string expected)
+    {
+        Assert.Equal(expected, ScenarioNames.Resolve(given));
+        Assert.Contains(expected, ScenarioNames.All);
+    }
+
+    [Theory]
+    [InlineData("memfd roundtrip", "7.2")]
     [InlineData("", "7.2")]
-    [InlineData("s1", "7.2,7.3")]
-    [InlineData("s1", "")]
+    [InlineData("memfd-roundtrip", "7.2,7.3")]
+    [InlineData("memfd-roundtrip", "")]
     public void Unusable_scenarios_and_tags_are_refused(string scenario, string tag)
     {
-        var error = Assert.Throws<HarnessException>(() => KernelCommandLine.Compose(scenario, [tag]));
+        var error = Assert.Throws<HarnessException>(() => ScenarioCommandLine.Compose(scenario, [tag]));
         Assert.False(string.IsNullOrWhiteSpace(error.Message));
     }
 
     [Fact]
     public void An_empty_chain_is_refused()
     {
-        Assert.Throws<HarnessException>(() => KernelCommandLine.Compose("s1", []));
+        Assert.Throws<HarnessException>(() => ScenarioCommandLine.Compose(ScenarioNames.MemfdRoundTrip, []));
     }
 
     [Fact]
@@ -52,11 +77,11 @@ public sealed class KernelCommandLineTests
     [Fact]
     public void Scenario_parameters_follow_the_hop_and_must_be_lu_words()
     {
-        Assert.EndsWith("lu.hop=1 lu.demo.mib=16 lu.cold=1", KernelCommandLine.Compose("demo", ["7.2", "7.3"], 1, ["lu.demo.mib=16", "lu.cold=1"]));
-        Assert.Throws<HarnessException>(() => KernelCommandLine.Compose("demo", ["7.2"], 0, ["mib=16"]));
-        Assert.Contains(" no_timer_check quiet lu.scenario=demo ", KernelCommandLine.Compose("demo", ["7.2"], 0, [], quiet: true));
-        Assert.DoesNotContain("quiet", KernelCommandLine.Compose("demo", ["7.2"]));
-        Assert.Throws<HarnessException>(() => KernelCommandLine.Compose("demo", ["7.2"], 0, ["lu.x=a b"]));
+        Assert.EndsWith("lu.hop=1 lu.demo.mib=16 lu.cold=1", ScenarioCommandLine.Compose("demo", ["7.2", "7.3"], 1, ["lu.demo.mib=16", "lu.cold=1"]));
+        Assert.Throws<HarnessException>(() => ScenarioCommandLine.Compose("demo", ["7.2"], 0, ["mib=16"]));
+        Assert.Contains(" no_timer_check quiet lu.scenario=demo ", ScenarioCommandLine.Compose("demo", ["7.2"], 0, [], quiet: true));
+        Assert.DoesNotContain("quiet", ScenarioCommandLine.Compose("demo", ["7.2"]));
+        Assert.Throws<HarnessException>(() => ScenarioCommandLine.Compose("demo", ["7.2"], 0, ["lu.x=a b"]));
     }
 
     [Fact]

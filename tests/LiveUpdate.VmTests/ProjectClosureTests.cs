@@ -24,6 +24,16 @@ public sealed class ProjectClosureTests
     }
 
     [Fact]
+    public void Lu_guest_is_built_from_the_guest_contract_so_an_edit_to_it_republishes_the_guest()
+    {
+        var names = Names(Repository.GuestProject);
+        Assert.Contains("LiveUpdate.Guest", names);
+        Assert.Contains("LiveUpdate.GuestContract", names);
+        Assert.Contains("LiveUpdate.Kernel", names);
+        Assert.DoesNotContain("LiveUpdate.VmHarness", names);
+    }
+
+    [Fact]
     public void An_edit_outside_an_apps_projects_leaves_its_publish_key_alone()
     {
         var root = Directory.CreateTempSubdirectory("luvm-closure-").FullName;

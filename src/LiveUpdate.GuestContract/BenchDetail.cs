@@ -1,9 +1,9 @@
 // BenchDetail: the detail text of the benchmark's steps, "key=value key=value …" (no spaces in
-// values), readable in a console log and parsed back by luvm. Linked into luvm like BenchPlan, so
-// both sides agree on the format; numbers use the invariant culture.
+// values), readable in a console log and parsed back by luvm. Part of the guest contract, so both
+// sides agree on the format; numbers use the invariant culture.
 using System.Globalization;
 
-namespace LiveUpdate.Guest.Scenarios;
+namespace LiveUpdate.GuestContract;
 
 public static class BenchDetail
 {

@@ -1,14 +1,14 @@
 // BenchPlan: the hop list of the blackout benchmark (`luvm bench`, docs/benchmarks.md), computed
-// from the lu.bench.* words of the kernel command line. This one file is compiled into lu-guest and
-// linked into luvm (LiveUpdate.VmHarness.csproj), so host and guest derive the same case for every
-// hop from the same few parameters; only the parameters travel on the command line, never the list.
+// from the lu.bench.* words of the kernel command line (GuestCommandLineKeys). Part of the guest
+// contract, so luvm and lu-guest derive the same case for every hop from the same few parameters;
+// only the parameters travel on the command line, never the list.
 // The luodpath case (lu.bench.luodpath=MODES, off by default) is the path users take: luod plus
 // lucache holding N MiB, through `luoctl update`.
 // Repetitions are interleaved (run 1 of every case, then run 2, ...) so a slow spell of the host
 // spreads over all cases instead of skewing one.
 using System.Globalization;
 
-namespace LiveUpdate.Guest.Scenarios;
+namespace LiveUpdate.GuestContract;
 
 /// <summary>What one benchmark hop measures.</summary>
 public enum BenchKind
@@ -92,10 +92,10 @@ public sealed record BenchPlan(IReadOnlyList<int> SizesMiB, int Runs, IReadOnlyL
     public IReadOnlyList<int> LuodPathSkippedSizes => LuodPathModes.Count == 0 ? [] : [.. (LuodPathSizesMiB ?? SizesMiB).Where(s => s > LuodPathMaxMiB)];
 
     /// <summary>The kexec run: floor, ours and luod's share, on a chain of one kernel.</summary>
-    public const string KexecScenario = "bench";
+    public const string KexecScenario = ScenarioNames.Bench;
 
     /// <summary>The old way: save to disk, cold reboot, reload (hops crossed by cold reboots).</summary>
-    public const string OldWayScenario = "bench-oldway";
+    public const string OldWayScenario = ScenarioNames.BenchOldWay;
 
     public static readonly IReadOnlyList<string> KnownModes = ["4k", "thp"];
 
@@ -138,27 +138,27 @@ public sealed record BenchPlan(IReadOnlyList<int> SizesMiB, int Runs, IReadOnlyL
     /// <summary>The words for the kernel command line (lu.bench.*), read back by <see cref="FromParameters"/>.</summary>
     public IReadOnlyList<string> Parameters =>
     [
-        $"lu.bench.sizes={List(SizesMiB)}",
-        $"lu.bench.runs={Runs.ToString(CultureInfo.InvariantCulture)}",
-        $"lu.bench.modes={(Modes.Count == 0 ? "none" : string.Join(',', Modes))}",
-        $"lu.bench.luod={List(LuodSessions)}",
-        $"lu.bench.floor={(Floor ? 1 : 0)}",
-        $"lu.bench.luodpath={(LuodPathModes.Count == 0 ? "none" : string.Join(',', LuodPathModes))}",
-        .. (LuodPathSizesMiB is { } own ? new[] { $"lu.bench.luodpath.sizes={List(own)}" } : Array.Empty<string>()),
+        $"{GuestCommandLineKeys.BenchSizes}={List(SizesMiB)}",
+        $"{GuestCommandLineKeys.BenchRuns}={Runs.ToString(CultureInfo.InvariantCulture)}",
+        $"{GuestCommandLineKeys.BenchModes}={(Modes.Count == 0 ? "none" : string.Join(',', Modes))}",
+        $"{GuestCommandLineKeys.BenchLuod}={List(LuodSessions)}",
+        $"{GuestCommandLineKeys.BenchFloor}={(Floor ? 1 : 0)}",
+        $"{GuestCommandLineKeys.BenchLuodPath}={(LuodPathModes.Count == 0 ? "none" : string.Join(',', LuodPathModes))}",
+        .. (LuodPathSizesMiB is { } own ? new[] { $"{GuestCommandLineKeys.BenchLuodPathSizes}={List(own)}" } : Array.Empty<string>()),
     ];
 
     /// <summary>Reads the plan from lu.bench.* values (<paramref name="get"/> returns null when a word is absent: the default).</summary>
     public static BenchPlan FromParameters(Func<string, string?> get)
     {
         var plan = new BenchPlan(
-            get("lu.bench.sizes") is { } sizes ? ParseList(sizes, "lu.bench.sizes") : Default.SizesMiB,
-            get("lu.bench.runs") is { } runs ? ParseCount(runs, "lu.bench.runs") : Default.Runs,
-            get("lu.bench.modes") is { } modes ? (modes == "none" ? [] : modes.Split(',', StringSplitOptions.RemoveEmptyEntries)) : Default.Modes,
-            get("lu.bench.luod") is { } luod ? ParseList(luod, "lu.bench.luod") : Default.LuodSessions,
-            get("lu.bench.floor") is { } floor ? floor == "1" : Default.Floor)
+            get(GuestCommandLineKeys.BenchSizes) is { } sizes ? ParseList(sizes, GuestCommandLineKeys.BenchSizes) : Default.SizesMiB,
+            get(GuestCommandLineKeys.BenchRuns) is { } runs ? ParseCount(runs, GuestCommandLineKeys.BenchRuns) : Default.Runs,
+            get(GuestCommandLineKeys.BenchModes) is { } modes ? (modes == "none" ? [] : modes.Split(',', StringSplitOptions.RemoveEmptyEntries)) : Default.Modes,
+            get(GuestCommandLineKeys.BenchLuod) is { } luod ? ParseList(luod, GuestCommandLineKeys.BenchLuod) : Default.LuodSessions,
+            get(GuestCommandLineKeys.BenchFloor) is { } floor ? floor == "1" : Default.Floor)
         {
-            LuodPathModes = get("lu.bench.luodpath") is { } luodPath ? ParseModes(luodPath) : Default.LuodPathModes,
-            LuodPathSizesMiB = get("lu.bench.luodpath.sizes") is { } luodPathSizes ? ParseList(luodPathSizes, "lu.bench.luodpath.sizes") : null,
+            LuodPathModes = get(GuestCommandLineKeys.BenchLuodPath) is { } luodPath ? ParseModes(luodPath) : Default.LuodPathModes,
+            LuodPathSizesMiB = get(GuestCommandLineKeys.BenchLuodPathSizes) is { } luodPathSizes ? ParseList(luodPathSizes, GuestCommandLineKeys.BenchLuodPathSizes) : null,
         };
         plan.Validate();
         return plan;
