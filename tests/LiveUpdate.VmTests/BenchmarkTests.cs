@@ -6,6 +6,9 @@ using System.Text.Json;
 using System.Xml.Linq;
 using LiveUpdate.GuestContract;
 using LiveUpdate.VmHarness;
+using LiveUpdate.VmHarness.Benchmarks;
+using LiveUpdate.VmHarness.GuestImage;
+using LiveUpdate.VmHarness.Runs;
 
 namespace LiveUpdate.VmTests;
 

@@ -7,6 +7,7 @@
 // report, plot and raw numbers written.
 using LiveUpdate.GuestContract;
 using LiveUpdate.VmHarness;
+using LiveUpdate.VmHarness.Benchmarks;
 using Xunit.Abstractions;
 
 namespace LiveUpdate.VmTests;

@@ -3,6 +3,7 @@
 using System.Diagnostics;
 using LiveUpdate.GuestContract;
 using LiveUpdate.VmHarness;
+using LiveUpdate.VmHarness.Runs;
 
 namespace LiveUpdate.VmTests;
 

@@ -1,6 +1,7 @@
 // HarnessCacheTests: the cache layout matches docs/vm-harness.md, run directories are unique,
 // and the cache lock keeps a second holder waiting until the first lets go.
 using LiveUpdate.VmHarness;
+using LiveUpdate.VmHarness.Host;
 
 namespace LiveUpdate.VmTests;
 

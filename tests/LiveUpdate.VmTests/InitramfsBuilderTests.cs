@@ -5,6 +5,8 @@
 using System.Diagnostics;
 using LiveUpdate.GuestContract;
 using LiveUpdate.VmHarness;
+using LiveUpdate.VmHarness.GuestImage;
+using LiveUpdate.VmHarness.Kernels;
 
 namespace LiveUpdate.VmTests;
 

@@ -1,6 +1,8 @@
 // ProjectClosureTests: each guest app's publish is keyed by the projects it is really built from,
 // so editing the harness (or another app) does not republish it.
 using LiveUpdate.VmHarness;
+using LiveUpdate.VmHarness.GuestImage;
+using LiveUpdate.VmHarness.Host;
 
 namespace LiveUpdate.VmTests;
 

@@ -1,6 +1,8 @@
 // RunResultTests: parsing results.jsonl and judging a run: a good run passes; a failed step, a
 // missing end line, a short chain, a timeout or a garbled line fail with a self-explaining summary.
 using LiveUpdate.VmHarness;
+using LiveUpdate.VmHarness.Qemu;
+using LiveUpdate.VmHarness.Runs;
 
 namespace LiveUpdate.VmTests;
 

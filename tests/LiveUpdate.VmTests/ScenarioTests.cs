@@ -3,6 +3,8 @@
 // `dotnet test --filter Category!=Vm` runs only the fast host tests.
 using LiveUpdate.GuestContract;
 using LiveUpdate.VmHarness;
+using LiveUpdate.VmHarness.Demo;
+using LiveUpdate.VmHarness.Runs;
 using Xunit.Abstractions;
 
 namespace LiveUpdate.VmTests;
@@ -155,7 +157,7 @@ public sealed class ScenarioTests : IDisposable
     public async Task Demo_cache_keeps_every_item_through_luoctl_update_while_a_host_client_reads()
     {
         using var limit = new CancellationTokenSource(OverallLimit);
-        var demo = await CacheDemo.RunAsync(fixture.Harness, new CacheDemoOptions(16, ["7.2", "7.3"]) { Timeout = RunTimeout }, fixture.Progress, limit.Token);
+        var demo = await CacheDemoDriver.RunAsync(fixture.Harness, new CacheDemoOptions(16, ["7.2", "7.3"]) { Timeout = RunTimeout }, fixture.Progress, limit.Token);
         output.WriteLine(CacheDemoReport.Text(demo));
         Assert.True(demo.Run.Passed, demo.Run.FailureSummary);
         AssertStepsPassed(demo.Run, 0, StepNames.CacheDemo.LuodStart, StepNames.CacheDemo.CacheStart, StepNames.CacheDemo.Load, StepNames.CacheDemo.ClientWatching);
