@@ -1,6 +1,7 @@
 // GuestPlan: what this boot of the guest must do, read from the kernel command line the
 // harness set (docs/vm-harness.md): the scenario, the chain of kernels, and which hop of
-// the chain this boot is. Only lu.hop changes from one kexec to the next.
+// the chain this boot is (keys: GuestCommandLineKeys). Only lu.hop changes from one kexec to the next.
+using LiveUpdate.GuestContract;
 using LiveUpdate.Kernel;
 
 namespace LiveUpdate.Guest;
@@ -14,20 +15,20 @@ public sealed record GuestPlan(string Scenario, IReadOnlyList<string> Chain, int
     public string CurrentTag => Chain[Hop];
 
     /// <summary>lu.cold=1: hops are crossed by a cold reboot (QEMU restarted by the harness), not a kexec.</summary>
-    public bool ColdReboot => CommandLine.Get("lu.cold") == "1";
+    public bool ColdReboot => CommandLine.Get(GuestCommandLineKeys.Cold) == "1";
 
     public string NextTag => Chain[Hop + 1];
 
     /// <summary>This boot's command line with lu.hop advanced: what the next kernel boots with.</summary>
-    public KernelCommandLine NextHopCommandLine => CommandLine.With("lu.hop", (Hop + 1).ToString());
+    public KernelCommandLine NextHopCommandLine => CommandLine.With(GuestCommandLineKeys.Hop, (Hop + 1).ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     public static GuestPlan FromCommandLine(KernelCommandLine commandLine)
     {
-        string scenario = commandLine.Get("lu.scenario")
-            ?? throw new InvalidOperationException("lu.scenario= is missing from the kernel command line; the harness must set it.");
-        string chain = commandLine.Get("lu.chain")
-            ?? throw new InvalidOperationException("lu.chain= is missing from the kernel command line; the harness must set it.");
-        string hopText = commandLine.Get("lu.hop") ?? "0";
+        string scenario = commandLine.Get(GuestCommandLineKeys.Scenario)
+            ?? throw new InvalidOperationException($"{GuestCommandLineKeys.Scenario}= is missing from the kernel command line; the harness must set it.");
+        string chain = commandLine.Get(GuestCommandLineKeys.Chain)
+            ?? throw new InvalidOperationException($"{GuestCommandLineKeys.Chain}= is missing from the kernel command line; the harness must set it.");
+        string hopText = commandLine.Get(GuestCommandLineKeys.Hop) ?? "0";
         if (!int.TryParse(hopText, out int hop) || hop < 0)
             throw new InvalidOperationException($"lu.hop={hopText} is not a hop number.");
         string[] tags = chain.Split(',', StringSplitOptions.RemoveEmptyEntries);

@@ -3,6 +3,7 @@
 // for kexec_file_load) and the same command line with lu.hop advanced.
 using System.Diagnostics;
 using LiveUpdate.Kernel;
+using LiveUpdate.GuestContract;
 
 namespace LiveUpdate.Guest;
 
@@ -15,7 +16,7 @@ public static class NextKernelHop
         string kernelPath = $"/boot/{plan.NextTag}/bzImage";
         var commandLine = plan.NextHopCommandLine;
         var clock = Stopwatch.StartNew();
-        bool loaded = await results.StepAsync("kexec.load", async () =>
+        bool loaded = await results.StepAsync(StepNames.KexecLoad, async () =>
         {
             using var initrd = MemFd.Create("lu-next-initrd");
             long bytes = await CopyRetainedInitrdAsync(initrd.Write);
@@ -25,7 +26,7 @@ public static class NextKernelHop
         });
         if (!loaded)
             return;
-        await results.StepResultAsync("kexec.reboot", true, clock.Elapsed.TotalMilliseconds, $"rebooting into {plan.NextTag}");
+        await results.StepResultAsync(StepNames.KexecReboot, true, clock.Elapsed.TotalMilliseconds, $"rebooting into {plan.NextTag}");
         Kexec.RebootIntoLoadedKernel();
     }
 

@@ -4,8 +4,10 @@
 using LiveUpdate.Guest;
 using LiveUpdate.Guest.Scenarios;
 using LiveUpdate.Kernel;
+using LiveUpdate.GuestContract;
 
-// `lu-guest participant …`: a workload process of the update scenarios (S9, S10), not a scenario run.
+// `lu-guest participant …`: a workload process of the update scenarios (orchestrated-update,
+// cancel-and-no-go), not a scenario run.
 if (args.Length > 0 && args[0] == "participant") return await UpdateParticipantProcess.RunAsync(args);
 
 double uptimeMs = double.Parse(File.ReadAllText("/proc/uptime").Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture) * 1000;
@@ -19,34 +21,34 @@ try
 {
     ok = plan.Scenario switch
     {
-        "s1" or "s3" => await new MemfdRoundTrip(plan, results).RunAsync(),
-        "s2" => await new Refusals(plan, results).RunAsync(),
-        "s4" => await new KernelSelftests(plan, results).RunAsync(),
-        "s5" => await new LuodCustody(plan, results).RunAsync(),
-        "s6" => await new LuodOrphansAndOwners(plan, results).RunAsync(),
-        "s8" => await new LuodCustodyLost(plan, results).RunAsync(),
-        "s9" => await new OrchestratedUpdate(plan, results).RunAsync(),
-        "s10" => await new UpdateRefusals(plan, results).RunAsync(),
-        "s13" => await new LuodRestoreScaling(plan, results).RunAsync(),
-        "s12" => await new LuodFdStoreRestart(plan, results).RunAsync(),
-        "demo" => await new CacheDemo(plan, results).RunAsync(),
-        BenchPlan.KexecScenario => await new BlackoutBench(plan, results).RunAsync(),
-        BenchPlan.OldWayScenario => await new OldWayBench(plan, results).RunAsync(),
-        "criu" => await new CriuBench(plan, results).RunAsync(),
-        "boot" => true,
-        _ => throw new InvalidOperationException($"unknown scenario '{plan.Scenario}' (known: s1, s2, s3, s4, s5, s6, s8, s9, s10, s12, s13, demo, bench, bench-oldway, boot)"),
+        ScenarioNames.MemfdRoundTrip or ScenarioNames.CrossVersionChain => await new MemfdRoundTrip(plan, results).RunAsync(),
+        ScenarioNames.LuoRefusals => await new Refusals(plan, results).RunAsync(),
+        ScenarioNames.KernelSelftests => await new KernelSelftests(plan, results).RunAsync(),
+        ScenarioNames.LuodCustody => await new LuodCustody(plan, results).RunAsync(),
+        ScenarioNames.OrphansAndOwners => await new LuodOrphansAndOwners(plan, results).RunAsync(),
+        ScenarioNames.CustodyLost => await new LuodCustodyLost(plan, results).RunAsync(),
+        ScenarioNames.OrchestratedUpdate => await new OrchestratedUpdate(plan, results).RunAsync(),
+        ScenarioNames.CancelAndNoGo => await new UpdateRefusals(plan, results).RunAsync(),
+        ScenarioNames.LuodRestoreScaling => await new LuodRestoreScaling(plan, results).RunAsync(),
+        ScenarioNames.FdStoreRestart => await new LuodFdStoreRestart(plan, results).RunAsync(),
+        ScenarioNames.CacheDemo => await new CacheDemo(plan, results).RunAsync(),
+        ScenarioNames.Bench => await new BlackoutBench(plan, results).RunAsync(),
+        ScenarioNames.BenchOldWay => await new OldWayBench(plan, results).RunAsync(),
+        ScenarioNames.Criu => await new CriuBench(plan, results).RunAsync(),
+        ScenarioNames.Boot => true,
+        _ => throw new InvalidOperationException($"unknown scenario '{plan.Scenario}' (known: {string.Join(", ", ScenarioNames.All)})"),
     };
 }
 catch (Exception ex)
 {
-    await results.StepResultAsync("scenario", false, 0, $"{ex.GetType().Name}: {ex.Message}");
+    await results.StepResultAsync(StepNames.Scenario, false, 0, $"{ex.GetType().Name}: {ex.Message}");
     ok = false;
 }
 
 if (ok && !plan.IsLastHop && plan.ColdReboot)
 {
     // /init reboots; QEMU exits (-no-reboot) and the harness boots the next hop from cold.
-    await results.StepResultAsync("cold.reboot", true, 0, $"rebooting cold into {plan.NextTag} for hop {plan.Hop + 1}");
+    await results.StepResultAsync(StepNames.ColdReboot, true, 0, $"rebooting cold into {plan.NextTag} for hop {plan.Hop + 1}");
     return 0;
 }
 

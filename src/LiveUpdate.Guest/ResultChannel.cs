@@ -4,6 +4,7 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
+using LiveUpdate.GuestContract;
 using LiveUpdate.Kernel;
 
 namespace LiveUpdate.Guest;
@@ -31,7 +32,7 @@ public sealed class ResultChannel : IAsyncDisposable
         new(new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, 1, useAsync: false), plan, release);
 
     public Task BootAsync(double uptimeMs) =>
-        WriteAsync(new GuestReportLine { Type = "boot", Hop = _plan.Hop, Release = _release, UptimeMs = uptimeMs });
+        WriteAsync(new GuestReportLine { Type = GuestReportLineTypes.Boot, Hop = _plan.Hop, Release = _release, UptimeMs = uptimeMs });
 
     /// <summary>Runs one step, timing it; an exception marks the step failed with its message.</summary>
     public async Task<bool> StepAsync(string name, Func<Task<string>> body)
@@ -60,7 +61,7 @@ public sealed class ResultChannel : IAsyncDisposable
         _allOk &= ok;
         await WriteAsync(new GuestReportLine
         {
-            Type = "step", Hop = _plan.Hop, Release = _release, Name = name, Ok = ok, Ms = Math.Round(ms, 3),
+            Type = GuestReportLineTypes.Step, Hop = _plan.Hop, Release = _release, Name = name, Ok = ok, Ms = Math.Round(ms, 3),
             Detail = detail, Kmsg = NewKernelLogLines(),
         });
     }
@@ -70,10 +71,10 @@ public sealed class ResultChannel : IAsyncDisposable
     /// times spans across a kexec or a cold reboot that no guest clock can. Write it right at the event.
     /// </summary>
     public Task MarkAsync(string name, string detail = "") =>
-        WriteAsync(new GuestReportLine { Type = "mark", Hop = _plan.Hop, Release = _release, Name = name, Detail = detail });
+        WriteAsync(new GuestReportLine { Type = GuestReportLineTypes.Mark, Hop = _plan.Hop, Release = _release, Name = name, Detail = detail });
 
     public Task EndAsync(bool ok, string detail) =>
-        WriteAsync(new GuestReportLine { Type = "end", Hop = _plan.Hop, Release = _release, Ok = ok && _allOk, Detail = detail });
+        WriteAsync(new GuestReportLine { Type = GuestReportLineTypes.End, Hop = _plan.Hop, Release = _release, Ok = ok && _allOk, Detail = detail });
 
     private List<string> NewKernelLogLines()
     {
@@ -90,7 +91,7 @@ public sealed class ResultChannel : IAsyncDisposable
 
     private async Task WriteAsync(GuestReportLine line)
     {
-        string json = JsonSerializer.Serialize(line, GuestReportJson.Default.GuestReportLine);
+        string json = JsonSerializer.Serialize(line, GuestReportJsonContext.Default.GuestReportLine);
         byte[] bytes = Encoding.UTF8.GetBytes(json + "\n");
         await _port.WriteAsync(bytes);
         await _port.FlushAsync();

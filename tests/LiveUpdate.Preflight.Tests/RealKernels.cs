@@ -1,8 +1,10 @@
 // RealKernels: the xunit collection fixture "kernels" — the 7.2 and 7.3 kernels our VM harness
-// builds (found through VmHarness/HarnessCache, so $LIVEUPDATE_CACHE is respected; cached after
+// builds (found through ScenarioHarness/HarnessCache, so $LIVEUPDATE_CACHE is respected; cached after
 // `luvm kernels`), their extracted source trees (for scripts/xz_wrap.sh), Debian's own 7.2
 // vmlinuz (`luvm debian-kernel`), and scratch space for fixtures built from them.
 using LiveUpdate.VmHarness;
+using LiveUpdate.VmHarness.Kernels;
+using LiveUpdate.VmHarness.Runs;
 
 namespace LiveUpdate.Preflight.Tests;
 
@@ -14,7 +16,7 @@ public sealed class RealKernels : IDisposable
 
     public RealKernels()
     {
-        var harness = VmHarness.VmHarness.FromEnvironment();
+        var harness = ScenarioHarness.FromEnvironment();
         Cache = harness.Cache;
         Kernel72 = harness.EnsureKernelAsync("7.2", packageVersion: null, progress: null, CancellationToken.None).GetAwaiter().GetResult();
         Kernel73 = harness.EnsureKernelAsync("7.3", packageVersion: null, progress: null, CancellationToken.None).GetAwaiter().GetResult();

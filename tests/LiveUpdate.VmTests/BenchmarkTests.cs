@@ -4,8 +4,11 @@
 // initramfs unpack from the console), and the markdown, JSON and SVG writers.
 using System.Text.Json;
 using System.Xml.Linq;
-using LiveUpdate.Guest.Scenarios;
+using LiveUpdate.GuestContract;
 using LiveUpdate.VmHarness;
+using LiveUpdate.VmHarness.Benchmarks;
+using LiveUpdate.VmHarness.GuestImage;
+using LiveUpdate.VmHarness.Runs;
 
 namespace LiveUpdate.VmTests;
 
@@ -98,9 +101,9 @@ public sealed class BenchmarkTests
         var plan = new BenchPlan([16], 1, [], [], Floor: false) { LuodPathModes = ["4k"] };
         var lines = new List<ObservedGuestLine>
         {
-            Step(0, "bench.setup", BenchDetail.Format(("items", 100.0), ("arenaKib", 33792L), ("shmemHugeKib", 0L))),
-            Mark(0, 0, "paused"), Mark(100, 0, "frozen"), Mark(5000, 1, "init"), Mark(7000, 1, "serving"),
-            Step(1, "bench.restore", BenchDetail.Format(("items", 100.0), ("verifiedItems", 99.0), ("missingItems", 1.0), ("luodReadyMs", 500.0))),
+            Step(0, StepNames.Bench.Setup, BenchDetail.Format(("items", 100.0), ("arenaKib", 33792L), ("shmemHugeKib", 0L))),
+            Mark(0, 0, StepNames.Marks.Paused), Mark(100, 0, StepNames.Marks.Frozen), Mark(5000, 1, StepNames.Marks.Init), Mark(7000, 1, StepNames.Marks.Serving),
+            Step(1, StepNames.Bench.Restore, BenchDetail.Format(("items", 100.0), ("verifiedItems", 99.0), ("missingItems", 1.0), ("luodReadyMs", 500.0))),
         };
         var samples = BenchmarkAnalysis.Samples(plan.KexecCases, lines);
         Assert.Equal(7000, samples[0].Metrics[BenchmarkAnalysis.BlackoutMs]);
@@ -187,7 +190,7 @@ public sealed class BenchmarkTests
         var plan = new BenchPlan([64], 1, ["4k"], [], Floor: true);
         var lines = new List<ObservedGuestLine>
         {
-            Mark(0, 0, "reboot"), Mark(1000, 1, "init"), Mark(1500, 1, "reboot"),
+            Mark(0, 0, StepNames.Marks.Reboot), Mark(1000, 1, StepNames.Marks.Init), Mark(1500, 1, StepNames.Marks.Reboot),
             // hop 2 never came up: ours.4k.64 has no init and no restored mark.
         };
         var samples = BenchmarkAnalysis.Samples(plan.KexecCases, lines);
@@ -343,37 +346,37 @@ public sealed class BenchmarkTests
             switch (bench.Kind)
             {
                 case BenchKind.OldWay:
-                    lines.Add(Mark(t, hop, "save-start"));
-                    lines.Add(Mark(t + 2000, hop, "saved"));
-                    lines.Add(Mark(t + 2000 + first, hop + 1, "init"));
-                    lines.Add(Mark(t + second, hop + 1, "reloaded"));
+                    lines.Add(Mark(t, hop, StepNames.Marks.SaveStart));
+                    lines.Add(Mark(t + 2000, hop, StepNames.Marks.Saved));
+                    lines.Add(Mark(t + 2000 + first, hop + 1, StepNames.Marks.Init));
+                    lines.Add(Mark(t + second, hop + 1, StepNames.Marks.Reloaded));
                     break;
                 case BenchKind.LuodPath:
                     // paused → frozen 1.5 s, frozen → reboot 0.5 s, reboot → init 5 s, init → luod start 300 ms, luod start → claimed 1.2 s, → serving 1.7 s.
-                    lines.Add(Step(hop, "bench.setup", BenchDetail.Format(("items", 1000.0), ("arenaKib", bench.SizeMiB * 1088L), ("fillMs", 400.0),
+                    lines.Add(Step(hop, StepNames.Bench.Setup, BenchDetail.Format(("items", 1000.0), ("arenaKib", bench.SizeMiB * 1088L), ("fillMs", 400.0),
                         ("shmemHugeKib", bench.Mode == "thp" ? bench.SizeMiB * 1088L : 0L))));
-                    lines.Add(Mark(t, hop, "paused"));
-                    lines.Add(Mark(t + 1500, hop, "frozen"));
-                    lines.Add(Mark(t + 2000, hop, "reboot"));
-                    lines.Add(Mark(t + 7000, hop + 1, "init"));
-                    lines.Add(Mark(t + 7300, hop + 1, "luod-start"));
-                    lines.Add(Mark(t + 8500, hop + 1, "claimed"));
-                    lines.Add(Mark(t + 9000, hop + 1, "serving"));
-                    lines.Add(Step(hop + 1, "bench.restore", BenchDetail.Format(("items", 1000.0), ("verifiedItems", 1000.0), ("luodReadyMs", 800.0),
+                    lines.Add(Mark(t, hop, StepNames.Marks.Paused));
+                    lines.Add(Mark(t + 1500, hop, StepNames.Marks.Frozen));
+                    lines.Add(Mark(t + 2000, hop, StepNames.Marks.Reboot));
+                    lines.Add(Mark(t + 7000, hop + 1, StepNames.Marks.Init));
+                    lines.Add(Mark(t + 7300, hop + 1, StepNames.Marks.LuodStart));
+                    lines.Add(Mark(t + 8500, hop + 1, StepNames.Marks.Claimed));
+                    lines.Add(Mark(t + 9000, hop + 1, StepNames.Marks.Serving));
+                    lines.Add(Step(hop + 1, StepNames.Bench.Restore, BenchDetail.Format(("items", 1000.0), ("verifiedItems", 1000.0), ("luodReadyMs", 800.0),
                         ("luodClaimedMs", 1200.0), ("scanMs", 30.0), ("shmemHugeKib", bench.Mode == "thp" ? bench.SizeMiB * 1088L : 0L))));
                     break;
                 case BenchKind.Luod:
-                    lines.Add(Step(hop, "bench.setup", BenchDetail.Format(("preserveMs", 42.0))));
-                    lines.Add(Mark(t, hop, "reboot"));
-                    lines.Add(Mark(t + first, hop + 1, "init"));
-                    lines.Add(Step(hop + 1, "bench.restore", BenchDetail.Format(("readyMs", 200.0), ("claimedMs", 300.0), ("luodShareMs", 321.0))));
+                    lines.Add(Step(hop, StepNames.Bench.Setup, BenchDetail.Format(("preserveMs", 42.0))));
+                    lines.Add(Mark(t, hop, StepNames.Marks.Reboot));
+                    lines.Add(Mark(t + first, hop + 1, StepNames.Marks.Init));
+                    lines.Add(Step(hop + 1, StepNames.Bench.Restore, BenchDetail.Format(("readyMs", 200.0), ("claimedMs", 300.0), ("luodShareMs", 321.0))));
                     break;
                 default:
                     if (bench.Kind == BenchKind.Memfd)
-                        lines.Add(Step(hop, "bench.setup", BenchDetail.Format(("fillMs", 100.0), ("preserveMs", 55.0), ("shmemHugeKib", bench.Mode == "thp" ? bench.SizeMiB * 1024L : 0L))));
-                    lines.Add(Mark(t, hop, "reboot"));
-                    lines.Add(Mark(t + first, hop + 1, "init"));
-                    if (second > 0) lines.Add(Mark(t + second, hop + 1, "restored"));
+                        lines.Add(Step(hop, StepNames.Bench.Setup, BenchDetail.Format(("fillMs", 100.0), ("preserveMs", 55.0), ("shmemHugeKib", bench.Mode == "thp" ? bench.SizeMiB * 1024L : 0L))));
+                    lines.Add(Mark(t, hop, StepNames.Marks.Reboot));
+                    lines.Add(Mark(t + first, hop + 1, StepNames.Marks.Init));
+                    if (second > 0) lines.Add(Mark(t + second, hop + 1, StepNames.Marks.Restored));
                     break;
             }
         }
@@ -381,8 +384,8 @@ public sealed class BenchmarkTests
     }
 
     private static ObservedGuestLine Mark(double atMs, int hop, string name) =>
-        new(TimeSpan.FromMilliseconds(atMs), new GuestReportLine { Type = "mark", Hop = hop, Name = name });
+        new(TimeSpan.FromMilliseconds(atMs), new GuestReportLine { Type = GuestReportLineTypes.Mark, Hop = hop, Name = name });
 
     private static ObservedGuestLine Step(int hop, string name, string detail) =>
-        new(TimeSpan.Zero, new GuestReportLine { Type = "step", Hop = hop, Name = name, Ok = true, Detail = detail });
+        new(TimeSpan.Zero, new GuestReportLine { Type = GuestReportLineTypes.Step, Hop = hop, Name = name, Ok = true, Detail = detail });
 }

@@ -5,8 +5,9 @@
 // after the cold reboot, every lucache item verified after the luod kexec, every span measured and
 // positive, THP really used by the fill, the initramfs unpack read from the console, and the
 // report, plot and raw numbers written.
-using LiveUpdate.Guest.Scenarios;
+using LiveUpdate.GuestContract;
 using LiveUpdate.VmHarness;
+using LiveUpdate.VmHarness.Benchmarks;
 using Xunit.Abstractions;
 
 namespace LiveUpdate.VmTests;

@@ -1,6 +1,7 @@
 // CriuComparisonTests: the criu comparison names the cause when criu cannot even start on the
 // kernel (its "kerndat" probe), from criu 3.17.1's real output on our Linux 7.2 guest (docs/criu.md).
 using LiveUpdate.VmHarness;
+using LiveUpdate.VmHarness.Benchmarks;
 
 namespace LiveUpdate.VmTests;
 

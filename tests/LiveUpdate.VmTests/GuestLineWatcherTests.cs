@@ -1,7 +1,9 @@
 // GuestLineWatcherTests: report lines reach the live observer as QEMU appends them — whole
 // lines only, in order, each stamped no earlier than it was written, marks included.
 using System.Diagnostics;
+using LiveUpdate.GuestContract;
 using LiveUpdate.VmHarness;
+using LiveUpdate.VmHarness.Runs;
 
 namespace LiveUpdate.VmTests;
 

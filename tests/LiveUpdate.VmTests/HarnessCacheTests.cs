@@ -1,6 +1,7 @@
 // HarnessCacheTests: the cache layout matches docs/vm-harness.md, run directories are unique,
 // and the cache lock keeps a second holder waiting until the first lets go.
 using LiveUpdate.VmHarness;
+using LiveUpdate.VmHarness.Host;
 
 namespace LiveUpdate.VmTests;
 
@@ -25,9 +26,9 @@ public sealed class HarnessCacheTests : IDisposable
     {
         var cache = new HarnessCache(root);
         var at = new DateTimeOffset(2026, 11, 22, 3, 4, 5, TimeSpan.Zero);
-        var first = cache.CreateRunDirectory("s1", at);
-        var second = cache.CreateRunDirectory("s1", at);
-        Assert.Equal(Path.Combine(root, "runs", "20261122-030405-s1"), first);
+        var first = cache.CreateRunDirectory("memfd-roundtrip", at);
+        var second = cache.CreateRunDirectory("memfd-roundtrip", at);
+        Assert.Equal(Path.Combine(root, "runs", "20261122-030405-memfd-roundtrip"), first);
         Assert.NotEqual(first, second);
         Assert.True(Directory.Exists(second));
     }

@@ -2,6 +2,7 @@
 // that vm/install-deps.sh installs (a fresh machine has nothing else), and a missing one is named
 // with its package and the install script.
 using LiveUpdate.VmHarness;
+using LiveUpdate.VmHarness.Host;
 
 namespace LiveUpdate.VmTests;
 

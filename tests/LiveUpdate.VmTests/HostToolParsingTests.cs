@@ -1,6 +1,8 @@
 // HostToolParsingTests: reading what host tools print: Debian version order (to pick the newest
 // linux-source), apt-cache madison lines and ldd output (which libraries go into the guest).
 using LiveUpdate.VmHarness;
+using LiveUpdate.VmHarness.GuestImage;
+using LiveUpdate.VmHarness.Kernels;
 
 namespace LiveUpdate.VmTests;
 

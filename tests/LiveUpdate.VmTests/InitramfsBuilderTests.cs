@@ -3,7 +3,10 @@
 // and /boot/<tag>/ for each distinct kernel of the chain; /opt/selftests/<tag>/ and host tools
 // only when the scenario's extras ask for them (the luod path's image carries neither).
 using System.Diagnostics;
+using LiveUpdate.GuestContract;
 using LiveUpdate.VmHarness;
+using LiveUpdate.VmHarness.GuestImage;
+using LiveUpdate.VmHarness.Kernels;
 
 namespace LiveUpdate.VmTests;
 
@@ -77,10 +80,10 @@ public sealed class InitramfsBuilderTests : IDisposable
     }
 
     [Theory]
-    [InlineData("s4", true)]
-    [InlineData("s1", false)]
-    [InlineData("demo", false)]
-    [InlineData("bench", false)]
+    [InlineData(ScenarioNames.KernelSelftests, true)]
+    [InlineData(ScenarioNames.MemfdRoundTrip, false)]
+    [InlineData(ScenarioNames.CacheDemo, false)]
+    [InlineData(ScenarioNames.Bench, false)]
     public async Task Only_the_selftest_scenario_carries_the_selftests(string scenario, bool selftests)
     {
         var extras = await GuestImageExtras.ForScenarioAsync(scenario, CancellationToken.None);

@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Runtime.Versioning;
 using System.Text;
 using LiveUpdate.VmHarness;
+using LiveUpdate.VmHarness.GuestImage;
 
 namespace LiveUpdate.VmTests;
 

@@ -1,6 +1,7 @@
 // KernelConfigVerifierTests: the .config check after olddefconfig names each option of the
 // fragment that Kconfig dropped or changed, and points at its dependencies when it can.
 using LiveUpdate.VmHarness;
+using LiveUpdate.VmHarness.Kernels;
 
 namespace LiveUpdate.VmTests;
 

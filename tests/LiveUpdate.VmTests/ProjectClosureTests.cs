@@ -1,6 +1,8 @@
 // ProjectClosureTests: each guest app's publish is keyed by the projects it is really built from,
 // so editing the harness (or another app) does not republish it.
 using LiveUpdate.VmHarness;
+using LiveUpdate.VmHarness.GuestImage;
+using LiveUpdate.VmHarness.Host;
 
 namespace LiveUpdate.VmTests;
 
@@ -21,6 +23,16 @@ public sealed class ProjectClosureTests
         Assert.Contains("LiveUpdate.Preflight", names);
         Assert.DoesNotContain("LiveUpdate.VmHarness", names);
         Assert.DoesNotContain("LiveUpdate.Guest", names);
+    }
+
+    [Fact]
+    public void Lu_guest_is_built_from_the_guest_contract_so_an_edit_to_it_republishes_the_guest()
+    {
+        var names = Names(Repository.GuestProject);
+        Assert.Contains("LiveUpdate.Guest", names);
+        Assert.Contains("LiveUpdate.GuestContract", names);
+        Assert.Contains("LiveUpdate.Kernel", names);
+        Assert.DoesNotContain("LiveUpdate.VmHarness", names);
     }
 
     [Fact]

@@ -1,6 +1,8 @@
 // RunResultTests: parsing results.jsonl and judging a run: a good run passes; a failed step, a
 // missing end line, a short chain, a timeout or a garbled line fail with a self-explaining summary.
 using LiveUpdate.VmHarness;
+using LiveUpdate.VmHarness.Qemu;
+using LiveUpdate.VmHarness.Runs;
 
 namespace LiveUpdate.VmTests;
 
@@ -8,9 +10,9 @@ public sealed class RunResultTests
 {
     private const string GoodRun = """
         {"type":"boot","hop":0,"release":"7.2.13","uptimeMs":1234.5}
-        {"type":"step","hop":0,"release":"7.2.13","name":"s1.preserve","ok":true,"ms":812.3,"detail":"memfd 64 MiB sha256 ab12","kmsg":["luo: preserved"]}
+        {"type":"step","hop":0,"release":"7.2.13","name":"memfd-roundtrip.preserve","ok":true,"ms":812.3,"detail":"memfd 64 MiB sha256 ab12","kmsg":["luo: preserved"]}
         {"type":"boot","hop":1,"release":"7.3.4","uptimeMs":1500}
-        {"type":"step","hop":1,"release":"7.3.4","name":"s1.retrieve","ok":true,"ms":90,"detail":"sha256 ab12 matches","kmsg":[]}
+        {"type":"step","hop":1,"release":"7.3.4","name":"memfd-roundtrip.retrieve","ok":true,"ms":90,"detail":"sha256 ab12 matches","kmsg":[]}
         {"type":"end","hop":1,"ok":true,"detail":"all good"}
         """;
 
@@ -29,7 +31,7 @@ public sealed class RunResultTests
         Assert.Equal(2, report.Boots.Count);
         Assert.Equal(new GuestBoot(1, "7.3.4", 1500), report.Boots[1]);
         Assert.Equal(2, report.Steps.Count);
-        Assert.Equal("s1.preserve", report.Steps[0].Name);
+        Assert.Equal("memfd-roundtrip.preserve", report.Steps[0].Name);
         Assert.Equal(812.3, report.Steps[0].Ms);
         Assert.Equal(["luo: preserved"], report.Steps[0].Kmsg);
         Assert.Equal(new GuestEnd(1, true, "all good"), report.End);
@@ -52,7 +54,7 @@ public sealed class RunResultTests
         Assert.False(result.Passed);
         var summary = result.FailureSummary;
         Assert.Contains("1 step(s) failed", summary);
-        Assert.Contains("s1.retrieve", summary);
+        Assert.Contains("memfd-roundtrip.retrieve", summary);
         Assert.Contains("sha256 mismatch: want ab12 got 0000", summary);
         Assert.Contains("kmsg: luo: memfd: restore failed -22", summary);
         Assert.Contains("Run /init as init process", summary);
@@ -96,11 +98,11 @@ public sealed class RunResultTests
     {
         const string text = """
             {"type":"boot","hop":0,"release":"7.3.4","uptimeMs":1}
-            {"type":"end","hop":0,"ok":false,"detail":"scenario s4 failed on hop 0"}
+            {"type":"end","hop":0,"ok":false,"detail":"scenario kernel-selftests failed on hop 0"}
             {"type":"end","ok":false,"hop":0,"detail":"lu-guest exited with code 1"}
             """;
         var report = GuestReport.Parse(text);
-        Assert.Equal(new GuestEnd(0, false, "scenario s4 failed on hop 0"), report.End);
+        Assert.Equal(new GuestEnd(0, false, "scenario kernel-selftests failed on hop 0"), report.End);
         Assert.Empty(report.Problems);
 
         var okThenCrash = GuestReport.Parse("""
@@ -129,17 +131,17 @@ public sealed class RunResultTests
         var lines = table.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(4, lines.Length);
         Assert.StartsWith("hop", lines[0]);
-        Assert.Contains("s1.retrieve", lines[2]);
+        Assert.Contains("memfd-roundtrip.retrieve", lines[2]);
         Assert.Contains("(end)", lines[3]);
     }
 
     private static VmRunResult Result(GuestReport report, string[] chain, bool timedOut = false) =>
         new(
-            new VmRunRequest("s1", chain),
+            new VmRunRequest("memfd-roundtrip", chain),
             [],
-            "/cache/runs/20260101-000000-s1",
+            "/cache/runs/20260101-000000-memfd-roundtrip",
             report,
-            new QemuOutcome(timedOut ? null : 0, timedOut, TimeSpan.FromSeconds(20), "/cache/runs/20260101-000000-s1/qemu.log"),
+            new QemuOutcome(timedOut ? null : 0, timedOut, TimeSpan.FromSeconds(20), "/cache/runs/20260101-000000-memfd-roundtrip/qemu.log"),
             ConsoleLogAnalysis.BootToInitSeconds(ConsoleText),
             ConsoleLogAnalysis.Tail(ConsoleText),
             TimeSpan.FromSeconds(25),

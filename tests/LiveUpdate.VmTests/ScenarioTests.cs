@@ -1,7 +1,10 @@
 // ScenarioTests: the VM tests. Each boots real kernels under QEMU with the LiveUpdate guest and
 // asserts the run passed (FailureSummary explains a failure on its own). Trait Category=Vm, so
 // `dotnet test --filter Category!=Vm` runs only the fast host tests.
+using LiveUpdate.GuestContract;
 using LiveUpdate.VmHarness;
+using LiveUpdate.VmHarness.Demo;
+using LiveUpdate.VmHarness.Runs;
 using Xunit.Abstractions;
 
 namespace LiveUpdate.VmTests;
@@ -31,30 +34,31 @@ public sealed class ScenarioTests : IDisposable
     [Theory]
     [InlineData("7.2")]
     [InlineData("7.3")]
-    public async Task S1_memfd_round_trip(string series)
+    public async Task Memfd_roundtrip(string series)
     {
-        var result = await RunAsync("s1", [series, series]);
+        var result = await RunAsync(ScenarioNames.MemfdRoundTrip, [series, series]);
         AssertMemfdsVerifiedOnEveryLaterHop(result, hops: 2);
     }
 
     [Theory]
     [InlineData("7.2")]
     [InlineData("7.3")]
-    public async Task S2_refusals(string series)
+    public async Task Luo_refusals(string series)
     {
-        var result = await RunAsync("s2", [series, series]);
-        AssertStepsPassed(result, 0, "s2.pipe", "s2.socket", "s2.regular-file", "s2.duplicate-session", "s2.duplicate-token",
-            "s2.same-file-twice", "s2.second-open", "s2.name-64-bytes", "s2.name-63-bytes");
-        AssertStepsPassed(result, 1, "s2.unknown-session", "s2.retrieve-twice", "s2.unknown-token", "s2.preserve-into-incoming",
-            "s2.retrieve-and-finish");
+        var result = await RunAsync(ScenarioNames.LuoRefusals, [series, series]);
+        AssertStepsPassed(result, 0, StepNames.LuoRefusals.Pipe, StepNames.LuoRefusals.Socket, StepNames.LuoRefusals.RegularFile,
+            StepNames.LuoRefusals.DuplicateSession, StepNames.LuoRefusals.DuplicateToken, StepNames.LuoRefusals.SameFileTwice,
+            StepNames.LuoRefusals.SecondOpen, StepNames.LuoRefusals.Name64Bytes, StepNames.LuoRefusals.Name63Bytes);
+        AssertStepsPassed(result, 1, StepNames.LuoRefusals.UnknownSession, StepNames.LuoRefusals.RetrieveTwice, StepNames.LuoRefusals.UnknownToken,
+            StepNames.LuoRefusals.PreserveIntoIncoming, StepNames.LuoRefusals.RetrieveAndFinish);
     }
 
     [Fact]
-    public async Task S3_cross_version_chain()
+    public async Task Cross_version_chain()
     {
-        var result = await RunAsync("s3", ["7.2", "7.3", "7.2"]);
+        var result = await RunAsync(ScenarioNames.CrossVersionChain, ["7.2", "7.3", "7.2"]);
         AssertMemfdsVerifiedOnEveryLaterHop(result, hops: 3);
-        AssertStepsPassed(result, 1, "s1.preserve");
+        AssertStepsPassed(result, 1, StepNames.MemfdRoundTrip.Preserve);
         Assert.StartsWith("7.3.", result.Report.Boots.Single(b => b.Hop == 1).Release);
         Assert.StartsWith("7.2.", result.Report.Boots.Single(b => b.Hop == 2).Release);
     }
@@ -62,57 +66,60 @@ public sealed class ScenarioTests : IDisposable
     [Theory]
     [InlineData("7.2")]
     [InlineData("7.3")]
-    public async Task S4_kernel_selftests(string series)
+    public async Task Kernel_selftests(string series)
     {
-        var result = await RunAsync("s4", [series, series]);
-        AssertStepsPassed(result, 0, "s4.liveupdate", "s4.luo_kexec_simple.stage1", "s4.luo_multi_session.stage1");
-        AssertStepsPassed(result, 1, "s4.luo_kexec_simple.stage2", "s4.luo_multi_session.stage2");
+        var result = await RunAsync(ScenarioNames.KernelSelftests, [series, series]);
+        AssertStepsPassed(result, 0, StepNames.KernelSelftests.LiveUpdate,
+            StepNames.KernelSelftests.Test("luo_kexec_simple", "1"), StepNames.KernelSelftests.Test("luo_multi_session", "1"));
+        AssertStepsPassed(result, 1, StepNames.KernelSelftests.Test("luo_kexec_simple", "2"), StepNames.KernelSelftests.Test("luo_multi_session", "2"));
     }
 
     [Fact]
-    public async Task S5_luod_custody_two_clients_across_kexec()
+    public async Task Luod_custody_two_clients_across_kexec()
     {
-        var result = await RunAsync("s5", ["7.2", "7.3"]);
-        AssertStepsPassed(result, 0, "s5.luod-start", "s5.client-a.preserve", "s5.client-b.delegated-preserve");
-        AssertStepsPassed(result, 1, "s5.luod-start", "s5.client-a.retrieve", "s5.client-b.claim", "s5.no-orphans");
-        foreach (var step in result.Report.Steps.Where(s => s.Name is "s5.client-a.retrieve" or "s5.client-b.claim"))
+        var result = await RunAsync(ScenarioNames.LuodCustody, ["7.2", "7.3"]);
+        AssertStepsPassed(result, 0, StepNames.LuodCustody.LuodStart, StepNames.LuodCustody.ClientAPreserve, StepNames.LuodCustody.ClientBDelegatedPreserve);
+        AssertStepsPassed(result, 1, StepNames.LuodCustody.LuodStart, StepNames.LuodCustody.ClientARetrieve, StepNames.LuodCustody.ClientBClaim, StepNames.LuodCustody.NoOrphans);
+        foreach (var step in result.Report.Steps.Where(s => s.Name is StepNames.LuodCustody.ClientARetrieve or StepNames.LuodCustody.ClientBClaim))
             Assert.Matches("sha256=[0-9a-f]{64} — match", step.Detail);
-        Assert.Contains("\"bootedByHandover\":true", result.Report.Steps.Single(s => s.Hop == 1 && s.Name == "s5.luod-start").Detail);
+        Assert.Contains("\"bootedByHandover\":true", result.Report.Steps.Single(s => s.Hop == 1 && s.Name == StepNames.LuodCustody.LuodStart).Detail);
     }
 
-    /// <summary>S6 (orphan reported, keep policy applied) and S7 (another uid can neither list nor claim) share one VM run.</summary>
+    /// <summary>The orphan reported and the keep policy applied (once S6), and another uid that can neither list nor claim (once S7), in one VM run.</summary>
     [Fact]
-    public async Task S6_S7_orphan_policy_and_foreign_uid()
+    public async Task Orphans_and_owners_orphan_policy_and_foreign_uid()
     {
-        var result = await RunAsync("s6", ["7.2", "7.2"]);
-        AssertStepsPassed(result, 0, "s6.luod-start", "s6.preserve");
-        AssertStepsPassed(result, 1, "s7.other-uid-lists-nothing", "s7.other-uid-cannot-claim", "s7.other-uid-cannot-list-all",
-            "s6.orphan-reported", "s6.policy-keep-left-it-intact");
-        Assert.Contains("io.liveupdate.SessionNotFound", result.Report.Steps.Single(s => s.Name == "s7.other-uid-cannot-claim").Detail);
-        Assert.Matches("sha256=[0-9a-f]{64} — match", result.Report.Steps.Single(s => s.Name == "s6.policy-keep-left-it-intact").Detail);
+        var result = await RunAsync(ScenarioNames.OrphansAndOwners, ["7.2", "7.2"]);
+        AssertStepsPassed(result, 0, StepNames.OrphansAndOwners.LuodStart, StepNames.OrphansAndOwners.Preserve);
+        AssertStepsPassed(result, 1, StepNames.OrphansAndOwners.OtherUidListsNothing, StepNames.OrphansAndOwners.OtherUidCannotClaim,
+            StepNames.OrphansAndOwners.OtherUidCannotListAll, StepNames.OrphansAndOwners.OrphanReported, StepNames.OrphansAndOwners.PolicyKeepLeftItIntact);
+        Assert.Contains("io.liveupdate.SessionNotFound", result.Report.Steps.Single(s => s.Name == StepNames.OrphansAndOwners.OtherUidCannotClaim).Detail);
+        Assert.Matches("sha256=[0-9a-f]{64} — match", result.Report.Steps.Single(s => s.Name == StepNames.OrphansAndOwners.PolicyKeepLeftItIntact).Detail);
     }
 
     [Fact]
-    public async Task S8_luod_killed_custody_lost_is_reported()
+    public async Task Custody_lost_when_luod_is_killed_is_reported()
     {
-        var result = await RunAsync("s8", ["7.2", "7.2"]);
-        AssertStepsPassed(result, 0, "s8.preserve-then-sigkill", "s8.restart-detects-loss", "s8.claim-in-same-boot");
-        AssertStepsPassed(result, 1, "s8.claim-after-kexec");
-        foreach (var step in result.Report.Steps.Where(s => s.Name.StartsWith("s8.claim", StringComparison.Ordinal)))
+        var result = await RunAsync(ScenarioNames.CustodyLost, ["7.2", "7.2"]);
+        AssertStepsPassed(result, 0, StepNames.CustodyLost.PreserveThenSigkill, StepNames.CustodyLost.RestartDetectsLoss, StepNames.CustodyLost.ClaimInSameBoot);
+        AssertStepsPassed(result, 1, StepNames.CustodyLost.ClaimAfterKexec);
+        foreach (var step in result.Report.Steps.Where(s => s.Name.StartsWith(StepNames.CustodyLost.ClaimPrefix, StringComparison.Ordinal)))
             Assert.Contains("io.liveupdate.CustodyLost", step.Detail);
     }
 
     [Fact]
-    public async Task S9_luoctl_update_with_two_participants_reports_every_phase()
+    public async Task Orchestrated_update_with_two_participants_reports_every_phase()
     {
-        var result = await RunAsync("s9", ["7.2", "7.3"]);
-        AssertStepsPassed(result, 0, "s9.participants");
-        AssertStepsPassed(result, 1, "s9.cache.resume", "s9.vmm.resume", "s9.report", "s9.report.table", "s9.report.svg");
-        foreach (var step in result.Report.Steps.Where(s => s.Name.EndsWith(".resume", StringComparison.Ordinal) && s.Name.StartsWith("s9.", StringComparison.Ordinal)))
+        var result = await RunAsync(ScenarioNames.OrchestratedUpdate, ["7.2", "7.3"]);
+        AssertStepsPassed(result, 0, StepNames.OrchestratedUpdate.Participants);
+        AssertStepsPassed(result, 1, StepNames.OrchestratedUpdate.Resume(StepNames.OrchestratedUpdate.CacheParticipant),
+            StepNames.OrchestratedUpdate.Resume(StepNames.OrchestratedUpdate.VmmParticipant), StepNames.OrchestratedUpdate.Report,
+            StepNames.OrchestratedUpdate.ReportTable, StepNames.OrchestratedUpdate.ReportSvg);
+        foreach (var step in result.Report.Steps.Where(s => s.Name.EndsWith(".resume", StringComparison.Ordinal) && s.Name.StartsWith(StepNames.OrchestratedUpdate.Prefix, StringComparison.Ordinal)))
             Assert.Contains("intact", step.Detail);
         // The report the next kernel's luod produced, kept beside the run's logs.
-        string table = result.Report.Steps.Single(s => s.Name == "s9.report.table").Detail;
-        string svg = result.Report.Steps.Single(s => s.Name == "s9.report.svg").Detail;
+        string table = result.Report.Steps.Single(s => s.Name == StepNames.OrchestratedUpdate.ReportTable).Detail;
+        string svg = result.Report.Steps.Single(s => s.Name == StepNames.OrchestratedUpdate.ReportSvg).Detail;
         System.Xml.Linq.XDocument.Parse(svg);
         await File.WriteAllTextAsync(Path.Combine(result.RunDirectory, "update-report.txt"), table);
         await File.WriteAllTextAsync(Path.Combine(result.RunDirectory, "update-report.svg"), svg);
@@ -121,39 +128,43 @@ public sealed class ScenarioTests : IDisposable
     }
 
     [Fact]
-    public async Task S10_S11_a_stuck_participant_cancels_and_a_no_go_kernel_pauses_nobody()
+    public async Task Cancel_and_no_go_a_stuck_participant_cancels_and_a_no_go_kernel_pauses_nobody()
     {
-        var result = await RunAsync("s10", ["7.2"]);
-        AssertStepsPassed(result, 0, "s10.setup", "s11.check-no-go", "s11.update-refused", "s10.update-cancelled", "s10.everyone-resumed");
-        Assert.Contains("PreflightFailed", result.Report.Steps.Single(s => s.Name == "s11.update-refused").Detail);
-        Assert.Contains("data intact", result.Report.Steps.Single(s => s.Name == "s10.everyone-resumed").Detail);
+        var result = await RunAsync(ScenarioNames.CancelAndNoGo, ["7.2"]);
+        AssertStepsPassed(result, 0, StepNames.CancelAndNoGo.Setup, StepNames.CancelAndNoGo.CheckNoGo, StepNames.CancelAndNoGo.UpdateRefused,
+            StepNames.CancelAndNoGo.UpdateCancelled, StepNames.CancelAndNoGo.EveryoneResumed);
+        Assert.Contains("PreflightFailed", result.Report.Steps.Single(s => s.Name == StepNames.CancelAndNoGo.UpdateRefused).Detail);
+        Assert.Contains("data intact", result.Report.Steps.Single(s => s.Name == StepNames.CancelAndNoGo.EveryoneResumed).Detail);
     }
 
     [Fact]
-    public async Task S12_luod_restart_keeps_sessions_through_systemds_fd_store()
+    public async Task Fd_store_restart_keeps_luods_sessions_through_systemds_fd_store()
     {
-        var result = await RunAsync("s12", ["7.2", "7.2"]);
-        AssertStepsPassed(result, 0, "s12.luod-start-with-fd-store", "s12.client-a.preserve", "s12.client-b.delegated-preserve",
-            "s12.fd-store-holds-sessions", "s12.sigkill-luod", "s12.restart-from-fd-store", "s12.sessions-kept", "s12.client-a.preserve-after-restart");
-        AssertStepsPassed(result, 1, "s12.luod-start", "s12.client-a.retrieve", "s12.client-b.claim", "s12.nothing-lost");
-        Assert.Contains("luo-out.luod.u0.a", result.Report.Steps.Single(s => s.Name == "s12.fd-store-holds-sessions").Detail);
-        Assert.Contains("custodyLost=false", result.Report.Steps.Single(s => s.Name == "s12.sessions-kept").Detail);
+        var result = await RunAsync(ScenarioNames.FdStoreRestart, ["7.2", "7.2"]);
+        AssertStepsPassed(result, 0, StepNames.FdStoreRestart.LuodStartWithFdStore, StepNames.FdStoreRestart.ClientAPreserve,
+            StepNames.FdStoreRestart.ClientBDelegatedPreserve, StepNames.FdStoreRestart.FdStoreHoldsSessions, StepNames.FdStoreRestart.SigkillLuod,
+            StepNames.FdStoreRestart.RestartFromFdStore, StepNames.FdStoreRestart.SessionsKept, StepNames.FdStoreRestart.ClientAPreserveAfterRestart);
+        AssertStepsPassed(result, 1, StepNames.FdStoreRestart.LuodStart, StepNames.FdStoreRestart.ClientARetrieve, StepNames.FdStoreRestart.ClientBClaim,
+            StepNames.FdStoreRestart.NothingLost);
+        Assert.Contains("luo-out.luod.u0.a", result.Report.Steps.Single(s => s.Name == StepNames.FdStoreRestart.FdStoreHoldsSessions).Detail);
+        Assert.Contains("custodyLost=false", result.Report.Steps.Single(s => s.Name == StepNames.FdStoreRestart.SessionsKept).Detail);
         Assert.Equal(2, System.Text.RegularExpressions.Regex.Matches(
-            result.Report.Steps.Single(s => s.Name == "s12.client-a.retrieve").Detail, "sha256=[0-9a-f]{64} — match").Count);
-        Assert.Matches("sha256=[0-9a-f]{64} — match", result.Report.Steps.Single(s => s.Name == "s12.client-b.claim").Detail);
+            result.Report.Steps.Single(s => s.Name == StepNames.FdStoreRestart.ClientARetrieve).Detail, "sha256=[0-9a-f]{64} — match").Count);
+        Assert.Matches("sha256=[0-9a-f]{64} — match", result.Report.Steps.Single(s => s.Name == StepNames.FdStoreRestart.ClientBClaim).Detail);
     }
 
     [Fact]
     public async Task Demo_cache_keeps_every_item_through_luoctl_update_while_a_host_client_reads()
     {
         using var limit = new CancellationTokenSource(OverallLimit);
-        var demo = await CacheDemo.RunAsync(fixture.Harness, new CacheDemoOptions(16, ["7.2", "7.3"]) { Timeout = RunTimeout }, fixture.Progress, limit.Token);
+        var demo = await CacheDemoDriver.RunAsync(fixture.Harness, new CacheDemoOptions(16, ["7.2", "7.3"]) { Timeout = RunTimeout }, fixture.Progress, limit.Token);
         output.WriteLine(CacheDemoReport.Text(demo));
         Assert.True(demo.Run.Passed, demo.Run.FailureSummary);
-        AssertStepsPassed(demo.Run, 0, "demo.luod-start", "demo.cache-start", "demo.load", "demo.client-watching");
-        AssertStepsPassed(demo.Run, 1, "demo.luod-start", "demo.cache-start", "demo.verify", "demo.report", "demo.report.table", "demo.report.svg");
+        AssertStepsPassed(demo.Run, 0, StepNames.CacheDemo.LuodStart, StepNames.CacheDemo.CacheStart, StepNames.CacheDemo.Load, StepNames.CacheDemo.ClientWatching);
+        AssertStepsPassed(demo.Run, 1, StepNames.CacheDemo.LuodStart, StepNames.CacheDemo.CacheStart, StepNames.CacheDemo.Verify, StepNames.CacheDemo.Report,
+            StepNames.CacheDemo.ReportTable, StepNames.CacheDemo.ReportSvg);
         // lucache in the new kernel attached the restored arena (not a fresh one) and every item came back byte for byte.
-        Assert.Contains("attached restored arena", demo.Run.Report.Steps.Single(s => s.Hop == 1 && s.Name == "demo.cache-start").Detail);
+        Assert.Contains("attached restored arena", demo.Run.Report.Steps.Single(s => s.Hop == 1 && s.Name == StepNames.CacheDemo.CacheStart).Detail);
         var verify = System.Text.RegularExpressions.Regex.Match(demo.VerifySummary ?? "", @"verify: (\d+) items: (\d+) verified, 0 missing, 0 wrong");
         Assert.True(verify.Success, $"verify summary: {demo.VerifySummary}");
         Assert.Equal(verify.Groups[1].Value, verify.Groups[2].Value);
@@ -181,8 +192,9 @@ public sealed class ScenarioTests : IDisposable
     {
         for (int hop = 1; hop < hops; hop++)
         {
-            AssertStepsPassed(result, hop, "s1.verify.1", "s1.verify.2", "s1.verify.3", "s1.finish.lu-s1-alpha", "s1.finish.lu-s1-beta");
-            foreach (var step in result.Report.Steps.Where(s => s.Hop == hop && s.Name.StartsWith("s1.verify.", StringComparison.Ordinal)))
+            AssertStepsPassed(result, hop, StepNames.MemfdRoundTrip.Verify(1), StepNames.MemfdRoundTrip.Verify(2), StepNames.MemfdRoundTrip.Verify(3),
+                StepNames.MemfdRoundTrip.Finish(StepNames.MemfdRoundTrip.AlphaSession), StepNames.MemfdRoundTrip.Finish(StepNames.MemfdRoundTrip.BetaSession));
+            foreach (var step in result.Report.Steps.Where(s => s.Hop == hop && s.Name.StartsWith(StepNames.MemfdRoundTrip.VerifyPrefix, StringComparison.Ordinal)))
             {
                 Assert.Matches("sha256=[0-9a-f]{64}", step.Detail);
                 Assert.Contains("match", step.Detail);

@@ -1,6 +1,7 @@
 // TestProgress: harness progress for VM tests: every line goes to stderr (visible in a console
 // run) and to the output of the test currently attached (visible in its xunit result).
 using LiveUpdate.VmHarness;
+using LiveUpdate.VmHarness.Cli;
 using Xunit.Abstractions;
 
 namespace LiveUpdate.VmTests;

@@ -1,5 +1,6 @@
-// VmFixture: the xunit collection fixture "vm": one VmHarness (cache from $LIVEUPDATE_CACHE or
+// VmFixture: the xunit collection fixture "vm": one ScenarioHarness (cache from $LIVEUPDATE_CACHE or
 // ~/.cache/liveupdate, this checkout) shared by the VM tests, which run one after another.
+using LiveUpdate.VmHarness.Runs;
 using Xunit.Abstractions;
 
 namespace LiveUpdate.VmTests;
@@ -10,12 +11,12 @@ public sealed class VmFixture
 
     public VmFixture()
     {
-        Harness = LiveUpdate.VmHarness.VmHarness.FromEnvironment(Progress);
+        Harness = ScenarioHarness.FromEnvironment(Progress);
     }
 
     public TestProgress Progress { get; } = new();
 
-    public LiveUpdate.VmHarness.VmHarness Harness { get; }
+    public ScenarioHarness Harness { get; }
 
     /// <summary>Routes harness progress into <paramref name="output"/> for the current test.</summary>
     public IDisposable AttachOutput(ITestOutputHelper output) => Progress.Attach(output);

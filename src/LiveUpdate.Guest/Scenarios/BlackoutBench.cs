@@ -15,6 +15,7 @@
 using System.Diagnostics;
 using LiveUpdate.Client;
 using LiveUpdate.Kernel;
+using LiveUpdate.GuestContract;
 
 namespace LiveUpdate.Guest.Scenarios;
 
@@ -33,12 +34,12 @@ public sealed class BlackoutBench(GuestPlan plan, ResultChannel results)
 
     public async Task<bool> RunAsync()
     {
-        await results.MarkAsync("guest");
+        await results.MarkAsync(StepNames.Marks.Guest);
         var bench = BenchPlan.FromParameters(plan.CommandLine.Get);
         var cases = bench.KexecCases;
         if (plan.Chain.Count != cases.Count + 1)
         {
-            await results.StepResultAsync("bench.plan", false, 0,
+            await results.StepResultAsync(StepNames.Bench.Plan, false, 0,
                 $"the chain has {plan.Chain.Count} kernels but the plan ({string.Join(' ', bench.Parameters)}) has {cases.Count} cases: it needs {cases.Count + 1}");
             return false;
         }
@@ -48,7 +49,7 @@ public sealed class BlackoutBench(GuestPlan plan, ResultChannel results)
             var previous = cases[plan.Hop - 1];
             bool ended = previous.Kind switch
             {
-                BenchKind.Floor => await results.StepAsync("bench.arrived", () => BenchDetail.Format(("case", previous.Id), ("run", previous.Run))),
+                BenchKind.Floor => await results.StepAsync(StepNames.Bench.Arrived, () => BenchDetail.Format(("case", previous.Id), ("run", previous.Run))),
                 BenchKind.Memfd => await RestoreMemfdAsync(previous),
                 BenchKind.Luod => await HandBackThroughLuodAsync(previous),
                 BenchKind.LuodPath => await _luodPath.RestoreAsync(previous),
@@ -68,7 +69,7 @@ public sealed class BlackoutBench(GuestPlan plan, ResultChannel results)
         await _luodPath.StopAsync();
         bool ready = current.Kind switch
         {
-            BenchKind.Floor => await results.StepAsync("bench.setup", () => BenchDetail.Format(("case", current.Id), ("run", current.Run))),
+            BenchKind.Floor => await results.StepAsync(StepNames.Bench.Setup, () => BenchDetail.Format(("case", current.Id), ("run", current.Run))),
             BenchKind.Memfd => await PreserveMemfdAsync(current),
             BenchKind.Luod => await PreserveThroughLuodAsync(current),
             BenchKind.LuodPath => await _luodPath.SetUpAsync(current),
@@ -85,7 +86,7 @@ public sealed class BlackoutBench(GuestPlan plan, ResultChannel results)
 
     private async Task<bool> PreserveMemfdAsync(BenchCase bench)
     {
-        return await results.StepAsync("bench.setup", () =>
+        return await results.StepAsync(StepNames.Bench.Setup, () =>
         {
             ShmemHugePages.SetMode(bench.Mode);
             long hugeBefore = ShmemHugePages.Kib();
@@ -126,11 +127,11 @@ public sealed class BlackoutBench(GuestPlan plan, ResultChannel results)
             double verifyMs = clock.Elapsed.TotalMilliseconds;
             if (bad > 0)
             {
-                await results.StepResultAsync("bench.restore", false, retrieveMs + verifyMs,
+                await results.StepResultAsync(StepNames.Bench.Restore, false, retrieveMs + verifyMs,
                     $"{bench}: {bad} of {pages} pages have the wrong stamp after the kexec; first: {firstBad}");
                 return false;
             }
-            await results.MarkAsync("restored", bench.Id);
+            await results.MarkAsync(StepNames.Marks.Restored, bench.Id);
             long hugeRestored = ShmemHugePages.Kib() - hugeBefore;
             clock.Restart();
             session.Finish();
@@ -140,17 +141,17 @@ public sealed class BlackoutBench(GuestPlan plan, ResultChannel results)
         }
         catch (Exception ex)
         {
-            await results.StepResultAsync("bench.restore", false, clock.Elapsed.TotalMilliseconds, $"{bench}: {ex.GetType().Name}: {ex.Message}");
+            await results.StepResultAsync(StepNames.Bench.Restore, false, clock.Elapsed.TotalMilliseconds, $"{bench}: {ex.GetType().Name}: {ex.Message}");
             return false;
         }
-        await results.StepResultAsync("bench.restore", true, 0, detail);
+        await results.StepResultAsync(StepNames.Bench.Restore, true, 0, detail);
         return true;
     }
 
     private async Task<bool> PreserveThroughLuodAsync(BenchCase bench)
     {
         if (_luod is null && !await StartLuodAsync()) return false;
-        return await results.StepAsync("bench.setup", async () =>
+        return await results.StepAsync(StepNames.Bench.Setup, async () =>
         {
             await using var client = await LiveUpdateClient.ConnectAsync(LuodProcess.Socket);
             var clock = Stopwatch.StartNew();
@@ -171,7 +172,7 @@ public sealed class BlackoutBench(GuestPlan plan, ResultChannel results)
 
     private async Task<bool> HandBackThroughLuodAsync(BenchCase bench)
     {
-        return await results.StepAsync("bench.restore", async () =>
+        return await results.StepAsync(StepNames.Bench.Restore, async () =>
         {
             var clock = Stopwatch.StartNew();
             (_luod, var ready) = await LuodProcess.StartAsync("--OrphanGrace=00:30:00");
@@ -190,7 +191,7 @@ public sealed class BlackoutBench(GuestPlan plan, ResultChannel results)
             double claimedMs = clock.Elapsed.TotalMilliseconds;
             for (int s = 0; s < bench.Sessions; s++) await client.FinishAsync(LuodSessionName(s));
             double totalMs = clock.Elapsed.TotalMilliseconds;
-            await results.MarkAsync("restored", bench.Id);
+            await results.MarkAsync(StepNames.Marks.Restored, bench.Id);
             return BenchDetail.Format(("case", bench.Id), ("run", bench.Run), ("sessions", bench.Sessions),
                 ("files", bench.Sessions * BenchCase.FilesPerLuodSession), ("readyMs", ready.TotalMilliseconds),
                 ("claimedMs", claimedMs), ("luodShareMs", totalMs));
@@ -198,7 +199,7 @@ public sealed class BlackoutBench(GuestPlan plan, ResultChannel results)
     }
 
     private async Task<bool> StartLuodAsync() =>
-        await results.StepAsync("bench.luod-start", async () =>
+        await results.StepAsync(StepNames.Bench.LuodStart, async () =>
         {
             TimeSpan ready;
             (_luod, ready) = await LuodProcess.StartAsync("--OrphanGrace=00:30:00");
@@ -216,7 +217,7 @@ public sealed class BlackoutBench(GuestPlan plan, ResultChannel results)
     private async Task<bool> KexecAsync(BenchCase bench)
     {
         string kernelPath = $"/boot/{plan.NextTag}/bzImage";
-        bool loaded = await results.StepAsync("bench.kexec-load", async () =>
+        bool loaded = await results.StepAsync(StepNames.Bench.KexecLoad, async () =>
         {
             using var initrd = MemFd.Create("lu-next-initrd");
             long bytes = await NextKernelHop.CopyRetainedInitrdAsync(initrd.Write);
@@ -225,19 +226,19 @@ public sealed class BlackoutBench(GuestPlan plan, ResultChannel results)
             return $"loaded {kernelPath} + initrd ({bytes} bytes) for hop {plan.Hop + 1} ({bench})";
         });
         if (!loaded) return false;
-        await results.MarkAsync("reboot", bench.Id);
+        await results.MarkAsync(StepNames.Marks.Reboot, bench.Id);
         Kexec.RebootIntoLoadedKernel();
-        await results.StepResultAsync("bench.reboot", false, 0, $"{bench}: reboot(LINUX_REBOOT_CMD_KEXEC) returned");
+        await results.StepResultAsync(StepNames.Bench.Reboot, false, 0, $"{bench}: reboot(LINUX_REBOOT_CMD_KEXEC) returned");
         return false;
     }
 
     private async Task<bool> KexecThroughLuodAsync(BenchCase bench)
     {
-        return await results.StepAsync("bench.luod-kexec", async () =>
+        return await results.StepAsync(StepNames.Bench.LuodKexec, async () =>
         {
             string initrd = await LuodProcess.CopyInitrdForNextHopAsync();
             // luod loads the kernel before it reboots: for luod cases "reboot" → "init" includes the load.
-            await results.MarkAsync("reboot", bench.Id);
+            await results.MarkAsync(StepNames.Marks.Reboot, bench.Id);
             string output = await LuodProcess.LuoctlOkAsync("kexec", "--kernel", $"/boot/{plan.NextTag}/bzImage", "--initrd", initrd,
                 "--append", plan.NextHopCommandLine.ToString());
             await Task.Delay(TimeSpan.FromSeconds(120));

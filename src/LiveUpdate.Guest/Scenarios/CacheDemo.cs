@@ -9,6 +9,7 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text;
+using LiveUpdate.GuestContract;
 
 namespace LiveUpdate.Guest.Scenarios;
 
@@ -20,17 +21,17 @@ public sealed class CacheDemo(GuestPlan plan, ResultChannel results)
     private const string ServeLog = "/run/lucache.log";
     private const ulong Seed = 7;
 
-    private int Mib => int.TryParse(plan.CommandLine.Get("lu.demo.mib"), out int mib) && mib > 0 ? mib : 64;
+    private int Mib => int.TryParse(plan.CommandLine.Get(GuestCommandLineKeys.DemoMib), out int mib) && mib > 0 ? mib : 64;
 
     public async Task<bool> RunAsync()
     {
-        if (!await results.StepAsync("demo.luod-start", async () =>
+        if (!await results.StepAsync(StepNames.CacheDemo.LuodStart, async () =>
             {
                 var (luod, ready) = await LuodProcess.StartAsync("--OrphanGrace=00:10:00");
                 return $"luod pid {luod.Process.Id} ready in {ready.TotalMilliseconds:F0} ms";
             }))
             return false;
-        if (!await results.StepAsync("demo.cache-start", StartCacheAsync))
+        if (!await results.StepAsync(StepNames.CacheDemo.CacheStart, StartCacheAsync))
             return false;
         return plan.IsFirstHop ? await BeforeAsync() : await AfterAsync();
     }
@@ -54,9 +55,9 @@ public sealed class CacheDemo(GuestPlan plan, ResultChannel results)
 
     private async Task<bool> BeforeAsync()
     {
-        if (!await results.StepAsync("demo.load", () => GuestCommand.LucacheAsync("load", "--port", Port.ToString(), "--mib", Mib.ToString(), "--seed", Seed.ToString())))
+        if (!await results.StepAsync(StepNames.CacheDemo.Load, () => GuestCommand.LucacheAsync("load", "--port", Port.ToString(), "--mib", Mib.ToString(), "--seed", Seed.ToString())))
             return false;
-        if (!await results.StepAsync("demo.client-watching", async () =>
+        if (!await results.StepAsync(StepNames.CacheDemo.ClientWatching, async () =>
             {
                 var clock = Stopwatch.StartNew();
                 while (!await HasKeyAsync("lucache:probe"))
@@ -69,7 +70,7 @@ public sealed class CacheDemo(GuestPlan plan, ResultChannel results)
                 return $"the host's probe is reading (seen after {clock.Elapsed.TotalSeconds:F1} s)";
             }))
             return false;
-        return await results.StepAsync("demo.update", async () =>
+        return await results.StepAsync(StepNames.CacheDemo.Update, async () =>
         {
             await LuodProcess.UpdateThroughLuodAsync(plan, results, () => $"lucache: {ReadLog()}");
             return "";
@@ -78,8 +79,8 @@ public sealed class CacheDemo(GuestPlan plan, ResultChannel results)
 
     private async Task<bool> AfterAsync()
     {
-        bool ok = await results.StepAsync("demo.verify", () => GuestCommand.LucacheAsync("verify", "--port", Port.ToString(), "--mib", Mib.ToString(), "--seed", Seed.ToString()));
-        ok &= await UpdateReportSteps.RunAsync(results, "demo", [Participant]);
+        bool ok = await results.StepAsync(StepNames.CacheDemo.Verify, () => GuestCommand.LucacheAsync("verify", "--port", Port.ToString(), "--mib", Mib.ToString(), "--seed", Seed.ToString()));
+        ok &= await UpdateReportSteps.RunAsync(results, StepNames.CacheDemo.Prefix, [Participant]);
         // The host's probe keeps reading a little longer, so its last replies are after the check.
         await Task.Delay(TimeSpan.FromSeconds(2));
         return ok;

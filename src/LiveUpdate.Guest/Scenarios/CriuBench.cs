@@ -9,6 +9,7 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text;
+using LiveUpdate.GuestContract;
 
 namespace LiveUpdate.Guest.Scenarios;
 
@@ -24,20 +25,20 @@ public sealed class CriuBench(GuestPlan plan, ResultChannel results)
 
     private const string Lucache = "/opt/liveupdate/lucache";
 
-    private int Mib => int.TryParse(plan.CommandLine.Get("lu.criu.mib"), out int mib) && mib > 0 ? mib : 64;
+    private int Mib => int.TryParse(plan.CommandLine.Get(GuestCommandLineKeys.CriuMib), out int mib) && mib > 0 ? mib : 64;
 
     public async Task<bool> RunAsync()
     {
         // Informational: criu's own verdict on the kernel. The dump and restore are tried regardless,
         // since `criu check` also tests features this process does not use (ttys, for one).
-        await results.StepAsync("criu.check", async () =>
+        await results.StepAsync(StepNames.Criu.Check, async () =>
         {
             var (code, output) = CodeAndOutput(await GuestCommand.RunAsync(Criu, "check"));
             var (_, all) = CodeAndOutput(await GuestCommand.RunAsync(Criu, "check", "--all"));
             string text = $"criu check (exit {code}):\n{output}\ncriu check --all:\n{all}";
             return code == 0 ? text : throw new InvalidOperationException(text);
         });
-        if (!await results.StepAsync("criu.disk", MountDiskAsync))
+        if (!await results.StepAsync(StepNames.Criu.Disk, MountDiskAsync))
             return false;
         return plan.IsFirstHop ? await DumpAsync() : await RestoreAsync();
     }
@@ -59,31 +60,31 @@ public sealed class CriuBench(GuestPlan plan, ResultChannel results)
     private async Task<bool> DumpAsync()
     {
         int pid = 0;
-        if (!await results.StepAsync("criu.cache-start", async () =>
+        if (!await results.StepAsync(StepNames.Criu.CacheStart, async () =>
             {
                 (pid, string detail) = await StartCacheAsync();
                 return detail;
             }))
             return false;
-        if (!await results.StepAsync("criu.load", () => GuestCommand.LucacheAsync("load", "--port", Port.ToString(), "--mib", Mib.ToString(), "--seed", Seed.ToString())))
+        if (!await results.StepAsync(StepNames.Criu.Load, () => GuestCommand.LucacheAsync("load", "--port", Port.ToString(), "--mib", Mib.ToString(), "--seed", Seed.ToString())))
             return false;
         // The load's connections must be gone from the server (no established or closing TCP
         // sockets), else criu wants --tcp-established.
-        await results.StepAsync("criu.quiesce", async () =>
+        await results.StepAsync(StepNames.Criu.Quiesce, async () =>
         {
             await Task.Delay(TimeSpan.FromSeconds(2));
             return $"lucache pid {pid}: {Describe(pid)}";
         });
-        return await results.StepAsync("criu.dump", async () =>
+        return await results.StepAsync(StepNames.Criu.Dump, async () =>
         {
             var clock = Stopwatch.StartNew();
-            await results.MarkAsync("criu.dump-start");
+            await results.MarkAsync(StepNames.Criu.DumpStartMark);
             var (code, output) = CodeAndOutput(await GuestCommand.RunAsync(Criu, "dump", "-t", pid.ToString(), "-D", ImageDirectory, "-v2", "-o", "dump.log"));
             var dumpMs = clock.Elapsed.TotalMilliseconds;
             if (code != 0)
                 throw new InvalidOperationException($"criu dump exited {code}: {output.Trim()}\nlast lines of dump.log:\n{Tail(Path.Combine(ImageDirectory, "dump.log"), 25)}");
             await GuestCommand.RunAsync("/bin/sync");
-            await results.MarkAsync("criu.dumped");
+            await results.MarkAsync(StepNames.Criu.DumpedMark);
             long bytes = Directory.EnumerateFiles(ImageDirectory).Sum(f => new FileInfo(f).Length);
             return $"dumped lucache pid {pid} ({Mib} MiB of items) in {dumpMs:F0} ms + sync {clock.Elapsed.TotalMilliseconds - dumpMs:F0} ms; " +
                 $"images {bytes / 1048576.0:F1} MiB; {Tail(Path.Combine(ImageDirectory, "dump.log"), 1)}";
@@ -92,21 +93,21 @@ public sealed class CriuBench(GuestPlan plan, ResultChannel results)
 
     private async Task<bool> RestoreAsync()
     {
-        if (!await results.StepAsync("criu.restore", async () =>
+        if (!await results.StepAsync(StepNames.Criu.Restore, async () =>
             {
                 var clock = Stopwatch.StartNew();
-                await results.MarkAsync("criu.restore-start");
+                await results.MarkAsync(StepNames.Criu.RestoreStartMark);
                 var (code, output) = CodeAndOutput(await GuestCommand.RunAsync(Criu, "restore", "-D", ImageDirectory, "-d", "-v2", "-o", "restore.log"));
                 if (code != 0)
                     throw new InvalidOperationException($"criu restore exited {code}: {output.Trim()}\nlast lines of restore.log:\n{Tail(Path.Combine(ImageDirectory, "restore.log"), 25)}");
-                await results.MarkAsync("criu.restored");
+                await results.MarkAsync(StepNames.Criu.RestoredMark);
                 return $"restored in {clock.Elapsed.TotalMilliseconds:F0} ms; {Tail(Path.Combine(ImageDirectory, "restore.log"), 1)}";
             }))
             return false;
-        return await results.StepAsync("criu.verify", async () =>
+        return await results.StepAsync(StepNames.Criu.Verify, async () =>
         {
             string verified = await GuestCommand.LucacheAsync("verify", "--port", Port.ToString(), "--mib", Mib.ToString(), "--seed", Seed.ToString());
-            await results.MarkAsync("criu.verified");
+            await results.MarkAsync(StepNames.Criu.VerifiedMark);
             return verified;
         });
     }

@@ -1,8 +1,9 @@
-// KernelSelftests (scenario S4): runs the kernel's own LUO selftests, built from the same
+// KernelSelftests (scenario kernel-selftests): runs the kernel's own LUO selftests, built from the same
 // source tree as the kernel, inside the harness. Hop 0 runs `liveupdate` and stage 1 of
 // `luo_kexec_simple` and `luo_multi_session` (each leaves a child holding its sessions);
 // lu-guest then kexecs and hop 1 runs their stage 2. Passing proves the harness itself.
 using System.Diagnostics;
+using LiveUpdate.GuestContract;
 
 namespace LiveUpdate.Guest.Scenarios;
 
@@ -29,7 +30,7 @@ public sealed class KernelSelftests(GuestPlan plan, ResultChannel results)
     }
 
     private Task<bool> RunTestAsync(string directory, string test, string[] arguments) =>
-        results.StepAsync($"s4.{test}{(arguments.Length > 0 ? ".stage" + arguments[^1] : "")}", async () =>
+        results.StepAsync(StepNames.KernelSelftests.Test(test, arguments.Length > 0 ? arguments[^1] : null), async () =>
         {
             var start = new ProcessStartInfo(Path.Combine(directory, test))
             {

@@ -1,4 +1,4 @@
-// LuodCustody (scenario S5): two clients hand state to luod, one each way, and exit; luod
+// LuodCustody (scenario luod-custody): two clients hand state to luod, one each way, and exit; luod
 // performs the kexec itself. Client A is luoctl (managed: `luoctl preserve --file`);
 // client B uses the SDK (LiveUpdate.Client): it gets a delegated session fd and preserves its own
 // memfd on it with PRESERVE_FD. After the kexec luod starts again, A retrieves its file
@@ -8,6 +8,7 @@ using System.Text.Json.Nodes;
 using LiveUpdate.Client;
 using LiveUpdate.Kernel;
 using LiveUpdate.Varlink;
+using LiveUpdate.GuestContract;
 
 namespace LiveUpdate.Guest.Scenarios;
 
@@ -18,7 +19,7 @@ public sealed class LuodCustody(GuestPlan plan, ResultChannel results)
 
     public async Task<bool> RunAsync()
     {
-        if (!await results.StepAsync("s5.luod-start", StartLuodAsync)) return false;
+        if (!await results.StepAsync(StepNames.LuodCustody.LuodStart, StartLuodAsync)) return false;
         return plan.IsFirstHop ? await BeforeKexecAsync() : await AfterKexecAsync();
     }
 
@@ -32,13 +33,13 @@ public sealed class LuodCustody(GuestPlan plan, ResultChannel results)
 
     private async Task<bool> BeforeKexecAsync()
     {
-        bool ok = await results.StepAsync("s5.client-a.preserve",
+        bool ok = await results.StepAsync(StepNames.LuodCustody.ClientAPreserve,
             () => ReferenceClients.LuoctlPreserveAsync("cache-a", "data", SeedA, BytesA));
-        ok &= await results.StepAsync("s5.client-b.delegated-preserve",
+        ok &= await results.StepAsync(StepNames.LuodCustody.ClientBDelegatedPreserve,
             () => ReferenceClients.DelegatedPreserveAsync("vm-b", TokenB, SeedB, BytesB));
         if (!ok) return false;
 
-        return await results.StepAsync("s5.luod-kexec", async () =>
+        return await results.StepAsync(StepNames.LuodCustody.LuodKexec, async () =>
         {
             await LuodProcess.KexecThroughLuodAsync(plan, results);
             return "unreachable";
@@ -47,15 +48,15 @@ public sealed class LuodCustody(GuestPlan plan, ResultChannel results)
 
     private async Task<bool> AfterKexecAsync()
     {
-        bool ok = await results.StepAsync("s5.client-a.retrieve", async () =>
+        bool ok = await results.StepAsync(StepNames.LuodCustody.ClientARetrieve, async () =>
         {
             string retrieved = await ReferenceClients.LuoctlRetrieveAndCheckAsync("cache-a", "data", SeedA, BytesA);
             await LuodProcess.LuoctlOkAsync("finish", "--session", "cache-a");
             return $"{retrieved}; finished";
         });
-        ok &= await results.StepAsync("s5.client-b.claim",
+        ok &= await results.StepAsync(StepNames.LuodCustody.ClientBClaim,
             () => ReferenceClients.DelegatedClaimCheckFinishAsync("vm-b", TokenB, SeedB, BytesB));
-        ok &= await results.StepAsync("s5.no-orphans", async () =>
+        ok &= await results.StepAsync(StepNames.LuodCustody.NoOrphans, async () =>
         {
             string json = await LuodProcess.LuoctlOkAsync("sessions", "--all", "--json");
             var reply = JsonNode.Parse(json)!;

@@ -1,9 +1,10 @@
-// LuodCustodyLost (scenario S8): luod is killed with SIGKILL while holding a client's
+// LuodCustodyLost (scenario custody-lost): luod is killed with SIGKILL while holding a client's
 // session and no systemd keeps its fds, so the kernel releases the session. The
 // restarted luod must notice (custody record on /run), say so in `luoctl sessions`, and
 // answer the client's claim with io.liveupdate.CustodyLost rather than "not found" —
 // also after the next kexec, since the loss travels in the catalog.
 using System.Text.Json.Nodes;
+using LiveUpdate.GuestContract;
 
 namespace LiveUpdate.Guest.Scenarios;
 
@@ -12,7 +13,7 @@ public sealed class LuodCustodyLost(GuestPlan plan, ResultChannel results)
     public async Task<bool> RunAsync()
     {
         LuodProcess? luod = null;
-        if (!await results.StepAsync("s8.luod-start", async () =>
+        if (!await results.StepAsync(StepNames.CustodyLost.LuodStart, async () =>
             {
                 (luod, var ready) = await LuodProcess.StartAsync();
                 return $"luod ready in {ready.TotalMilliseconds:F0} ms";
@@ -20,16 +21,16 @@ public sealed class LuodCustodyLost(GuestPlan plan, ResultChannel results)
             return false;
 
         if (!plan.IsFirstHop)
-            return await ClaimFailsWithCustodyLostAsync("s8.claim-after-kexec");
+            return await ClaimFailsWithCustodyLostAsync(StepNames.CustodyLost.ClaimAfterKexec);
 
-        bool ok = await results.StepAsync("s8.preserve-then-sigkill", async () =>
+        bool ok = await results.StepAsync(StepNames.CustodyLost.PreserveThenSigkill, async () =>
         {
             await File.WriteAllBytesAsync("/tmp/lost.bin", new byte[1 << 20]);
             string output = await LuodProcess.LuoctlOkAsync("preserve", "--session", "lost-a", "--name", "data", "--file", "/tmp/lost.bin");
             await luod!.KillAsync();
             return $"{output}; luod pid {luod.Process.Id} killed with SIGKILL";
         });
-        ok &= await results.StepAsync("s8.restart-detects-loss", async () =>
+        ok &= await results.StepAsync(StepNames.CustodyLost.RestartDetectsLoss, async () =>
         {
             (luod, var ready) = await LuodProcess.StartAsync();
             string json = await LuodProcess.LuoctlOkAsync("sessions", "--all", "--json");
@@ -43,9 +44,9 @@ public sealed class LuodCustodyLost(GuestPlan plan, ResultChannel results)
                 throw new InvalidOperationException($"`luoctl sessions` does not say custody was lost:\n{table}");
             return $"restarted in {ready.TotalMilliseconds:F0} ms; status: {reply["status"]!["custodyLostReason"]}";
         });
-        ok &= await ClaimFailsWithCustodyLostAsync("s8.claim-in-same-boot");
+        ok &= await ClaimFailsWithCustodyLostAsync(StepNames.CustodyLost.ClaimInSameBoot);
         if (!ok) return false;
-        return await results.StepAsync("s8.kexec", async () =>
+        return await results.StepAsync(StepNames.CustodyLost.Kexec, async () =>
         {
             await LuodProcess.KexecThroughLuodAsync(plan, results);
             return "unreachable";

@@ -1,4 +1,4 @@
-// LuodFdStoreRestart (scenario S12): the positive twin of S8. luod runs under a stand-in
+// LuodFdStoreRestart (scenario fd-store-restart): the positive twin of custody-lost. luod runs under a stand-in
 // for systemd (FakeSystemdSupervisor) with an fd store, so every session fd it holds — and
 // its catalog's session and memfd — is parked there too. luod is SIGKILLed; the supervisor
 // restarts it with the stored descriptors (LISTEN_FDS/LISTEN_FDNAMES/LISTEN_PID), and the new
@@ -10,6 +10,7 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using LiveUpdate.Client;
 using LiveUpdate.Varlink;
+using LiveUpdate.GuestContract;
 
 namespace LiveUpdate.Guest.Scenarios;
 
@@ -29,7 +30,7 @@ public sealed class LuodFdStoreRestart(GuestPlan plan, ResultChannel results)
     private async Task<bool> BeforeKexecAsync()
     {
         LuodProcess? luod = null;
-        if (!await results.StepAsync("s12.luod-start-with-fd-store", async () =>
+        if (!await results.StepAsync(StepNames.FdStoreRestart.LuodStartWithFdStore, async () =>
             {
                 _systemd = new FakeSystemdSupervisor(fdStoreLimit: 64);
                 var clock = Stopwatch.StartNew();
@@ -40,13 +41,13 @@ public sealed class LuodFdStoreRestart(GuestPlan plan, ResultChannel results)
             return false;
         var systemd = _systemd!;
 
-        bool ok = await results.StepAsync("s12.client-a.preserve",
+        bool ok = await results.StepAsync(StepNames.FdStoreRestart.ClientAPreserve,
             () => ReferenceClients.LuoctlPreserveAsync(SessionA, "data", SeedA, BytesA));
-        ok &= await results.StepAsync("s12.client-b.delegated-preserve",
+        ok &= await results.StepAsync(StepNames.FdStoreRestart.ClientBDelegatedPreserve,
             () => ReferenceClients.DelegatedPreserveAsync(SessionB, TokenB, SeedB, BytesB));
         if (!ok) return false;
 
-        ok = await results.StepAsync("s12.fd-store-holds-sessions", async () =>
+        ok = await results.StepAsync(StepNames.FdStoreRestart.FdStoreHoldsSessions, async () =>
         {
             var names = await systemd.WaitForStoredAsync(n =>
                 n.Contains($"luo-out.luod.u0.{SessionA}") && n.Contains($"luo-out.luod.u0.{SessionB}")
@@ -54,7 +55,7 @@ public sealed class LuodFdStoreRestart(GuestPlan plan, ResultChannel results)
                 && n.Any(x => x.StartsWith("luo-catalog-memfd.", StringComparison.Ordinal)), TimeSpan.FromSeconds(10));
             return $"fd store holds {names.Count}: [{string.Join(", ", names)}]";
         });
-        ok &= await results.StepAsync("s12.sigkill-luod", async () =>
+        ok &= await results.StepAsync(StepNames.FdStoreRestart.SigkillLuod, async () =>
         {
             var clock = Stopwatch.StartNew();
             await luod!.KillAsync();
@@ -63,7 +64,7 @@ public sealed class LuodFdStoreRestart(GuestPlan plan, ResultChannel results)
         });
         if (!ok) return false;
 
-        ok = await results.StepAsync("s12.restart-from-fd-store", async () =>
+        ok = await results.StepAsync(StepNames.FdStoreRestart.RestartFromFdStore, async () =>
         {
             if (File.Exists(LuodProcess.Socket)) File.Delete(LuodProcess.Socket);
             var clock = Stopwatch.StartNew();
@@ -75,7 +76,7 @@ public sealed class LuodFdStoreRestart(GuestPlan plan, ResultChannel results)
             double readyMs = clock.Elapsed.TotalMilliseconds;
             return $"luod restarted as pid {restarted.Id} with LISTEN_FDS={passed.Count} LISTEN_FDNAMES={string.Join(':', passed)}; spawned in {spawnedMs:F0} ms, serving after {servingMs:F0} ms, restart-to-READY=1 {readyMs:F0} ms";
         });
-        ok &= await results.StepAsync("s12.sessions-kept", async () =>
+        ok &= await results.StepAsync(StepNames.FdStoreRestart.SessionsKept, async () =>
         {
             string json = await LuodProcess.LuoctlOkAsync("sessions", "--all", "--json");
             var reply = JsonNode.Parse(json)!;
@@ -91,7 +92,7 @@ public sealed class LuodFdStoreRestart(GuestPlan plan, ResultChannel results)
             }
             return $"both sessions open, custodyLost=false; status {status.ToJsonString()}";
         });
-        ok &= await results.StepAsync("s12.client-a.preserve-after-restart", async () =>
+        ok &= await results.StepAsync(StepNames.FdStoreRestart.ClientAPreserveAfterRestart, async () =>
         {
             var clock = Stopwatch.StartNew();
             string output = await ReferenceClients.LuoctlPreserveAsync(SessionA, "data2", SeedA2, BytesA2);
@@ -101,7 +102,7 @@ public sealed class LuodFdStoreRestart(GuestPlan plan, ResultChannel results)
         });
         if (!ok) return false;
 
-        return await results.StepAsync("s12.luod-kexec", async () =>
+        return await results.StepAsync(StepNames.FdStoreRestart.LuodKexec, async () =>
         {
             await LuodProcess.KexecThroughLuodAsync(plan, results);
             return "unreachable";
@@ -110,7 +111,7 @@ public sealed class LuodFdStoreRestart(GuestPlan plan, ResultChannel results)
 
     private async Task<bool> AfterKexecAsync()
     {
-        if (!await results.StepAsync("s12.luod-start", async () =>
+        if (!await results.StepAsync(StepNames.FdStoreRestart.LuodStart, async () =>
             {
                 var (luod, ready) = await LuodProcess.StartAsync(LuodOptions);
                 await using var client = await VarlinkClient.ConnectAsync(LuodProcess.Socket);
@@ -121,7 +122,7 @@ public sealed class LuodFdStoreRestart(GuestPlan plan, ResultChannel results)
             }))
             return false;
 
-        bool ok = await results.StepAsync("s12.client-a.retrieve", async () =>
+        bool ok = await results.StepAsync(StepNames.FdStoreRestart.ClientARetrieve, async () =>
         {
             var clock = Stopwatch.StartNew();
             string first = await ReferenceClients.LuoctlRetrieveAndCheckAsync(SessionA, "data", SeedA, BytesA);
@@ -129,9 +130,9 @@ public sealed class LuodFdStoreRestart(GuestPlan plan, ResultChannel results)
             await LuodProcess.LuoctlOkAsync("finish", "--session", SessionA);
             return $"{first}; {second}; finished in {clock.Elapsed.TotalMilliseconds:F0} ms";
         });
-        ok &= await results.StepAsync("s12.client-b.claim",
+        ok &= await results.StepAsync(StepNames.FdStoreRestart.ClientBClaim,
             () => ReferenceClients.DelegatedClaimCheckFinishAsync(SessionB, TokenB, SeedB, BytesB));
-        ok &= await results.StepAsync("s12.nothing-lost", async () =>
+        ok &= await results.StepAsync(StepNames.FdStoreRestart.NothingLost, async () =>
         {
             string json = await LuodProcess.LuoctlOkAsync("sessions", "--all", "--json");
             var reply = JsonNode.Parse(json)!;

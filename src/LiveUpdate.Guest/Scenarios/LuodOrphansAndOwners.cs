@@ -1,9 +1,10 @@
-// LuodOrphansAndOwners (scenarios S6 and S7 in one VM run): root preserves a session
-// through luod and luod kexecs; in the next kernel nobody claims it. S7: a client of
-// another uid can neither list nor claim it, nor list everyone's sessions. S6: after the
+// LuodOrphansAndOwners (scenario orphans-and-owners, once S6 and S7): root preserves a session
+// through luod and luod kexecs; in the next kernel nobody claims it. Owners: a client of
+// another uid can neither list nor claim it, nor list everyone's sessions. Orphans: after the
 // grace luod reports it as an orphan, and the policy (keep) leaves it preserved: root can
 // still retrieve it intact, then finishes it.
 using System.Text.Json.Nodes;
+using LiveUpdate.GuestContract;
 
 namespace LiveUpdate.Guest.Scenarios;
 
@@ -17,7 +18,7 @@ public sealed class LuodOrphansAndOwners(GuestPlan plan, ResultChannel results)
     {
         LuodProcess? luod = null;
         string[] options = plan.IsFirstHop ? [] : ["--OrphanGrace=00:00:03", "--OrphanPolicy=Keep"];
-        if (!await results.StepAsync("s6.luod-start", async () =>
+        if (!await results.StepAsync(StepNames.OrphansAndOwners.LuodStart, async () =>
             {
                 (luod, var ready) = await LuodProcess.StartAsync(options);
                 return $"luod ready in {ready.TotalMilliseconds:F0} ms ({string.Join(' ', options)})";
@@ -26,7 +27,7 @@ public sealed class LuodOrphansAndOwners(GuestPlan plan, ResultChannel results)
 
         if (plan.IsFirstHop)
         {
-            bool ok = await results.StepAsync("s6.preserve", async () =>
+            bool ok = await results.StepAsync(StepNames.OrphansAndOwners.Preserve, async () =>
             {
                 byte[] bytes = new byte[Bytes];
                 new SeededPattern(Seed).Fill(bytes);
@@ -34,14 +35,14 @@ public sealed class LuodOrphansAndOwners(GuestPlan plan, ResultChannel results)
                 return await LuodProcess.LuoctlOkAsync("preserve", "--session", "orphan-a", "--name", "data", "--file", "/tmp/orphan.bin");
             });
             if (!ok) return false;
-            return await results.StepAsync("s6.kexec", async () =>
+            return await results.StepAsync(StepNames.OrphansAndOwners.Kexec, async () =>
             {
                 await LuodProcess.KexecThroughLuodAsync(plan, results);
                 return "unreachable";
             });
         }
 
-        bool passed = await results.StepAsync("s7.other-uid-lists-nothing", async () =>
+        bool passed = await results.StepAsync(StepNames.OrphansAndOwners.OtherUidListsNothing, async () =>
         {
             var (code, output, error) = await LuodProcess.LuoctlAsync(OtherUid, "sessions", "--json");
             if (code != 0) throw new InvalidOperationException($"luoctl sessions as uid {OtherUid} exited {code}: {error}");
@@ -49,21 +50,21 @@ public sealed class LuodOrphansAndOwners(GuestPlan plan, ResultChannel results)
             if (count != 0) throw new InvalidOperationException($"uid {OtherUid} sees {count} session(s): {output}");
             return $"uid {OtherUid} sees no sessions";
         });
-        passed &= await results.StepAsync("s7.other-uid-cannot-claim", async () =>
+        passed &= await results.StepAsync(StepNames.OrphansAndOwners.OtherUidCannotClaim, async () =>
         {
             var (code, _, error) = await LuodProcess.LuoctlAsync(OtherUid, "retrieve", "--session", "orphan-a", "--name", "data", "--output", "/tmp/stolen");
             if (code == 0 || !error.Contains("io.liveupdate.SessionNotFound", StringComparison.Ordinal))
                 throw new InvalidOperationException($"uid {OtherUid} claim: exit {code}, '{error}' (expected io.liveupdate.SessionNotFound)");
             return $"refused: {error}";
         });
-        passed &= await results.StepAsync("s7.other-uid-cannot-list-all", async () =>
+        passed &= await results.StepAsync(StepNames.OrphansAndOwners.OtherUidCannotListAll, async () =>
         {
             var (code, _, error) = await LuodProcess.LuoctlAsync(OtherUid, "sessions", "--all");
             if (code == 0 || !error.Contains("io.liveupdate.PermissionDenied", StringComparison.Ordinal))
                 throw new InvalidOperationException($"uid {OtherUid} sessions --all: exit {code}, '{error}' (expected io.liveupdate.PermissionDenied)");
             return $"refused: {error}";
         });
-        passed &= await results.StepAsync("s6.orphan-reported", async () =>
+        passed &= await results.StepAsync(StepNames.OrphansAndOwners.OrphanReported, async () =>
         {
             await Task.Delay(TimeSpan.FromSeconds(6));
             string json = await LuodProcess.LuoctlOkAsync("sessions", "--all", "--json");
@@ -75,7 +76,7 @@ public sealed class LuodOrphansAndOwners(GuestPlan plan, ResultChannel results)
             if (state != "orphaned" || orphans != 1) throw new InvalidOperationException($"state {state}, orphans {orphans}: {json}");
             return $"orphan-a is orphaned after the 3 s grace; luod status reports {orphans} orphan";
         });
-        passed &= await results.StepAsync("s6.policy-keep-left-it-intact", async () =>
+        passed &= await results.StepAsync(StepNames.OrphansAndOwners.PolicyKeepLeftItIntact, async () =>
         {
             await LuodProcess.LuoctlOkAsync("retrieve", "--session", "orphan-a", "--name", "data", "--output", "/tmp/orphan.out");
             string actual = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(await File.ReadAllBytesAsync("/tmp/orphan.out")));

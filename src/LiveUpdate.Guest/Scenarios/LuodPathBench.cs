@@ -18,6 +18,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
+using LiveUpdate.GuestContract;
 
 namespace LiveUpdate.Guest.Scenarios;
 
@@ -38,7 +39,7 @@ public sealed partial class LuodPathBench(GuestPlan plan, ResultChannel results)
 
     /// <summary>luod, a fresh lucache and its N MiB: everything the update will carry.</summary>
     public Task<bool> SetUpAsync(BenchCase bench) =>
-        results.StepAsync("bench.setup", async () =>
+        results.StepAsync(StepNames.Bench.Setup, async () =>
         {
             ShmemHugePages.SetMode(bench.Mode);
             long hugeBefore = ShmemHugePages.Kib();
@@ -60,7 +61,7 @@ public sealed partial class LuodPathBench(GuestPlan plan, ResultChannel results)
 
     /// <summary>`luoctl update` into the next kernel of the chain; returns only when the machine did not go down.</summary>
     public Task<bool> UpdateAsync(BenchCase bench) =>
-        results.StepAsync("bench.luodpath-update", async () =>
+        results.StepAsync(StepNames.Bench.LuodPathUpdate, async () =>
         {
             string initrd = await LuodProcess.CopyInitrdForNextHopAsync();
             var start = new ProcessStartInfo(Luoctl, ["update", "--kernel", $"/boot/{plan.NextTag}/bzImage", "--initrd", initrd,
@@ -68,7 +69,7 @@ public sealed partial class LuodPathBench(GuestPlan plan, ResultChannel results)
             start.Environment["LUOD_SOCKET"] = LuodProcess.Socket;
             var luoctl = FollowedProcess.Start(start, async line =>
             {
-                if (RebootingLine().IsMatch(line)) await MarkAsync("reboot", bench.Id);
+                if (RebootingLine().IsMatch(line)) await MarkAsync(StepNames.Marks.Reboot, bench.Id);
             });
             int code = await luoctl.WaitForExitAsync();
             // luoctl returns only when the update failed, or when its connection dropped as the machine went down.
@@ -86,25 +87,25 @@ public sealed partial class LuodPathBench(GuestPlan plan, ResultChannel results)
         {
             long hugeBefore = ShmemHugePages.Kib();
             double? claimedMs = null, servingMs = null;
-            await MarkAsync("luod-start", bench.Id);
+            await MarkAsync(StepNames.Marks.LuodStart, bench.Id);
             clock.Restart();
             (_luod, var ready) = await LuodProcess.StartAsync(LuodOptions);
-            await MarkAsync("luod-serving", bench.Id);
+            await MarkAsync(StepNames.Marks.LuodServing, bench.Id);
             _lucache = StartLucache(bench, preload: false, async line =>
             {
                 if (line.StartsWith("lucache: claimed session", StringComparison.Ordinal))
                 {
                     claimedMs = clock.Elapsed.TotalMilliseconds;
-                    await MarkAsync("claimed", bench.Id);
+                    await MarkAsync(StepNames.Marks.Claimed, bench.Id);
                 }
                 else if (line.StartsWith("lucache: serving on", StringComparison.Ordinal))
                 {
                     servingMs = clock.Elapsed.TotalMilliseconds;
-                    await MarkAsync("serving", bench.Id);
+                    await MarkAsync(StepNames.Marks.Serving, bench.Id);
                 }
                 else if (line.Contains("told luod the cache serves again", StringComparison.Ordinal))
                 {
-                    await MarkAsync("resumed", bench.Id);
+                    await MarkAsync(StepNames.Marks.Resumed, bench.Id);
                 }
             });
             string attached = await _lucache.WaitForLineAsync("lucache: attached restored arena", TimeSpan.FromSeconds(300));
@@ -134,11 +135,11 @@ public sealed partial class LuodPathBench(GuestPlan plan, ResultChannel results)
         }
         catch (Exception ex)
         {
-            await results.StepResultAsync("bench.restore", false, clock.Elapsed.TotalMilliseconds,
+            await results.StepResultAsync(StepNames.Bench.Restore, false, clock.Elapsed.TotalMilliseconds,
                 $"{bench}: {ex.GetType().Name}: {ex.Message}; lucache: {_lucache?.Transcript ?? "(not started)"}");
             return false;
         }
-        await results.StepResultAsync("bench.restore", true, 0, detail);
+        await results.StepResultAsync(StepNames.Bench.Restore, true, 0, detail);
         return true;
     }
 
@@ -158,8 +159,8 @@ public sealed partial class LuodPathBench(GuestPlan plan, ResultChannel results)
     private async Task OnLineBeforeUpdateAsync(BenchCase bench, string line)
     {
         // CacheUpdateParticipant: "lucache: update U: writes paused (gets still served)", then "...: arena frozen with N items, ...".
-        if (line.Contains(": writes paused", StringComparison.Ordinal)) await MarkAsync("paused", bench.Id);
-        else if (line.Contains(": arena frozen with", StringComparison.Ordinal)) await MarkAsync("frozen", bench.Id);
+        if (line.Contains(": writes paused", StringComparison.Ordinal)) await MarkAsync(StepNames.Marks.Paused, bench.Id);
+        else if (line.Contains(": arena frozen with", StringComparison.Ordinal)) await MarkAsync(StepNames.Marks.Frozen, bench.Id);
     }
 
     private static FollowedProcess StartLucache(BenchCase bench, bool preload, Func<string, Task> onLine)

@@ -3,6 +3,7 @@
 // luoctl's own one-line error.
 using System.Diagnostics;
 using LiveUpdate.Varlink;
+using LiveUpdate.GuestContract;
 
 namespace LiveUpdate.Guest.Scenarios;
 
@@ -72,7 +73,7 @@ public sealed class LuodProcess
     {
         string initrd = await CopyInitrdForNextHopAsync();
         string commandLine = plan.NextHopCommandLine.ToString();
-        await results.StepResultAsync("luod.kexec.request", true, 0, $"asking luod to kexec into {plan.NextTag}");
+        await results.StepResultAsync(StepNames.LuodKexecRequest, true, 0, $"asking luod to kexec into {plan.NextTag}");
         string output = await LuoctlOkAsync("kexec", "--kernel", $"/boot/{plan.NextTag}/bzImage", "--initrd", initrd, "--append", commandLine);
         await Task.Delay(TimeSpan.FromSeconds(60));
         throw new TimeoutException($"luod accepted the kexec ({output}) but the machine did not reboot within 60 s");
@@ -86,7 +87,7 @@ public sealed class LuodProcess
     public static async Task UpdateThroughLuodAsync(GuestPlan plan, ResultChannel results, Func<string> diagnostics)
     {
         string initrd = await CopyInitrdForNextHopAsync();
-        await results.StepResultAsync("luod.update.request", true, 0, $"luoctl update into {plan.NextTag}");
+        await results.StepResultAsync(StepNames.LuodUpdateRequest, true, 0, $"luoctl update into {plan.NextTag}");
         var (code, output, error) = await LuoctlAsync(null, "update", "--kernel", $"/boot/{plan.NextTag}/bzImage",
             "--initrd", initrd, "--append", plan.NextHopCommandLine.ToString(), "--timeout", "60");
         // luoctl returns only when the update failed (or its connection dropped as the machine went down).

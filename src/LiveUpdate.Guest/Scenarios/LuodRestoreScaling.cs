@@ -1,10 +1,11 @@
-// LuodRestoreScaling (scenario S13, a measurement, not part of CI): how long luod takes
+// LuodRestoreScaling (scenario luod-restore-scaling, a measurement, not part of CI): how long luod takes
 // after a kexec to hand back N sessions of 10 memfds each, for N = 1, 10, 100 — one hop per
 // N on a chain of four kernels. Each hop claims, checks and finishes what the previous hop
 // preserved (timing luod start → ready and ready → every session claimed), then preserves
 // the next N through the SDK and kexecs through luod. luod logs its own restore time.
 using System.Diagnostics;
 using LiveUpdate.Client;
+using LiveUpdate.GuestContract;
 
 namespace LiveUpdate.Guest.Scenarios;
 
@@ -17,7 +18,7 @@ public sealed class LuodRestoreScaling(GuestPlan plan, ResultChannel results)
     public async Task<bool> RunAsync()
     {
         TimeSpan ready = default;
-        if (!await results.StepAsync("s13.luod-start", async () =>
+        if (!await results.StepAsync(StepNames.LuodRestoreScaling.LuodStart, async () =>
             {
                 (_, ready) = await LuodProcess.StartAsync("--OrphanGrace=00:30:00");
                 return $"luod ready in {ready.TotalMilliseconds:F0} ms";
@@ -28,7 +29,7 @@ public sealed class LuodRestoreScaling(GuestPlan plan, ResultChannel results)
         if (!plan.IsFirstHop)
         {
             int expected = SessionsPerHop[plan.Hop - 1];
-            ok &= await results.StepAsync($"s13.handed-back.{expected}", async () =>
+            ok &= await results.StepAsync(StepNames.LuodRestoreScaling.HandedBack(expected), async () =>
             {
                 var clock = Stopwatch.StartNew();
                 for (int s = 0; s < expected; s++)
@@ -46,7 +47,7 @@ public sealed class LuodRestoreScaling(GuestPlan plan, ResultChannel results)
         }
         if (plan.IsLastHop || !ok) return ok;
         int count = SessionsPerHop[plan.Hop];
-        ok &= await results.StepAsync($"s13.preserve.{count}", async () =>
+        ok &= await results.StepAsync(StepNames.LuodRestoreScaling.Preserve(count), async () =>
         {
             var clock = Stopwatch.StartNew();
             for (int s = 0; s < count; s++)
@@ -62,7 +63,7 @@ public sealed class LuodRestoreScaling(GuestPlan plan, ResultChannel results)
             return $"{count} sessions × {FilesPerSession} memfds preserved in {clock.Elapsed.TotalMilliseconds:F0} ms";
         });
         if (!ok) return false;
-        return await results.StepAsync("s13.kexec", async () =>
+        return await results.StepAsync(StepNames.LuodRestoreScaling.Kexec, async () =>
         {
             await LuodProcess.KexecThroughLuodAsync(plan, results);
             return "unreachable";

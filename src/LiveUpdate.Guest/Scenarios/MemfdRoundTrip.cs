@@ -1,10 +1,11 @@
-// MemfdRoundTrip (scenarios S1 and S3): two sessions hold memfds of 4 KiB, 64 MiB and
+// MemfdRoundTrip (scenarios memfd-roundtrip and cross-version-chain): two sessions hold memfds of 4 KiB, 64 MiB and
 // 256 MiB filled from seeded patterns — one sealed WRITE|GROW|SHRINK, one with a non-zero
 // file position. The first hop preserves them; every later hop retrieves both sessions,
 // checks SHA-256, size, position and seals of every memfd, finishes the sessions and
 // checks they are gone; a middle hop of a chain then preserves the same memfds again.
 using LiveUpdate.Kernel;
 using LiveUpdate.Kernel.Errors;
+using LiveUpdate.GuestContract;
 
 namespace LiveUpdate.Guest.Scenarios;
 
@@ -14,9 +15,9 @@ public sealed class MemfdRoundTrip(GuestPlan plan, ResultChannel results)
 
     private static readonly PreservedFile[] Files =
     [
-        new("lu-s1-alpha", 1, 4 << 10, 0x5151_0001, 1234, MemFdSeals.None),
-        new("lu-s1-alpha", 2, 64L << 20, 0x5151_0002, 0, MemFdSeals.None),
-        new("lu-s1-beta", 3, 256L << 20, 0x5151_0003, 0, MemFdSeals.Write | MemFdSeals.Grow | MemFdSeals.Shrink),
+        new(StepNames.MemfdRoundTrip.AlphaSession, 1, 4 << 10, 0x5151_0001, 1234, MemFdSeals.None),
+        new(StepNames.MemfdRoundTrip.AlphaSession, 2, 64L << 20, 0x5151_0002, 0, MemFdSeals.None),
+        new(StepNames.MemfdRoundTrip.BetaSession, 3, 256L << 20, 0x5151_0003, 0, MemFdSeals.Write | MemFdSeals.Grow | MemFdSeals.Shrink),
     ];
 
     private static IEnumerable<string> SessionNames => Files.Select(f => f.Session).Distinct();
@@ -33,7 +34,7 @@ public sealed class MemfdRoundTrip(GuestPlan plan, ResultChannel results)
             memfds = [];
             foreach (var file in Files)
             {
-                bool ok = await results.StepAsync($"s1.create.{file.Token}", () =>
+                bool ok = await results.StepAsync(StepNames.MemfdRoundTrip.Create(file.Token), () =>
                 {
                     var memfd = MemFd.Create($"lu-s1-{file.Token}");
                     string sha = MemFdContent.Fill(memfd, file.Seed, file.Size);
@@ -55,7 +56,7 @@ public sealed class MemfdRoundTrip(GuestPlan plan, ResultChannel results)
         if (plan.IsLastHop)
             return true;
 
-        return await results.StepAsync("s1.preserve", () =>
+        return await results.StepAsync(StepNames.MemfdRoundTrip.Preserve, () =>
         {
             foreach (string name in SessionNames)
             {
@@ -75,7 +76,7 @@ public sealed class MemfdRoundTrip(GuestPlan plan, ResultChannel results)
         foreach (string name in SessionNames)
         {
             LiveUpdateSession? session = null;
-            bool ok = await results.StepAsync($"s1.retrieve.{name}", () =>
+            bool ok = await results.StepAsync(StepNames.MemfdRoundTrip.Retrieve(name), () =>
             {
                 session = device.RetrieveSession(name);
                 string kernelName = session.GetName();
@@ -86,7 +87,7 @@ public sealed class MemfdRoundTrip(GuestPlan plan, ResultChannel results)
 
             foreach (var file in Files.Where(f => f.Session == name))
             {
-                ok = await results.StepAsync($"s1.verify.{file.Token}", () =>
+                ok = await results.StepAsync(StepNames.MemfdRoundTrip.Verify(file.Token), () =>
                 {
                     var memfd = session.RetrieveMemFd(file.Token);
                     memfds[file.Token] = memfd;
@@ -106,7 +107,7 @@ public sealed class MemfdRoundTrip(GuestPlan plan, ResultChannel results)
                 if (!ok) return null;
             }
 
-            ok = await results.StepAsync($"s1.finish.{name}", () =>
+            ok = await results.StepAsync(StepNames.MemfdRoundTrip.Finish(name), () =>
             {
                 session.Finish();
                 session.Dispose();

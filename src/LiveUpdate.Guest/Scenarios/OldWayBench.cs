@@ -7,6 +7,7 @@
 // harness starts it again). The host times "save-start" → "reloaded" across both QEMU processes.
 using System.Diagnostics;
 using LiveUpdate.Kernel;
+using LiveUpdate.GuestContract;
 
 namespace LiveUpdate.Guest.Scenarios;
 
@@ -18,18 +19,18 @@ public sealed class OldWayBench(GuestPlan plan, ResultChannel results)
 
     public async Task<bool> RunAsync()
     {
-        await results.MarkAsync("guest");
+        await results.MarkAsync(StepNames.Marks.Guest);
         var bench = BenchPlan.FromParameters(plan.CommandLine.Get);
         var cases = bench.OldWayCases;
         if (plan.Chain.Count != cases.Count + 1)
         {
-            await results.StepResultAsync("bench.plan", false, 0,
+            await results.StepResultAsync(StepNames.Bench.Plan, false, 0,
                 $"the chain has {plan.Chain.Count} kernels but the plan ({string.Join(' ', bench.Parameters)}) has {cases.Count} old-way cases: it needs {cases.Count + 1}");
             return false;
         }
         if (!plan.ColdReboot)
         {
-            await results.StepResultAsync("bench.plan", false, 0, "bench-oldway needs cold reboots between hops (lu.cold=1, VmRunRequest.ColdRebootBetweenHops)");
+            await results.StepResultAsync(StepNames.Bench.Plan, false, 0, "bench-oldway needs cold reboots between hops (lu.cold=1, VmRunRequest.ColdRebootBetweenHops)");
             return false;
         }
 
@@ -77,21 +78,21 @@ public sealed class OldWayBench(GuestPlan plan, ResultChannel results)
             double verifyMs = clock.Elapsed.TotalMilliseconds;
             if (bad > 0)
             {
-                await results.StepResultAsync("bench.reload", false, readMs + verifyMs,
+                await results.StepResultAsync(StepNames.Bench.Reload, false, readMs + verifyMs,
                     $"{bench}: {bad} of {pages} pages have the wrong stamp after the cold reboot; first: {firstBad}");
                 return false;
             }
-            await results.MarkAsync("reloaded", bench.Id);
+            await results.MarkAsync(StepNames.Marks.Reloaded, bench.Id);
             detail = BenchDetail.Format(("case", bench.Id), ("run", bench.Run), ("bytes", bench.Bytes), ("pages", pages), ("badPages", bad),
                 ("mountMs", mountMs), ("readMs", readMs), ("verifyMs", verifyMs));
         }
         catch (Exception ex)
         {
-            await results.StepResultAsync("bench.reload", false, clock.Elapsed.TotalMilliseconds, $"{bench}: {ex.GetType().Name}: {ex.Message}");
+            await results.StepResultAsync(StepNames.Bench.Reload, false, clock.Elapsed.TotalMilliseconds, $"{bench}: {ex.GetType().Name}: {ex.Message}");
             return false;
         }
         File.Delete(DataFile);
-        await results.StepResultAsync("bench.reload", true, 0, detail);
+        await results.StepResultAsync(StepNames.Bench.Reload, true, 0, detail);
         return true;
     }
 
@@ -106,7 +107,7 @@ public sealed class OldWayBench(GuestPlan plan, ResultChannel results)
             PageStamps.Stamp(memfd, bench.Bytes, bench.Seed);
             double fillMs = clock.Elapsed.TotalMilliseconds;
 
-            await results.MarkAsync("save-start", bench.Id);
+            await results.MarkAsync(StepNames.Marks.SaveStart, bench.Id);
             clock.Restart();
             double writeMs;
             using (var file = File.OpenHandle(DataFile, FileMode.Create, FileAccess.Write))
@@ -120,7 +121,7 @@ public sealed class OldWayBench(GuestPlan plan, ResultChannel results)
                 RandomAccess.FlushToDisk(file);
             }
             double fsyncMs = clock.Elapsed.TotalMilliseconds - writeMs;
-            await results.MarkAsync("saved", bench.Id);
+            await results.MarkAsync(StepNames.Marks.Saved, bench.Id);
             clock.Restart();
             await ShellAsync("umount", MountPoint);
             detail = BenchDetail.Format(("case", bench.Id), ("run", bench.Run), ("bytes", bench.Bytes), ("fillMs", fillMs),
@@ -128,10 +129,10 @@ public sealed class OldWayBench(GuestPlan plan, ResultChannel results)
         }
         catch (Exception ex)
         {
-            await results.StepResultAsync("bench.save", false, clock.Elapsed.TotalMilliseconds, $"{bench}: {ex.GetType().Name}: {ex.Message}");
+            await results.StepResultAsync(StepNames.Bench.Save, false, clock.Elapsed.TotalMilliseconds, $"{bench}: {ex.GetType().Name}: {ex.Message}");
             return false;
         }
-        await results.StepResultAsync("bench.save", true, 0, detail);
+        await results.StepResultAsync(StepNames.Bench.Save, true, 0, detail);
         return true;
     }
 

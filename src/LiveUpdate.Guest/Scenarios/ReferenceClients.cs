@@ -1,4 +1,4 @@
-// ReferenceClients: the two clients the luod custody scenarios (S5, S12) hand state to luod
+// ReferenceClients: the two clients the luod custody scenarios (luod-custody, fd-store-restart) hand state to luod
 // with, one each way. The luoctl client is managed: `luoctl preserve --file` with a file of
 // seeded bytes, `luoctl retrieve` after the kexec. The SDK client is delegated: it gets the
 // session fd from luod and preserves its own memfd with PRESERVE_FD, then claims the session

@@ -1,12 +1,13 @@
-// UpdateRefusals (scenarios S10 and S11, one boot): updates that must not happen, and must
+// UpdateRefusals (scenario cancel-and-no-go, one boot): updates that must not happen, and must
 // leave everything as it was.
-//   S11: the next kernel is NO-GO (its command line lacks kho=on liveupdate=on, so it would
+//   NO-GO (once S11): the next kernel is NO-GO (its command line lacks kho=on liveupdate=on, so it would
 //        boot without the handover): `luoctl check` says NO-GO with findings, `luoctl update`
 //        fails with io.liveupdate.PreflightFailed, no participant hears prepare, nothing is
 //        staged.
-//   S10: a participant never acknowledges prepare: the update is cancelled at the deadline,
+//   Cancel (once S10): a participant never acknowledges prepare: the update is cancelled at the deadline,
 //        both participants resume with their bytes intact, the staged kernel is unloaded,
 //        no kexec happens, and the sessions are still open.
+using LiveUpdate.GuestContract;
 namespace LiveUpdate.Guest.Scenarios;
 
 public sealed class UpdateRefusals(GuestPlan plan, ResultChannel results)
@@ -15,7 +16,7 @@ public sealed class UpdateRefusals(GuestPlan plan, ResultChannel results)
 
     public async Task<bool> RunAsync()
     {
-        bool ok = await results.StepAsync("s10.setup", async () =>
+        bool ok = await results.StepAsync(StepNames.CancelAndNoGo.Setup, async () =>
         {
             var (luod, ready) = await LuodProcess.StartAsync("--OrphanGrace=00:10:00");
             await UpdateParticipantProcess.StartAsync("cache", 8, 101);
@@ -25,14 +26,14 @@ public sealed class UpdateRefusals(GuestPlan plan, ResultChannel results)
         if (!ok) return false;
         string kernel = $"/boot/{plan.CurrentTag}/bzImage";
 
-        ok &= await results.StepAsync("s11.check-no-go", async () =>
+        ok &= await results.StepAsync(StepNames.CancelAndNoGo.CheckNoGo, async () =>
         {
             var (code, output, error) = await LuodProcess.LuoctlAsync(null, "check", kernel, "--append", "console=ttyS0");
             if (code != 11 || !output.Contains("NO-GO", StringComparison.Ordinal) || !output.Contains("liveupdate=on", StringComparison.Ordinal))
                 throw new InvalidOperationException($"luoctl check: exit {code} (expected 11, NO-GO naming liveupdate=on): {output} {error}");
             return output;
         });
-        ok &= await results.StepAsync("s11.update-refused", async () =>
+        ok &= await results.StepAsync(StepNames.CancelAndNoGo.UpdateRefused, async () =>
         {
             var (code, output, error) = await LuodProcess.LuoctlAsync(null, "update", "--kernel", kernel, "--append", "console=ttyS0", "--timeout", "10");
             if (code != 3 || !error.Contains("io.liveupdate.PreflightFailed", StringComparison.Ordinal))
@@ -45,7 +46,7 @@ public sealed class UpdateRefusals(GuestPlan plan, ResultChannel results)
             return $"refused before staging: {error.Trim()}";
         });
 
-        ok &= await results.StepAsync("s10.update-cancelled", async () =>
+        ok &= await results.StepAsync(StepNames.CancelAndNoGo.UpdateCancelled, async () =>
         {
             string commandLine = plan.CommandLine.ToString();
             var (code, output, error) = await LuodProcess.LuoctlAsync(null, "update", "--kernel", kernel, "--append", commandLine, "--timeout", "5");
@@ -53,7 +54,7 @@ public sealed class UpdateRefusals(GuestPlan plan, ResultChannel results)
                 throw new InvalidOperationException($"luoctl update: exit {code} (expected 3, UpdateCancelled naming 'stuck'): {output} {error}");
             return $"{output.Trim()} → {error.Trim()}";
         });
-        ok &= await results.StepAsync("s10.everyone-resumed", async () =>
+        ok &= await results.StepAsync(StepNames.CancelAndNoGo.EveryoneResumed, async () =>
         {
             var details = new List<string>();
             foreach (string name in new[] { "cache", "stuck" })

@@ -1,7 +1,8 @@
-// UpdateReportSteps: the steps that check `luoctl report` after an orchestrated update (S9 and
+// UpdateReportSteps: the steps that check `luoctl report` after an orchestrated update (orchestrated-update and
 // the cache demo). The JSON must hold every phase across both kernels, no anomalies and a
 // positive blackout for each named participant; the table and the SVG are sent to the host.
 using System.Text.Json.Nodes;
+using LiveUpdate.GuestContract;
 
 namespace LiveUpdate.Guest.Scenarios;
 
@@ -11,7 +12,7 @@ public static class UpdateReportSteps
 
     public static async Task<bool> RunAsync(ResultChannel results, string prefix, IReadOnlyList<string> participants)
     {
-        bool ok = await results.StepAsync($"{prefix}.report", async () =>
+        bool ok = await results.StepAsync(prefix + StepNames.UpdateReport.Report, async () =>
         {
             string json = await LuodProcess.LuoctlOkAsync("report", "--json");
             var report = JsonNode.Parse(json)!;
@@ -31,8 +32,8 @@ public static class UpdateReportSteps
             return json;
         });
         // One luoctl run prints the table and writes the SVG (each .NET start costs seconds under TCG).
-        ok &= await results.StepAsync($"{prefix}.report.table", () => LuodProcess.LuoctlOkAsync("report", "--svg", "/tmp/update.svg"));
-        ok &= await results.StepAsync($"{prefix}.report.svg", async () =>
+        ok &= await results.StepAsync(prefix + StepNames.UpdateReport.Table, () => LuodProcess.LuoctlOkAsync("report", "--svg", "/tmp/update.svg"));
+        ok &= await results.StepAsync(prefix + StepNames.UpdateReport.Svg, async () =>
         {
             string svg = await File.ReadAllTextAsync("/tmp/update.svg");
             if (!svg.Contains("<svg", StringComparison.Ordinal)) throw new InvalidOperationException("luoctl report --svg wrote no SVG");

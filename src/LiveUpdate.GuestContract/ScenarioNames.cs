@@ -1,0 +1,76 @@
+// ScenarioNames: the scenarios lu-guest can run, named by what they do. The host puts one on the
+// kernel command line (lu.scenario=, GuestCommandLineKeys.Scenario), `luvm run <name>` takes one,
+// and lu-guest dispatches on it. The scenarios were once numbered S1…S13; those numbers are
+// accepted as aliases (Resolve) so old notes and muscle memory still work.
+namespace LiveUpdate.GuestContract;
+
+public static class ScenarioNames
+{
+    /// <summary>Memfds of 4 KiB, 64 MiB, 256 MiB in two sessions, preserved, kexec, verified and finished (was S1).</summary>
+    public const string MemfdRoundTrip = "memfd-roundtrip";
+
+    /// <summary>Everything /dev/liveupdate must refuse, before and after a kexec, with its typed error (was S2).</summary>
+    public const string LuoRefusals = "luo-refusals";
+
+    /// <summary>The memfd round trip across 7.2 → 7.3 → 7.2, re-preserved on the middle hop (was S3).</summary>
+    public const string CrossVersionChain = "cross-version-chain";
+
+    /// <summary>The kernel's own LUO selftests across the harness's kexec (was S4).</summary>
+    public const string KernelSelftests = "kernel-selftests";
+
+    /// <summary>luod keeps a managed and a delegated client's sessions across a kexec into another kernel (was S5).</summary>
+    public const string LuodCustody = "luod-custody";
+
+    /// <summary>An unclaimed session becomes an orphan kept by policy; another uid can neither see nor claim it (was S6 and S7).</summary>
+    public const string OrphansAndOwners = "orphans-and-owners";
+
+    /// <summary>luod SIGKILLed while holding a session: the restart reports custody lost, claims fail (was S8).</summary>
+    public const string CustodyLost = "custody-lost";
+
+    /// <summary>`luoctl update` with two SDK participants, every phase reported across both kernels (was S9).</summary>
+    public const string OrchestratedUpdate = "orchestrated-update";
+
+    /// <summary>A stuck participant cancels the update; a NO-GO kernel pauses nobody (was S10 and S11).</summary>
+    public const string CancelAndNoGo = "cancel-and-no-go";
+
+    /// <summary>luod restarted from systemd's fd store keeps every session, then a kexec (was S12).</summary>
+    public const string FdStoreRestart = "fd-store-restart";
+
+    /// <summary>A measurement, run by hand: how luod's restore scales with the session count (was S13).</summary>
+    public const string LuodRestoreScaling = "luod-restore-scaling";
+
+    /// <summary>The main job: lucache keeps its items through `luoctl update` while a host client reads.</summary>
+    public const string CacheDemo = "demo";
+
+    /// <summary>The blackout benchmark's kexec run (BenchPlan.KexecCases).</summary>
+    public const string Bench = "bench";
+
+    /// <summary>The blackout benchmark's old way: save to disk, cold reboot, reload (BenchPlan.OldWayCases).</summary>
+    public const string BenchOldWay = "bench-oldway";
+
+    /// <summary>Debian's criu dumps lucache to a virtio disk and restores it after a reboot.</summary>
+    public const string Criu = "criu";
+
+    /// <summary>Boots and reports, nothing else: the harness's own smoke run.</summary>
+    public const string Boot = "boot";
+
+    /// <summary>Every scenario lu-guest knows.</summary>
+    public static readonly IReadOnlyList<string> All =
+    [
+        MemfdRoundTrip, LuoRefusals, CrossVersionChain, KernelSelftests, LuodCustody, OrphansAndOwners, CustodyLost,
+        OrchestratedUpdate, CancelAndNoGo, FdStoreRestart, LuodRestoreScaling, CacheDemo, Bench, BenchOldWay, Criu, Boot,
+    ];
+
+    /// <summary>The old numbers (s1…s13, case-insensitive) → the scenario they named.</summary>
+    public static readonly IReadOnlyDictionary<string, string> NumberAliases = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+    {
+        ["s1"] = MemfdRoundTrip, ["s2"] = LuoRefusals, ["s3"] = CrossVersionChain, ["s4"] = KernelSelftests,
+        ["s5"] = LuodCustody, ["s6"] = OrphansAndOwners, ["s7"] = OrphansAndOwners, ["s8"] = CustodyLost,
+        ["s9"] = OrchestratedUpdate, ["s10"] = CancelAndNoGo, ["s11"] = CancelAndNoGo, ["s12"] = FdStoreRestart,
+        ["s13"] = LuodRestoreScaling,
+    };
+
+    /// <summary>The scenario <paramref name="nameOrAlias"/> names (an old sN is mapped); any other text is returned as given.</summary>
+    public static string Resolve(string nameOrAlias) =>
+        NumberAliases.TryGetValue(nameOrAlias, out var name) ? name : nameOrAlias;
+}

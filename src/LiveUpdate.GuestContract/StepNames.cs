@@ -1,0 +1,241 @@
+// StepNames: the names of the steps and timing marks lu-guest reports on ttyS1, one class per
+// scenario. The guest reports with these, and luvm (benchmark and demo analysis) and the VM tests
+// match with these, so a rename cannot leave one side behind. A scenario's steps start with its
+// name (ScenarioNames) and a dot; names that carry a value (a token, a session, a count) are methods.
+namespace LiveUpdate.GuestContract;
+
+public static class StepNames
+{
+    /// <summary>Failing step lu-guest reports when a scenario threw.</summary>
+    public const string Scenario = "scenario";
+
+    /// <summary>The hop ended and /init reboots cold into the next one (lu.cold=1).</summary>
+    public const string ColdReboot = "cold.reboot";
+
+    /// <summary>lu-guest's own kexec into the next kernel: kexec_file_load, then the reboot.</summary>
+    public const string KexecLoad = "kexec.load";
+    public const string KexecReboot = "kexec.reboot";
+
+    /// <summary>A scenario asked luod to kexec (Varlink), or ran `luoctl update`, into the next kernel.</summary>
+    public const string LuodKexecRequest = "luod.kexec.request";
+    public const string LuodUpdateRequest = "luod.update.request";
+
+    /// <summary>Timing marks (type "mark"): /init's, and the benchmark's around each blackout.</summary>
+    public static class Marks
+    {
+        /// <summary>/init's first line on every boot (vm/guest-init.sh).</summary>
+        public const string Init = "init";
+        public const string Guest = "guest";
+        public const string Reboot = "reboot";
+        public const string Restored = "restored";
+        public const string SaveStart = "save-start";
+        public const string Saved = "saved";
+        public const string Reloaded = "reloaded";
+        public const string LuodStart = "luod-start";
+        public const string LuodServing = "luod-serving";
+        public const string Claimed = "claimed";
+        public const string Serving = "serving";
+        public const string Resumed = "resumed";
+        public const string Paused = "paused";
+        public const string Frozen = "frozen";
+    }
+
+    /// <summary>memfd-roundtrip and cross-version-chain (MemfdRoundTrip in the guest).</summary>
+    public static class MemfdRoundTrip
+    {
+        public const string Prefix = ScenarioNames.MemfdRoundTrip + ".";
+        public const string AlphaSession = "lu-s1-alpha";
+        public const string BetaSession = "lu-s1-beta";
+        public const string Preserve = Prefix + "preserve";
+        public static string Create(ulong token) => $"{Prefix}create.{token}";
+        public static string Retrieve(string session) => $"{Prefix}retrieve.{session}";
+        public static string Verify(ulong token) => $"{Prefix}verify.{token}";
+        public static string Finish(string session) => $"{Prefix}finish.{session}";
+        public const string VerifyPrefix = Prefix + "verify.";
+    }
+
+    /// <summary>luo-refusals (Refusals in the guest).</summary>
+    public static class LuoRefusals
+    {
+        public const string Prefix = ScenarioNames.LuoRefusals + ".";
+        public const string Pipe = Prefix + "pipe";
+        public const string Socket = Prefix + "socket";
+        public const string RegularFile = Prefix + "regular-file";
+        public const string DuplicateSession = Prefix + "duplicate-session";
+        public const string Preserve = Prefix + "preserve";
+        public const string DuplicateToken = Prefix + "duplicate-token";
+        public const string SameFileTwice = Prefix + "same-file-twice";
+        public const string SecondOpen = Prefix + "second-open";
+        public const string Name64Bytes = Prefix + "name-64-bytes";
+        public const string Name63Bytes = Prefix + "name-63-bytes";
+        public const string UnknownSession = Prefix + "unknown-session";
+        public const string RetrieveTwice = Prefix + "retrieve-twice";
+        public const string UnknownToken = Prefix + "unknown-token";
+        public const string PreserveIntoIncoming = Prefix + "preserve-into-incoming";
+        public const string RetrieveAndFinish = Prefix + "retrieve-and-finish";
+    }
+
+    /// <summary>kernel-selftests (KernelSelftests in the guest): one step per test and stage.</summary>
+    public static class KernelSelftests
+    {
+        public const string Prefix = ScenarioNames.KernelSelftests + ".";
+        public const string LiveUpdate = Prefix + "liveupdate";
+
+        /// <summary>A selftest's step; <paramref name="stage"/> for the two-stage tests (1 before the kexec, 2 after).</summary>
+        public static string Test(string test, string? stage = null) => stage is null ? Prefix + test : $"{Prefix}{test}.stage{stage}";
+    }
+
+    /// <summary>luod-custody (LuodCustody in the guest).</summary>
+    public static class LuodCustody
+    {
+        public const string Prefix = ScenarioNames.LuodCustody + ".";
+        public const string LuodStart = Prefix + "luod-start";
+        public const string ClientAPreserve = Prefix + "client-a.preserve";
+        public const string ClientBDelegatedPreserve = Prefix + "client-b.delegated-preserve";
+        public const string LuodKexec = Prefix + "luod-kexec";
+        public const string ClientARetrieve = Prefix + "client-a.retrieve";
+        public const string ClientBClaim = Prefix + "client-b.claim";
+        public const string NoOrphans = Prefix + "no-orphans";
+    }
+
+    /// <summary>orphans-and-owners (LuodOrphansAndOwners in the guest).</summary>
+    public static class OrphansAndOwners
+    {
+        public const string Prefix = ScenarioNames.OrphansAndOwners + ".";
+        public const string LuodStart = Prefix + "luod-start";
+        public const string Preserve = Prefix + "preserve";
+        public const string Kexec = Prefix + "kexec";
+        public const string OtherUidListsNothing = Prefix + "other-uid-lists-nothing";
+        public const string OtherUidCannotClaim = Prefix + "other-uid-cannot-claim";
+        public const string OtherUidCannotListAll = Prefix + "other-uid-cannot-list-all";
+        public const string OrphanReported = Prefix + "orphan-reported";
+        public const string PolicyKeepLeftItIntact = Prefix + "policy-keep-left-it-intact";
+    }
+
+    /// <summary>custody-lost (LuodCustodyLost in the guest).</summary>
+    public static class CustodyLost
+    {
+        public const string Prefix = ScenarioNames.CustodyLost + ".";
+        public const string LuodStart = Prefix + "luod-start";
+        public const string PreserveThenSigkill = Prefix + "preserve-then-sigkill";
+        public const string RestartDetectsLoss = Prefix + "restart-detects-loss";
+        public const string ClaimInSameBoot = Prefix + "claim-in-same-boot";
+        public const string Kexec = Prefix + "kexec";
+        public const string ClaimAfterKexec = Prefix + "claim-after-kexec";
+        public const string ClaimPrefix = Prefix + "claim";
+    }
+
+    /// <summary>orchestrated-update (OrchestratedUpdate in the guest), plus the report steps it shares with the demo.</summary>
+    public static class OrchestratedUpdate
+    {
+        public const string Prefix = ScenarioNames.OrchestratedUpdate + ".";
+        public const string LuodStart = Prefix + "luod-start";
+        public const string Participants = Prefix + "participants";
+        public const string Update = Prefix + "update";
+        public const string CacheParticipant = "cache";
+        public const string VmmParticipant = "vmm";
+        public static string Resume(string participant) => $"{Prefix}{participant}.resume";
+        public const string Report = Prefix + UpdateReport.Report;
+        public const string ReportTable = Prefix + UpdateReport.Table;
+        public const string ReportSvg = Prefix + UpdateReport.Svg;
+    }
+
+    /// <summary>The `luoctl report` checks after an orchestrated update (UpdateReportSteps), after the scenario's prefix.</summary>
+    public static class UpdateReport
+    {
+        public const string Report = "report";
+        public const string Table = "report.table";
+        public const string Svg = "report.svg";
+    }
+
+    /// <summary>cancel-and-no-go (UpdateRefusals in the guest).</summary>
+    public static class CancelAndNoGo
+    {
+        public const string Prefix = ScenarioNames.CancelAndNoGo + ".";
+        public const string Setup = Prefix + "setup";
+        public const string CheckNoGo = Prefix + "check-no-go";
+        public const string UpdateRefused = Prefix + "update-refused";
+        public const string UpdateCancelled = Prefix + "update-cancelled";
+        public const string EveryoneResumed = Prefix + "everyone-resumed";
+    }
+
+    /// <summary>fd-store-restart (LuodFdStoreRestart in the guest).</summary>
+    public static class FdStoreRestart
+    {
+        public const string Prefix = ScenarioNames.FdStoreRestart + ".";
+        public const string LuodStartWithFdStore = Prefix + "luod-start-with-fd-store";
+        public const string ClientAPreserve = Prefix + "client-a.preserve";
+        public const string ClientBDelegatedPreserve = Prefix + "client-b.delegated-preserve";
+        public const string FdStoreHoldsSessions = Prefix + "fd-store-holds-sessions";
+        public const string SigkillLuod = Prefix + "sigkill-luod";
+        public const string RestartFromFdStore = Prefix + "restart-from-fd-store";
+        public const string SessionsKept = Prefix + "sessions-kept";
+        public const string ClientAPreserveAfterRestart = Prefix + "client-a.preserve-after-restart";
+        public const string LuodKexec = Prefix + "luod-kexec";
+        public const string LuodStart = Prefix + "luod-start";
+        public const string ClientARetrieve = Prefix + "client-a.retrieve";
+        public const string ClientBClaim = Prefix + "client-b.claim";
+        public const string NothingLost = Prefix + "nothing-lost";
+    }
+
+    /// <summary>luod-restore-scaling (LuodRestoreScaling in the guest).</summary>
+    public static class LuodRestoreScaling
+    {
+        public const string Prefix = ScenarioNames.LuodRestoreScaling + ".";
+        public const string LuodStart = Prefix + "luod-start";
+        public const string Kexec = Prefix + "kexec";
+        public static string HandedBack(int sessions) => $"{Prefix}handed-back.{sessions}";
+        public static string Preserve(int sessions) => $"{Prefix}preserve.{sessions}";
+    }
+
+    /// <summary>demo (CacheDemo in the guest).</summary>
+    public static class CacheDemo
+    {
+        public const string Prefix = ScenarioNames.CacheDemo + ".";
+        public const string LuodStart = Prefix + "luod-start";
+        public const string CacheStart = Prefix + "cache-start";
+        public const string Load = Prefix + "load";
+        public const string ClientWatching = Prefix + "client-watching";
+        public const string Update = Prefix + "update";
+        public const string Verify = Prefix + "verify";
+        public const string Report = Prefix + UpdateReport.Report;
+        public const string ReportTable = Prefix + UpdateReport.Table;
+        public const string ReportSvg = Prefix + UpdateReport.Svg;
+    }
+
+    /// <summary>bench and bench-oldway (BlackoutBench, LuodPathBench, OldWayBench in the guest).</summary>
+    public static class Bench
+    {
+        public const string Prefix = ScenarioNames.Bench + ".";
+        public const string Plan = Prefix + "plan";
+        public const string Arrived = Prefix + "arrived";
+        public const string Setup = Prefix + "setup";
+        public const string Restore = Prefix + "restore";
+        public const string LuodStart = Prefix + "luod-start";
+        public const string KexecLoad = Prefix + "kexec-load";
+        public const string Reboot = Prefix + "reboot";
+        public const string LuodKexec = Prefix + "luod-kexec";
+        public const string LuodPathUpdate = Prefix + "luodpath-update";
+        public const string Save = Prefix + "save";
+        public const string Reload = Prefix + "reload";
+    }
+
+    /// <summary>criu (CriuBench in the guest): steps and marks.</summary>
+    public static class Criu
+    {
+        public const string Prefix = ScenarioNames.Criu + ".";
+        public const string Check = Prefix + "check";
+        public const string Disk = Prefix + "disk";
+        public const string CacheStart = Prefix + "cache-start";
+        public const string Load = Prefix + "load";
+        public const string Quiesce = Prefix + "quiesce";
+        public const string Dump = Prefix + "dump";
+        public const string Restore = Prefix + "restore";
+        public const string Verify = Prefix + "verify";
+        public const string DumpStartMark = Prefix + "dump-start";
+        public const string DumpedMark = Prefix + "dumped";
+        public const string RestoreStartMark = Prefix + "restore-start";
+        public const string RestoredMark = Prefix + "restored";
+        public const string VerifiedMark = Prefix + "verified";
+    }
+}

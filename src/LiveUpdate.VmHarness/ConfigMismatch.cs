@@ -1,5 +1,0 @@
-// ConfigMismatch: one fragment option the final kernel .config does not carry as asked
-// (Wanted/Actual null = "is not set").
-namespace LiveUpdate.VmHarness;
-
-public sealed record ConfigMismatch(string Name, string? Wanted, string? Actual);

@@ -1,4 +1,0 @@
-// GuestBoot: a "boot" result line: hop n came up on kernel release R after U ms of uptime.
-namespace LiveUpdate.VmHarness;
-
-public sealed record GuestBoot(int Hop, string Release, double UptimeMs);

@@ -1,5 +1,0 @@
-// GuestEnd: the "end" result line: the guest's own verdict on the whole run, written on the last hop
-// (or by /init when lu-guest fails).
-namespace LiveUpdate.VmHarness;
-
-public sealed record GuestEnd(int Hop, bool Ok, string Detail);

@@ -1,0 +1,18 @@
+// GuestApp: one .NET program published for the guest. Each is self-contained and trimmed, so each
+// gets its own directory (trimmed framework assemblies differ per app and must not be shared);
+// the guest reaches it as /opt/liveupdate/<Executable>, a symlink into /opt/liveupdate/<Subdirectory>/.
+using LiveUpdate.VmHarness.Host;
+
+namespace LiveUpdate.VmHarness.GuestImage;
+
+public sealed record GuestApp(string Executable, string Subdirectory, string Project)
+{
+    /// <summary>lu-guest (src/LiveUpdate.Guest), luoctl (src/LiveUpdate.Cli), luod (src/LiveUpdate.Daemon) and lucache (samples/LuCache).</summary>
+    public static IReadOnlyList<GuestApp> All(RepositoryLayout repository) =>
+    [
+        new("lu-guest", "guest", repository.GuestProject),
+        new("luoctl", "cli", repository.CliProject),
+        new("luod", "daemon", repository.DaemonProject),
+        new("lucache", "cache", repository.LuCacheProject),
+    ];
+}

@@ -1,0 +1,27 @@
+// GuestImageExtras: what one scenario's initramfs carries beyond the base image. The base (busybox,
+// the four native binaries and their libraries, the chain's kernels) is what the luod path needs;
+// anything more is paid on every kexec of every scenario — 7.2's purgatory hashes the initramfs,
+// the next kernel unpacks it — so the kernel selftests go only into kernel-selftests' image and criu with its
+// libraries (≈ 8 MiB) only into the criu scenario's.
+using LiveUpdate.GuestContract;
+using LiveUpdate.VmHarness.Benchmarks;
+
+namespace LiveUpdate.VmHarness.GuestImage;
+
+public sealed record GuestImageExtras(bool KernelSelftests, IReadOnlyList<string> Tools, IReadOnlyList<GuestLibrary> ToolLibraries)
+{
+    public static readonly GuestImageExtras None = new(false, [], []);
+
+    /// <summary>The scenario that runs the kernel's own LUO selftests (/opt/selftests/&lt;tag&gt;/).</summary>
+    public const string SelftestsScenario = ScenarioNames.KernelSelftests;
+
+    public const string CriuTool = "/usr/sbin/criu";
+
+    /// <summary>The extras <paramref name="scenario"/> needs; host tools it names are copied to the guest's /bin with their libraries.</summary>
+    public static async Task<GuestImageExtras> ForScenarioAsync(string scenario, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<string> tools = scenario == CriuComparison.Scenario && File.Exists(CriuTool) ? [CriuTool] : [];
+        var libraries = tools.Count == 0 ? [] : await SharedLibraryCollector.CollectAsync(tools, includeDlopened: false, cancellationToken).ConfigureAwait(false);
+        return new GuestImageExtras(scenario == SelftestsScenario, tools, libraries);
+    }
+}

@@ -1,4 +1,0 @@
-// QemuOutcome: how the QEMU process ended (exit code, or killed on timeout) and how long it ran.
-namespace LiveUpdate.VmHarness;
-
-public sealed record QemuOutcome(int? ExitCode, bool TimedOut, TimeSpan WallTime, string QemuLog);
