@@ -2,13 +2,19 @@
 // Unix socket in a temporary directory, over the fake /dev/liveupdate of LuodTestbed; Kexec
 // reboots the fake machine and starts the next kernel's luod on a new socket.
 using LiveUpdate.Daemon;
-using LiveUpdate.Daemon.Tests;
+using LiveUpdate.Client;
 using LiveUpdate.Varlink;
 
-namespace LiveUpdate.Client.Tests;
+namespace LiveUpdate.Testing;
 
-internal sealed class InProcessLuod : IAsyncDisposable
+/// <summary>
+/// The real luod service (its session registry, update coordinator and io.liveupdate Varlink
+/// interface) serving a Unix socket over a <see cref="LuodTestbed"/>: connect an SDK client to
+/// it, and <see cref="KexecAsync"/> to reboot into the next kernel's luod.
+/// </summary>
+public sealed class InProcessLuod : IAsyncDisposable
 {
+    /// <summary>How long connecting and stopping wait before they give up.</summary>
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
 
     private readonly CancellationTokenSource _stop = new();
@@ -28,6 +34,7 @@ internal sealed class InProcessLuod : IAsyncDisposable
         _serving = server.RunAsync(SocketPath, _stop.Token);
     }
 
+    /// <summary>The simulated machine this luod runs on.</summary>
     public LuodTestbed Bed { get; }
 
     /// <summary>The kexec luod performs: recorded, never rebooting the test machine.</summary>
@@ -36,15 +43,20 @@ internal sealed class InProcessLuod : IAsyncDisposable
     /// <summary>The compatibility verdict luod's updates get (GO unless given to Start).</summary>
     public IUpdatePreflight Preflight { get; }
 
+    /// <summary>luod's orchestration of an update (prepare, freeze, kexec, resume).</summary>
     public UpdateCoordinator Coordinator { get; }
 
+    /// <summary>luod's sessions.</summary>
     public SessionRegistry Registry { get; }
 
+    /// <summary>The Unix socket luod serves io.liveupdate on.</summary>
     public string SocketPath { get; }
 
+    /// <summary>Starts luod on <paramref name="bed"/>; updates get <paramref name="preflight"/>'s verdict (GO when null).</summary>
     public static InProcessLuod Start(LuodTestbed bed, IUpdatePreflight? preflight = null) =>
         new(bed, bed.StartRegistry(), 0, preflight ?? FixedPreflight.Go);
 
+    /// <summary>An SDK client connected to this luod (retried until it listens).</summary>
     public Task<LiveUpdateClient> ConnectAsync() => ConnectWhenListeningAsync();
 
     /// <summary>Stops this luod, reboots the fake machine, and returns the next kernel's luod.</summary>
@@ -54,6 +66,7 @@ internal sealed class InProcessLuod : IAsyncDisposable
         return new InProcessLuod(Bed, Bed.Kexec(Registry), _generation + 1, Preflight);
     }
 
+    /// <summary>Stops serving (the registry lives on with <see cref="Bed"/>).</summary>
     public async ValueTask DisposeAsync() => await StopServingAsync();
 
     private async Task StopServingAsync()
@@ -69,7 +82,7 @@ internal sealed class InProcessLuod : IAsyncDisposable
         while (true)
         {
             try { return await LiveUpdateClient.ConnectAsync(SocketPath).WaitAsync(Timeout); }
-            catch (Errors.LuodUnavailableException) when (DateTime.UtcNow < deadline && !_serving.IsCompleted)
+            catch (LiveUpdate.Client.Errors.LuodUnavailableException) when (DateTime.UtcNow < deadline && !_serving.IsCompleted)
             {
                 await Task.Delay(20);
             }
