@@ -1,28 +1,20 @@
-// SystemdNotifier: sd_notify(3) without libsystemd — a datagram to $NOTIFY_SOCKET with
-// READY=1, STATUS=…, WATCHDOG=1. Does nothing when luod was not started by systemd
-// (Microsoft.Extensions.Hosting.Systemd is not available from this project's registry).
-using System.Net.Sockets;
-using System.Text;
-
+// SystemdWatchdog: the watchdog interval systemd asked luod for (WATCHDOG_USEC, set with
+// WatchdogSec=), which luod's housekeeping loop pings at least twice per. The only part of
+// sd_notify(3) luod keeps by hand: Microsoft.Extensions.Hosting.Systemd sends the messages
+// (its SystemdNotifier: READY=1, STATUS=, WATCHDOG=1, STOPPING=1 to $NOTIFY_SOCKET, abstract
+// "@" addresses included) but does not read the watchdog interval. luod uses that notifier
+// without the package's UseSystemd/AddSystemd lifetime, which would say READY=1 as soon as the
+// host started — before luod has adopted the previous kernel's sessions and is serving — and
+// only when its parent is systemd; luod says READY=1 itself once serving, whenever
+// $NOTIFY_SOCKET is set (as lu-guest's stand-in systemd sets it). The fd store (FDSTORE=1 with
+// SCM_RIGHTS) is SystemdFileDescriptorStore's, not the package's.
 namespace LiveUpdate.Daemon;
 
-public sealed class SystemdNotifier
+public static class SystemdWatchdog
 {
-    private readonly string? _socketPath = Environment.GetEnvironmentVariable("NOTIFY_SOCKET");
-
-    public bool Enabled => !string.IsNullOrEmpty(_socketPath);
-
     /// <summary>The watchdog interval systemd asked for (WATCHDOG_USEC), or null.</summary>
-    public TimeSpan? WatchdogInterval =>
+    public static TimeSpan? Interval =>
         long.TryParse(Environment.GetEnvironmentVariable("WATCHDOG_USEC"), out long usec) && usec > 0
             ? TimeSpan.FromMicroseconds(usec)
             : null;
-
-    public async Task NotifyAsync(string state, CancellationToken cancellationToken = default)
-    {
-        if (!Enabled) return;
-        string path = _socketPath!.StartsWith('@') ? "\0" + _socketPath[1..] : _socketPath;
-        using var socket = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
-        await socket.SendToAsync(Encoding.UTF8.GetBytes(state), SocketFlags.None, new UnixDomainSocketEndPoint(path), cancellationToken);
-    }
 }
