@@ -13,6 +13,7 @@ public sealed class RealKernels : IDisposable
     public const string CollectionName = "kernels";
 
     private readonly Lazy<byte[]> _decompressed73;
+    private readonly Lazy<byte[]> _xzWrapped73;
 
     public RealKernels()
     {
@@ -24,6 +25,7 @@ public sealed class RealKernels : IDisposable
         WorkDirectory = Directory.CreateTempSubdirectory("preflight-tests-").FullName;
         _decompressed73 = new(() => PayloadDecompressor.Decompress(BzImage.Read(Kernel73.BzImage).Payload).Kernel
             ?? throw new InvalidOperationException("the 7.3 payload did not decompress"));
+        _xzWrapped73 = new(() => KernelCompressor.Compress(PayloadCompression.Xz, Decompressed73, XzWrap));
     }
 
     public KernelCacheLayout Cache { get; }
@@ -38,6 +40,9 @@ public sealed class RealKernels : IDisposable
 
     /// <summary>The decompressed payload (vmlinux.bin + relocs) of the 7.3 bzImage.</summary>
     public byte[] Decompressed73 => _decompressed73.Value;
+
+    /// <summary>The 7.3 payload recompressed as the kernel build does for CONFIG_KERNEL_XZ (with the size trailer); made once, it is slow.</summary>
+    public byte[] XzWrapped73 => _xzWrapped73.Value;
 
     /// <summary>scripts/xz_wrap.sh of the 7.3 source tree the harness built from.</summary>
     public string XzWrap => Path.Combine(Cache.ExtractedSourceTree(Kernel73.PackageVersion, Kernel73.Series), "scripts", "xz_wrap.sh");
