@@ -2,6 +2,7 @@
 // Unix socket in a temporary directory, over the fake /dev/liveupdate of LuodTestbed; Kexec
 // reboots the fake machine and starts the next kernel's luod on a new socket.
 using LiveUpdate.Daemon;
+using System.Text.Json.Nodes;
 using LiveUpdate.Client;
 using LiveUpdate.Varlink;
 
@@ -58,6 +59,27 @@ public sealed class InProcessLuod : IAsyncDisposable
 
     /// <summary>An SDK client connected to this luod (retried until it listens).</summary>
     public Task<LiveUpdateClient> ConnectAsync() => ConnectWhenListeningAsync();
+
+    /// <summary>
+    /// What `luoctl update` does: asks luod for an update to <paramref name="kernel"/> and returns
+    /// its progress replies (phases check, staged, prepare, paused, freeze, rebooting) once luod
+    /// has "rebooted" (see <see cref="Kexec"/>); a cancelled update throws
+    /// <see cref="VarlinkErrorException"/> (io.liveupdate.UpdateCancelled, with the reason).
+    /// </summary>
+    public async Task<IReadOnlyList<JsonObject>> RequestUpdateAsync(string kernel = "/boot/vmlinuz-next",
+        string commandLine = "console=ttyS0 kho=on liveupdate=on", int prepareTimeoutMs = 10_000, CancellationToken cancellationToken = default)
+    {
+        await using var varlink = await VarlinkClient.ConnectAsync(SocketPath, cancellationToken: cancellationToken);
+        var progress = new List<JsonObject>();
+        await foreach (var reply in varlink.CallMoreAsync("io.liveupdate.Update", new JsonObject
+        {
+            ["kernel"] = kernel, ["commandLine"] = commandLine, ["prepareTimeoutMs"] = prepareTimeoutMs,
+        }, cancellationToken: cancellationToken))
+        {
+            using (reply) progress.Add((JsonObject)reply.Parameters["progress"]!.DeepClone());
+        }
+        return progress;
+    }
 
     /// <summary>Stops this luod, reboots the fake machine, and returns the next kernel's luod.</summary>
     public async Task<InProcessLuod> KexecAsync()
