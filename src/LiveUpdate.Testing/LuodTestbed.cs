@@ -1,5 +1,5 @@
-// LuodTestbed: one simulated machine for registry tests — a fake /dev/liveupdate, luod's
-// options with the custody record in a temporary /run, and registries started over it
+// LuodTestbed: one simulated machine for luod's and the SDK's tests — a fake /dev/liveupdate,
+// luod's options with the custody record in a temporary /run, and registries started over it
 // (a luod restart within the boot, or after SimulateKexec a luod in the next kernel).
 using System.Security.Cryptography;
 using LiveUpdate.Kernel;
