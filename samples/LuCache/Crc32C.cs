@@ -1,9 +1,9 @@
 // Crc32C: CRC-32C (Castagnoli) over spans, on the CPU's CRC32 instruction through
 // System.Numerics.BitOperations.Crc32C (SSE4.2 on x64, CRC32 on arm64, a table otherwise).
-// Why not System.IO.Hashing (XxHash3/Crc32C): that package is not held by the NuGet copy this
-// project restores from (NU1101 for every version), and CRC-32C is in the base library, is
-// what ext4, btrfs and iSCSI use to catch exactly this kind of damage (torn or flipped bytes,
-// not an adversary), and runs at several GB/s, so checking every item on attach is cheap.
+// Why not System.IO.Hashing: it is served (10.0.14), but its CRCs are CRC-32 (IEEE, zlib's) and
+// CRC-64, not CRC-32C, and its XxHash3 is no CRC; CRC-32C is in the base library, is what ext4,
+// btrfs and iSCSI use to catch exactly this kind of damage (torn or flipped bytes, not an
+// adversary), and runs at several GB/s, so checking every item on attach is cheap.
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Numerics;

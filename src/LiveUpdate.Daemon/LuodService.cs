@@ -7,15 +7,15 @@ using LiveUpdate.Kernel;
 using LiveUpdate.Kernel.Errors;
 using LiveUpdate.Varlink;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace LiveUpdate.Daemon;
 
-public sealed class LuodService(IOptions<LuodOptions> options, ILogger<LuodService> log, IHostApplicationLifetime lifetime) : BackgroundService
+public sealed class LuodService(IOptions<LuodOptions> options, ILogger<LuodService> log, IHostApplicationLifetime lifetime, ISystemdNotifier systemd) : BackgroundService
 {
     private readonly LuodOptions _options = options.Value;
-    private readonly SystemdNotifier _systemd = new();
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -49,7 +49,7 @@ public sealed class LuodService(IOptions<LuodOptions> options, ILogger<LuodServi
         {
             registry.Start(passed);
             await registry.FileDescriptorStore.FlushAsync(stoppingToken);
-            var kexec = new KexecPerformer(registry, log, _systemd);
+            var kexec = new KexecPerformer(registry, log, systemd);
             var coordinator = new UpdateCoordinator(registry, kexec, new KernelImagePreflight(), log, release);
             var service = new LiveUpdateInterface(registry, _options, kexec, coordinator);
             var server = new VarlinkServer(new VarlinkServiceInfo("LiveUpdate", "luod", "0.1", "https://github.com/liveupdate"),
@@ -61,7 +61,7 @@ public sealed class LuodService(IOptions<LuodOptions> options, ILogger<LuodServi
                 : server.RunAsync(activation.Listener, stoppingToken);
             string where = activation is null ? _options.SocketPath : $"{activation.Describe()} (socket activated)";
             log.LogInformation("luod: serving io.liveupdate on {Socket}", where);
-            await _systemd.NotifyAsync($"READY=1\nSTATUS=serving {where}", stoppingToken);
+            systemd.Notify(new ServiceState($"READY=1\nSTATUS=serving {where}"));
             // After a live update: the kernel logs join its timeline now that clients can reclaim.
             _ = Task.Run(() =>
             {
@@ -78,7 +78,7 @@ public sealed class LuodService(IOptions<LuodOptions> options, ILogger<LuodServi
     private async Task HousekeepingAsync(SessionRegistry registry, CancellationToken stoppingToken)
     {
         var period = TimeSpan.FromSeconds(Math.Clamp(_options.OrphanGrace.TotalSeconds / 4, 0.5, 5));
-        if (_systemd.WatchdogInterval is { } watchdog && watchdog / 2 < period) period = watchdog / 2;
+        if (SystemdWatchdog.Interval is { } watchdog && watchdog / 2 < period) period = watchdog / 2;
         using var timer = new PeriodicTimer(period);
         try
         {
@@ -93,13 +93,15 @@ public sealed class LuodService(IOptions<LuodOptions> options, ILogger<LuodServi
                     // Never let one orphan take luod (and every session it holds) down.
                     log.LogError("luod: applying the orphan policy failed: {Message}", error.Message);
                 }
-                await _systemd.NotifyAsync("WATCHDOG=1", stoppingToken);
+                systemd.Notify(Watchdog);
             }
         }
         catch (OperationCanceledException) { }
     }
 
-    private sealed class KexecPerformer(SessionRegistry registry, ILogger log, SystemdNotifier systemd) : IKexecPerformer
+    private static readonly ServiceState Watchdog = new("WATCHDOG=1");
+
+    private sealed class KexecPerformer(SessionRegistry registry, ILogger log, ISystemdNotifier systemd) : IKexecPerformer
     {
         public void Load(KexecRequest request)
         {
@@ -114,12 +116,13 @@ public sealed class LuodService(IOptions<LuodOptions> options, ILogger<LuodServi
             Kexec.Unload();
         }
 
-        public async Task RebootAsync()
+        public Task RebootAsync()
         {
             registry.Persist();
-            await systemd.NotifyAsync("STOPPING=1\nSTATUS=rebooting into the next kernel");
+            systemd.Notify(new ServiceState("STOPPING=1\nSTATUS=rebooting into the next kernel"));
             log.LogInformation("luod: rebooting into the staged kernel");
             Kexec.RebootIntoLoadedKernel();
+            return Task.CompletedTask;
         }
     }
 }

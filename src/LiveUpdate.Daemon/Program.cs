@@ -6,6 +6,7 @@ using LiveUpdate.Daemon;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Logging;
 
 // The catalog's first read is slow under emulation (first-use JIT and serializer setup):
@@ -19,6 +20,9 @@ builder.Configuration
     .AddCommandLine(args);
 builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
 builder.Services.Configure<LuodOptions>(builder.Configuration);
+// sd_notify through the package's notifier, not its lifetime: LuodService says READY=1 once it
+// serves (SystemdWatchdog.cs says why).
+builder.Services.AddSingleton<ISystemdNotifier, SystemdNotifier>();
 builder.Services.AddHostedService<LuodService>();
 using var host = builder.Build();
 await host.RunAsync();

@@ -1,11 +1,15 @@
 // PayloadDecompressor: turns a bzImage payload back into the kernel (vmlinux.bin) whatever
-// the compressor. gzip, bzip2 and lz4 legacy frames (our guest kernels' choice) are decompressed
-// in process (System.IO.Compression, SharpZipLib, K4os.Compression.LZ4); xz (with its x86 BCJ
-// filter), lzma "alone" and zstd still go through the standard decompressor programs (xz-utils,
-// zstd). LZO cannot be decompressed: that is reported, not thrown.
+// the compressor, all in process, so `luoctl check` and luod's preflight need no decompressor
+// program: gzip (System.IO.Compression), bzip2 (SharpZipLib), lz4 legacy frames (our guest
+// kernels' choice; K4os.Compression.LZ4), xz with its x86 BCJ filter (XzContainer), lzma
+// "alone" (SharpCompress) and zstd (ZstdSharp.Port). LZO cannot be decompressed: that is
+// reported, not thrown.
 using System.Buffers.Binary;
 using System.IO.Compression;
 using ICSharpCode.SharpZipLib.BZip2;
+using SharpCompress.Compressors.LZMA;
+using ZstdSharp;
+using ZstdSharp.Unsafe;
 
 namespace LiveUpdate.Preflight;
 
@@ -33,10 +37,10 @@ public static class PayloadDecompressor
             {
                 PayloadCompression.Gzip => Inflate(new GZipStream(AsStream(stream), CompressionMode.Decompress)),
                 PayloadCompression.Bzip2 => Inflate(new BZip2InputStream(AsStream(stream))),
-                PayloadCompression.Xz => DecompressorProgram.Xz.Run(stream),
-                PayloadCompression.Lzma => DecompressorProgram.Lzma.Run(stream),
+                PayloadCompression.Xz => XzContainer.Decode(stream),
+                PayloadCompression.Lzma => DecodeLzmaAlone(stream),
                 PayloadCompression.Lz4 => Lz4LegacyDecoder.Decode(stream.Span),
-                PayloadCompression.Zstd => DecompressorProgram.Zstd.Run(stream),
+                PayloadCompression.Zstd => DecodeZstd(stream),
                 _ => null,
             };
             if (kernel is null)
@@ -50,10 +54,27 @@ public static class PayloadDecompressor
                 return new(compression, null, $"the {name} payload decompressed to {kernel.Length} bytes but the image says {size}: the image is damaged", started.Elapsed);
             return new(compression, kernel, null, started.Elapsed);
         }
-        catch (Exception e) when (e is InvalidDataException or IOException or ICSharpCode.SharpZipLib.SharpZipBaseException or DecompressorProgramException)
+        catch (Exception e) when (e is InvalidDataException or IOException or ICSharpCode.SharpZipLib.SharpZipBaseException or SharpCompress.Common.SharpCompressException or ZstdException)
         {
             return new(compression, null, $"the {name} payload cannot be decompressed: {e.Message}", started.Elapsed);
         }
+    }
+
+    /// <summary>The .lzma "alone" format `lzma -9` writes: 5 property bytes, the u64 size (all ones: unknown, then an end marker), LZMA data.</summary>
+    private static byte[] DecodeLzmaAlone(ReadOnlyMemory<byte> lzma)
+    {
+        const int HeaderSize = 13;
+        if (lzma.Length < HeaderSize) throw new InvalidDataException("the lzma header is truncated");
+        long size = BinaryPrimitives.ReadInt64LittleEndian(lzma.Span[5..HeaderSize]);
+        return Inflate(LzmaStream.Create(lzma.Span[..5].ToArray(), AsStream(lzma[HeaderSize..]), lzma.Length - HeaderSize, size, null, isLzma2: false, leaveOpen: false));
+    }
+
+    /// <summary>zstd frames; `zstd -22 --ultra` may use windows up to 128 MiB, so decoding allows the format's largest (2^31).</summary>
+    private static byte[] DecodeZstd(ReadOnlyMemory<byte> zstd)
+    {
+        var decompressing = new DecompressionStream(AsStream(zstd), bufferSize: 0, checkEndOfStream: true, leaveOpen: false);
+        decompressing.SetParameter(ZSTD_dParameter.ZSTD_d_windowLogMax, 31);
+        return Inflate(decompressing);
     }
 
     private static Stream AsStream(ReadOnlyMemory<byte> bytes) =>

@@ -5,7 +5,6 @@
 using System.Text.Json.Nodes;
 using LiveUpdate.Client.Errors;
 using LiveUpdate.Daemon;
-using LiveUpdate.Daemon.Tests;
 using LiveUpdate.Kernel;
 using LiveUpdate.Kernel.Errors;
 using LiveUpdate.Varlink;

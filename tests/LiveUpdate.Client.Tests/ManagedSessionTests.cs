@@ -3,7 +3,6 @@
 // luod's device), list, kexec, claim the files back by name, map them, finish.
 using System.Security.Cryptography;
 using LiveUpdate.Client.Errors;
-using LiveUpdate.Daemon.Tests;
 
 namespace LiveUpdate.Client.Tests;
 

@@ -5,7 +5,6 @@
 // that never answers, the operator's cancel, a NO-GO verdict — resumes everyone, unloads
 // what was staged and never reboots.
 using System.Text.Json.Nodes;
-using LiveUpdate.Daemon.Tests;
 using LiveUpdate.Telemetry;
 using LiveUpdate.Varlink;
 

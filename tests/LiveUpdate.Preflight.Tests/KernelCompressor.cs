@@ -29,7 +29,8 @@ public static class KernelCompressor
         return withSize;
     }
 
-    private static byte[] Run(string program, string[] arguments, byte[] input)
+    /// <summary>Runs <paramref name="program"/> with <paramref name="input"/> on stdin; its stdout (throws when it fails).</summary>
+    public static byte[] Run(string program, string[] arguments, byte[] input)
     {
         var start = new ProcessStartInfo(program) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (string argument in arguments) start.ArgumentList.Add(argument);

@@ -7,10 +7,17 @@
 using System.Net.Sockets;
 using System.Text;
 using LiveUpdate.Kernel;
+using LiveUpdate.Daemon;
 
-namespace LiveUpdate.Daemon.Tests;
+namespace LiveUpdate.Testing;
 
-internal sealed class FakeSystemdFdStore : IAsyncDisposable
+/// <summary>
+/// The part of systemd luod talks to when it keeps session descriptors in the service's fd
+/// store: a datagram socket standing in for $NOTIFY_SOCKET that keeps every descriptor sent
+/// with FDSTORE=1 under its FDNAME, drops them on FDSTOREREMOVE=1, and passes duplicates back
+/// to a "restarted" luod as LISTEN_FDS/LISTEN_FDNAMES would.
+/// </summary>
+public sealed class FakeSystemdFdStore : IAsyncDisposable
 {
     private readonly Socket _socket;
     private readonly CancellationTokenSource _stop = new();
@@ -18,6 +25,7 @@ internal sealed class FakeSystemdFdStore : IAsyncDisposable
     private readonly Lock _gate = new();
     private readonly List<(string Name, ReceivedFileDescriptor Descriptor)> _entries = [];
 
+    /// <summary>Binds the notify socket as <paramref name="directory"/>/notify and starts receiving.</summary>
     public FakeSystemdFdStore(string directory)
     {
         SocketPath = Path.Combine(directory, "notify");
@@ -26,11 +34,13 @@ internal sealed class FakeSystemdFdStore : IAsyncDisposable
         _loop = Task.Run(ReceiveLoopAsync);
     }
 
+    /// <summary>The socket to give luod as $NOTIFY_SOCKET.</summary>
     public string SocketPath { get; }
 
     /// <summary>Messages without descriptors that were not fd store commands (READY=1, STATUS=...).</summary>
     public List<string> OtherMessages { get; } = [];
 
+    /// <summary>The FDNAME of every stored descriptor, in the order they arrived.</summary>
     public IReadOnlyList<string> Names { get { lock (_gate) return [.. _entries.Select(e => e.Name)]; } }
 
     /// <summary>What a restarted service gets: a duplicate of every stored descriptor, with its name.</summary>
@@ -40,11 +50,14 @@ internal sealed class FakeSystemdFdStore : IAsyncDisposable
             return [.. _entries.Select(e => new ListenedDescriptor(InheritedFileDescriptor.Adopt(NativeFile.Duplicate(e.Descriptor)), e.Name))];
     }
 
-    /// <summary>Waits until the stored names satisfy <paramref name="condition"/> (the socket is asynchronous).</summary>
+    /// <summary>
+    /// Waits until the stored names satisfy <paramref name="condition"/> (the socket is
+    /// asynchronous); throws <see cref="TimeoutException"/> naming what is stored after 5 s.
+    /// </summary>
     public async Task WaitUntilAsync(Func<IReadOnlyList<string>, bool> condition)
     {
         for (int i = 0; i < 500 && !condition(Names); i++) await Task.Delay(10);
-        Assert.True(condition(Names), $"fd store holds [{string.Join(", ", Names)}]");
+        if (!condition(Names)) throw new TimeoutException($"fd store holds [{string.Join(", ", Names)}]");
     }
 
     private async Task ReceiveLoopAsync()
@@ -84,6 +97,7 @@ internal sealed class FakeSystemdFdStore : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops receiving and closes every stored descriptor.</summary>
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();

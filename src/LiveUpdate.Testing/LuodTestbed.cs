@@ -1,16 +1,23 @@
-// LuodTestbed: one simulated machine for registry tests — a fake /dev/liveupdate, luod's
-// options with the custody record in a temporary /run, and registries started over it
+// LuodTestbed: one simulated machine for luod's and the SDK's tests — a fake /dev/liveupdate,
+// luod's options with the custody record in a temporary /run, and registries started over it
 // (a luod restart within the boot, or after SimulateKexec a luod in the next kernel).
 using System.Security.Cryptography;
 using LiveUpdate.Kernel;
 using Microsoft.Extensions.Logging.Abstractions;
+using LiveUpdate.Daemon;
 
-namespace LiveUpdate.Daemon.Tests;
+namespace LiveUpdate.Testing;
 
-internal sealed class LuodTestbed : IDisposable
+/// <summary>
+/// One simulated machine: a fake /dev/liveupdate, luod's options with its socket and custody
+/// record in a temporary /run, and luod session registries started over them (a luod restart
+/// within the boot, or after <see cref="Kexec"/> the luod of the next kernel).
+/// </summary>
+public sealed class LuodTestbed : IDisposable
 {
     private readonly List<SessionRegistry> _registries = [];
 
+    /// <summary>A fresh machine in a new temporary directory; <paramref name="configure"/> adjusts luod's options.</summary>
     public LuodTestbed(Action<LuodOptions>? configure = null)
     {
         Directory = Path.Combine(Path.GetTempPath(), $"luod-test-{Guid.NewGuid():N}");
@@ -23,12 +30,16 @@ internal sealed class LuodTestbed : IDisposable
         configure?.Invoke(Options);
     }
 
+    /// <summary>The machine's temporary directory (deleted on Dispose).</summary>
     public string Directory { get; }
 
+    /// <summary>The options every luod of this machine runs with.</summary>
     public LuodOptions Options { get; }
 
+    /// <summary>The machine's /dev/liveupdate.</summary>
     public FakeLiveUpdateBackend Backend { get; } = new();
 
+    /// <summary>The peer credentials of a client process running as <paramref name="uid"/>.</summary>
     public static PeerCredentials User(uint uid) => new(4242, uid, uid);
 
     /// <summary>
@@ -58,6 +69,7 @@ internal sealed class LuodTestbed : IDisposable
         return StartRegistry();
     }
 
+    /// <summary>A new memfd holding <paramref name="bytes"/>; the caller owns it.</summary>
     public static MemFd MemFdWith(byte[] bytes)
     {
         var memfd = MemFd.Create("luod-test");
@@ -65,15 +77,19 @@ internal sealed class LuodTestbed : IDisposable
         return memfd;
     }
 
+    /// <summary>Every byte of <paramref name="memfd"/>; throws <see cref="IOException"/> on a short read.</summary>
     public static byte[] Contents(MemFd memfd)
     {
         byte[] bytes = new byte[memfd.Size];
-        Assert.Equal(bytes.Length, memfd.Read(bytes, 0));
+        int read = memfd.Read(bytes, 0);
+        if (read != bytes.Length) throw new IOException($"read {read} of the memfd's {bytes.Length} bytes");
         return bytes;
     }
 
+    /// <summary>The SHA-256 of <paramref name="bytes"/>.</summary>
     public static byte[] Sha256(byte[] bytes) => SHA256.HashData(bytes);
 
+    /// <summary>Stops every registry started here, drops the fake device and deletes <see cref="Directory"/>.</summary>
     public void Dispose()
     {
         foreach (var registry in _registries) registry.Dispose();

@@ -2,13 +2,20 @@
 // Unix socket in a temporary directory, over the fake /dev/liveupdate of LuodTestbed; Kexec
 // reboots the fake machine and starts the next kernel's luod on a new socket.
 using LiveUpdate.Daemon;
-using LiveUpdate.Daemon.Tests;
+using System.Text.Json.Nodes;
+using LiveUpdate.Client;
 using LiveUpdate.Varlink;
 
-namespace LiveUpdate.Client.Tests;
+namespace LiveUpdate.Testing;
 
-internal sealed class InProcessLuod : IAsyncDisposable
+/// <summary>
+/// The real luod service (its session registry, update coordinator and io.liveupdate Varlink
+/// interface) serving a Unix socket over a <see cref="LuodTestbed"/>: connect an SDK client to
+/// it, and <see cref="KexecAsync"/> to reboot into the next kernel's luod.
+/// </summary>
+public sealed class InProcessLuod : IAsyncDisposable
 {
+    /// <summary>How long connecting and stopping wait before they give up.</summary>
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
 
     private readonly CancellationTokenSource _stop = new();
@@ -28,6 +35,7 @@ internal sealed class InProcessLuod : IAsyncDisposable
         _serving = server.RunAsync(SocketPath, _stop.Token);
     }
 
+    /// <summary>The simulated machine this luod runs on.</summary>
     public LuodTestbed Bed { get; }
 
     /// <summary>The kexec luod performs: recorded, never rebooting the test machine.</summary>
@@ -36,16 +44,42 @@ internal sealed class InProcessLuod : IAsyncDisposable
     /// <summary>The compatibility verdict luod's updates get (GO unless given to Start).</summary>
     public IUpdatePreflight Preflight { get; }
 
+    /// <summary>luod's orchestration of an update (prepare, freeze, kexec, resume).</summary>
     public UpdateCoordinator Coordinator { get; }
 
+    /// <summary>luod's sessions.</summary>
     public SessionRegistry Registry { get; }
 
+    /// <summary>The Unix socket luod serves io.liveupdate on.</summary>
     public string SocketPath { get; }
 
+    /// <summary>Starts luod on <paramref name="bed"/>; updates get <paramref name="preflight"/>'s verdict (GO when null).</summary>
     public static InProcessLuod Start(LuodTestbed bed, IUpdatePreflight? preflight = null) =>
         new(bed, bed.StartRegistry(), 0, preflight ?? FixedPreflight.Go);
 
+    /// <summary>An SDK client connected to this luod (retried until it listens).</summary>
     public Task<LiveUpdateClient> ConnectAsync() => ConnectWhenListeningAsync();
+
+    /// <summary>
+    /// What `luoctl update` does: asks luod for an update to <paramref name="kernel"/> and returns
+    /// its progress replies (phases check, staged, prepare, paused, freeze, rebooting) once luod
+    /// has "rebooted" (see <see cref="Kexec"/>); a cancelled update throws
+    /// <see cref="VarlinkErrorException"/> (io.liveupdate.UpdateCancelled, with the reason).
+    /// </summary>
+    public async Task<IReadOnlyList<JsonObject>> RequestUpdateAsync(string kernel = "/boot/vmlinuz-next",
+        string commandLine = "console=ttyS0 kho=on liveupdate=on", int prepareTimeoutMs = 10_000, CancellationToken cancellationToken = default)
+    {
+        await using var varlink = await VarlinkClient.ConnectAsync(SocketPath, cancellationToken: cancellationToken);
+        var progress = new List<JsonObject>();
+        await foreach (var reply in varlink.CallMoreAsync("io.liveupdate.Update", new JsonObject
+        {
+            ["kernel"] = kernel, ["commandLine"] = commandLine, ["prepareTimeoutMs"] = prepareTimeoutMs,
+        }, cancellationToken: cancellationToken))
+        {
+            using (reply) progress.Add((JsonObject)reply.Parameters["progress"]!.DeepClone());
+        }
+        return progress;
+    }
 
     /// <summary>Stops this luod, reboots the fake machine, and returns the next kernel's luod.</summary>
     public async Task<InProcessLuod> KexecAsync()
@@ -54,6 +88,7 @@ internal sealed class InProcessLuod : IAsyncDisposable
         return new InProcessLuod(Bed, Bed.Kexec(Registry), _generation + 1, Preflight);
     }
 
+    /// <summary>Stops serving (the registry lives on with <see cref="Bed"/>).</summary>
     public async ValueTask DisposeAsync() => await StopServingAsync();
 
     private async Task StopServingAsync()
@@ -69,7 +104,7 @@ internal sealed class InProcessLuod : IAsyncDisposable
         while (true)
         {
             try { return await LiveUpdateClient.ConnectAsync(SocketPath).WaitAsync(Timeout); }
-            catch (Errors.LuodUnavailableException) when (DateTime.UtcNow < deadline && !_serving.IsCompleted)
+            catch (LiveUpdate.Client.Errors.LuodUnavailableException) when (DateTime.UtcNow < deadline && !_serving.IsCompleted)
             {
                 await Task.Delay(20);
             }

@@ -4,9 +4,13 @@
 // close, and pipe for tests that need a descriptor that is not a memfd.
 using System.Runtime.InteropServices;
 
-namespace LiveUpdate.Daemon.Tests;
+namespace LiveUpdate.Testing;
 
-internal static unsafe partial class NativeFile
+/// <summary>
+/// The few libc calls the fake device needs beyond LiveUpdate.Kernel; public only for
+/// <see cref="Pipe"/>, a descriptor that is not a memfd (what luod must refuse to preserve).
+/// </summary>
+public static unsafe partial class NativeFile
 {
     private const int F_DUPFD_CLOEXEC = 1030;
     private const int O_CLOEXEC = 0x80000;
@@ -35,7 +39,7 @@ internal static unsafe partial class NativeFile
     private static partial int Pipe2(int* fds, int flags);
 
     /// <summary>The open file's identity: two descriptors with the same identity are the same file.</summary>
-    public static (ulong Device, ulong Inode) Identity(SafeHandle fd)
+    internal static (ulong Device, ulong Inode) Identity(SafeHandle fd)
     {
         StatBuffer stat;
         if (Fstat(fd, &stat) < 0) throw new IOException($"fstat failed: errno {Marshal.GetLastPInvokeError()}");
@@ -43,7 +47,7 @@ internal static unsafe partial class NativeFile
     }
 
     /// <summary>True when some descriptor of this process still refers to the file <paramref name="identity"/>.</summary>
-    public static bool IsOpenInProcess((ulong Device, ulong Inode) identity)
+    internal static bool IsOpenInProcess((ulong Device, ulong Inode) identity)
     {
         foreach (string link in Directory.EnumerateFileSystemEntries("/proc/self/fd"))
         {
@@ -53,13 +57,14 @@ internal static unsafe partial class NativeFile
         return false;
     }
 
-    public static int Duplicate(SafeHandle fd)
+    internal static int Duplicate(SafeHandle fd)
     {
         int copy = Fcntl(fd, F_DUPFD_CLOEXEC, 0);
         if (copy < 0) throw new IOException($"fcntl(F_DUPFD_CLOEXEC) failed: errno {Marshal.GetLastPInvokeError()}");
         return copy;
     }
 
+    /// <summary>A pipe (pipe2 with O_CLOEXEC): its read and write ends, each owned by the caller.</summary>
     public static (HeldFile Read, HeldFile Write) Pipe()
     {
         int* fds = stackalloc int[2];

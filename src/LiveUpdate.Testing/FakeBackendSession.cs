@@ -8,10 +8,16 @@
 using System.Runtime.InteropServices;
 using LiveUpdate.Kernel;
 using LiveUpdate.Kernel.Errors;
+using LiveUpdate.Daemon;
 
-namespace LiveUpdate.Daemon.Tests;
+namespace LiveUpdate.Testing;
 
-internal sealed class FakeBackendSession : IBackendSession
+/// <summary>
+/// One session of <see cref="FakeLiveUpdateBackend"/>, with the kernel's per-direction rules:
+/// outgoing sessions take PRESERVE_FD, incoming ones RETRIEVE_FD and FINISH. Closing the last
+/// descriptor of an outgoing session unpreserves its files; of an incoming one, finishes it.
+/// </summary>
+public sealed class FakeBackendSession : IBackendSession
 {
     private readonly FakeLiveUpdateBackend _backend;
     private readonly Dictionary<ulong, (HeldFile File, (ulong, ulong) Identity)> _files;
@@ -19,7 +25,7 @@ internal sealed class FakeBackendSession : IBackendSession
     private bool _closed;
     private bool _abandoned;
 
-    public FakeBackendSession(FakeLiveUpdateBackend backend, string kernelName, SessionDirection direction,
+    internal FakeBackendSession(FakeLiveUpdateBackend backend, string kernelName, SessionDirection direction,
         Dictionary<ulong, (HeldFile File, (ulong, ulong) Identity)> files)
     {
         _backend = backend;
@@ -43,7 +49,7 @@ internal sealed class FakeBackendSession : IBackendSession
     }
 
     /// <summary>The placeholder file's identity: every descriptor of this session refers to it.</summary>
-    public (ulong Device, ulong Inode) HandleIdentity { get; }
+    internal (ulong Device, ulong Inode) HandleIdentity { get; }
 
     /// <summary>Closed by its opener while another descriptor keeps the session alive.</summary>
     internal bool Detached { get; private set; }
@@ -64,17 +70,22 @@ internal sealed class FakeBackendSession : IBackendSession
         ReleaseFiles();
     }
 
+    /// <summary>The session's name in the kernel.</summary>
     public string KernelName { get; }
 
+    /// <summary>Outgoing (created in this boot) or incoming (handed over by the previous kernel).</summary>
     public SessionDirection Direction { get; }
 
+    /// <summary>The session's descriptor: a placeholder memfd, so it can travel over SCM_RIGHTS.</summary>
     public SafeHandle Handle => _handle;
 
     /// <summary>Incoming only: set by the first RETRIEVE_SESSION.</summary>
-    public bool Retrieved { get; set; }
+    public bool Retrieved { get; internal set; }
 
+    /// <summary>The tokens of the files the session holds, sorted.</summary>
     public IReadOnlyList<ulong> Tokens => [.. _files.Keys.Order()];
 
+    /// <summary>PRESERVE_FD: outgoing sessions only, memfds only, each token and each file once.</summary>
     public void Preserve(SafeHandle file, ulong token)
     {
         lock (_backend.Gate)
@@ -96,6 +107,7 @@ internal sealed class FakeBackendSession : IBackendSession
         }
     }
 
+    /// <summary>RETRIEVE_FD: incoming sessions only; a new descriptor on the preserved memfd.</summary>
     public MemFd RetrieveMemFd(ulong token)
     {
         lock (_backend.Gate)
@@ -110,6 +122,7 @@ internal sealed class FakeBackendSession : IBackendSession
         }
     }
 
+    /// <summary>FINISH: incoming sessions only; releases the session's files.</summary>
     public void Finish()
     {
         lock (_backend.Gate)

@@ -6,10 +6,18 @@
 // outgoing session into an incoming one whose memfds keep their bytes.
 using LiveUpdate.Kernel;
 using LiveUpdate.Kernel.Errors;
+using LiveUpdate.Daemon;
 
-namespace LiveUpdate.Daemon.Tests;
+namespace LiveUpdate.Testing;
 
-internal sealed class FakeLiveUpdateBackend : ILiveUpdateBackend
+/// <summary>
+/// /dev/liveupdate in-process, with the rules of Linux 7.2's LUO: unique outgoing session names,
+/// PRESERVE only in outgoing sessions, unique tokens, memfds only, a file preserved once
+/// anywhere, and a session released with its last descriptor. <see cref="SimulateKexec"/>
+/// turns every open outgoing session into an incoming one whose memfds keep their bytes.
+/// Give it to luod's SessionRegistry in place of the kernel device (see <see cref="LuodTestbed"/>).
+/// </summary>
+public sealed class FakeLiveUpdateBackend : ILiveUpdateBackend
 {
     internal const int ENOENT = 2;
     internal const int EBUSY = 16;
@@ -22,10 +30,13 @@ internal sealed class FakeLiveUpdateBackend : ILiveUpdateBackend
 
     internal Lock Gate { get; } = new();
 
+    /// <summary>How many times <see cref="SimulateKexec"/> ran.</summary>
     public int KexecCount { get; private set; }
 
+    /// <summary>The kernel names of the outgoing sessions (created in this boot), sorted.</summary>
     public IReadOnlyList<string> OutgoingNames { get { lock (Gate) { Collect(); return [.. _outgoing.Keys.Order()]; } } }
 
+    /// <summary>The kernel names of the incoming sessions (handed over by the last kexec), sorted.</summary>
     public IReadOnlyList<string> IncomingNames { get { lock (Gate) { Collect(); return [.. _incoming.Keys.Order()]; } } }
 
     /// <summary>
@@ -43,6 +54,7 @@ internal sealed class FakeLiveUpdateBackend : ILiveUpdateBackend
             }
     }
 
+    /// <summary>Takes a session over through another descriptor of it (as luod does from systemd's fd store).</summary>
     public IBackendSession Adopt(FileDescriptorHandle descriptor, SessionDirection direction)
     {
         lock (Gate)
@@ -68,6 +80,7 @@ internal sealed class FakeLiveUpdateBackend : ILiveUpdateBackend
         }
     }
 
+    /// <summary>CREATE_SESSION: a new outgoing session; EEXIST when the name is taken.</summary>
     public IBackendSession Create(string kernelName)
     {
         SessionName.Parse(kernelName, KernelOperation.CreateSession);
@@ -82,6 +95,7 @@ internal sealed class FakeLiveUpdateBackend : ILiveUpdateBackend
         }
     }
 
+    /// <summary>RETRIEVE_SESSION: an incoming session, once per boot; ENOENT when there is none of that name.</summary>
     public IBackendSession Retrieve(string kernelName)
     {
         SessionName.Parse(kernelName, KernelOperation.RetrieveSession);
@@ -135,6 +149,7 @@ internal sealed class FakeLiveUpdateBackend : ILiveUpdateBackend
             list.Remove(session.KernelName);
     }
 
+    /// <summary>Drops every session and file (without the kernel-side effects of closing them).</summary>
     public void Dispose()
     {
         lock (Gate)
