@@ -3,6 +3,8 @@
 // and finds only finished builds of the wanted series and fragment.
 using LiveUpdate.Testing;
 using LiveUpdate.VmHarness;
+using LiveUpdate.VmHarness.Host;
+using LiveUpdate.VmHarness.Kernels;
 
 namespace LiveUpdate.VmTests;
 
