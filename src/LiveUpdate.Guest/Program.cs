@@ -29,6 +29,7 @@ try
         "s10" => await new UpdateRefusals(plan, results).RunAsync(),
         "s13" => await new LuodRestoreScaling(plan, results).RunAsync(),
         "s12" => await new LuodFdStoreRestart(plan, results).RunAsync(),
+        "luod-upgrade" => await new LuodUpgrade(plan, results).RunAsync(),
         "demo" => await new CacheDemo(plan, results).RunAsync(),
         BenchPlan.KexecScenario => await new BlackoutBench(plan, results).RunAsync(),
         BenchPlan.OldWayScenario => await new OldWayBench(plan, results).RunAsync(),
