@@ -10,6 +10,7 @@
 // coordinator owns the update ledger (UpdateLedger) on both sides of the kexec: in the next
 // kernel it adopts what start-up recovery found, and it hands every change of the ledger to
 // the registry, which persists it. Calls run one way: interface → coordinator → registry.
+using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
 using LiveUpdate.Kernel;
 using LiveUpdate.Kernel.Errors;
@@ -244,7 +245,7 @@ public sealed class UpdateCoordinator
     }
 
     /// <summary>After the kexec: a claim (through the registry), recorded in the update's timeline when a participant claims its own session.</summary>
-    public (CustodySession Session, System.Runtime.InteropServices.SafeHandle? SessionFd, IReadOnlyList<System.Runtime.InteropServices.SafeHandle> Files) Claim(PeerCredentials peer, string sessionName)
+    public (CustodySession Session, SafeHandle? SessionFd, IReadOnlyList<SafeHandle> Files) Claim(PeerCredentials peer, string sessionName)
     {
         var claimed = registry.Claim(peer, sessionName);
         _ledger.RecordClaim(peer.UserId, sessionName);
