@@ -33,7 +33,6 @@ public sealed class SessionRegistry : IDisposable
     private readonly ClockSample _startSample = ClockSample.Capture();
     private UpdateHistory _updates = UpdateHistory.None;
 
-
     public SessionRegistry(ILiveUpdateBackend backend, LuodOptions options, ILogger log, string release, IFileDescriptorStore? fdStore = null)
     {
         _backend = backend;

@@ -37,7 +37,7 @@ public static class CatalogFormat
         if (bytes.Length < HeaderSize)
             throw new CatalogUnreadableException($"the catalog is {bytes.Length} bytes, shorter than its {HeaderSize}-byte header: the memfd in luod's catalog session was truncated or never written. Its sessions stay preserved; the owners must recreate their state.");
         if (!bytes[..8].SequenceEqual(Magic))
-            throw new CatalogUnreadableException($"the catalog does not start with LUODCAT (it starts with {Convert.ToHexString(bytes[..8])}): it was not written by luod. Check what else creates sessions named {KernelSessionCatalogName}.*");
+            throw new CatalogUnreadableException($"the catalog does not start with LUODCAT (it starts with {Convert.ToHexString(bytes[..8])}): it was not written by luod. Check what else creates LUO sessions named luod.catalog.a/.b");
         int version = BinaryPrimitives.ReadInt32LittleEndian(bytes[8..]);
         int length = BinaryPrimitives.ReadInt32LittleEndian(bytes[12..]);
         if (version > CurrentVersion)
@@ -49,6 +49,4 @@ public static class CatalogFormat
             throw new CatalogUnreadableException("the catalog's SHA-256 does not match its contents: it is damaged (memory corruption across the kexec, or a writer other than luod). Its sessions stay preserved; the owners must recreate their state.");
         return (version, payload);
     }
-
-    private const string KernelSessionCatalogName = "luod.catalog";
 }
