@@ -1,20 +1,10 @@
 // CustodySession: one session in luod's custody — who owns it, how it is preserved, what
 // files it holds, and where it is in its life: open (before kexec), restored (after
 // kexec, not yet claimed), claimed, orphaned (unclaimed past the grace), lost (luod no
-// longer holds it: the kernel released it).
+// longer holds it: the kernel released it). CustodyState is part of the custody record (Abi).
 using LiveUpdate.Kernel;
 
 namespace LiveUpdate.Daemon;
-
-public enum CustodyState
-{
-    Open,
-    Restored,
-    Claimed,
-    Finished,
-    Orphaned,
-    Lost,
-}
 
 public sealed class CustodySession
 {

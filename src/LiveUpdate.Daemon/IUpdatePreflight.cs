@@ -16,8 +16,9 @@ public sealed class KernelImagePreflight : IUpdatePreflight
 {
     public Task<PreflightReport> CheckAsync(UpdateRequest request, IReadOnlyList<string> handlers, CancellationToken cancellationToken)
     {
-        string? commandLine = request.ReuseCommandLine ? Kernel.KernelCommandLine.Current().ToString() : request.CommandLine;
+        var (kernel, initrd, requested, reuse) = request.Kexec;
+        string? commandLine = reuse ? Kernel.KernelCommandLine.Current().ToString() : requested;
         // Decompressing a kernel takes a second or more: off the caller's thread.
-        return Task.Run(() => PreflightCheck.Run(new PreflightRequest(request.Kernel, request.Initrd, commandLine, handlers)), cancellationToken);
+        return Task.Run(() => PreflightCheck.Run(new PreflightRequest(kernel, initrd, commandLine, handlers)), cancellationToken);
     }
 }

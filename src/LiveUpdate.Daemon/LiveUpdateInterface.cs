@@ -75,7 +75,7 @@ public sealed class LiveUpdateInterface(SessionRegistry registry, LuodOptions op
         var timeout = call.Parameters["prepareTimeoutMs"] is null
             ? UpdateRequest.DefaultPrepareTimeout
             : TimeSpan.FromMilliseconds(Math.Max(1, Integer(call, "prepareTimeoutMs")));
-        var request = new UpdateRequest(kexecRequest.Kernel, kexecRequest.Initrd, kexecRequest.CommandLine, kexecRequest.ReuseCommandLine, timeout);
+        var request = new UpdateRequest(kexecRequest, timeout);
         string updateId = await updates.RunAsync(request,
             progress => call.More ? call.NotifyAsync(new JsonObject { ["progress"] = Progress(progress) }) : Task.CompletedTask,
             call.CancellationToken);
@@ -157,7 +157,7 @@ public sealed class LiveUpdateInterface(SessionRegistry registry, LuodOptions op
 
     private Task ClaimAsync(VarlinkCallContext call)
     {
-        var (session, sessionFd, files) = registry.Claim(Authorize(call), Required(call, "session"));
+        var (session, sessionFd, files) = updates.Claim(Authorize(call), Required(call, "session"));
         var reply = new JsonObject { ["session"] = SessionJson.From(session) };
         if (sessionFd is not null)
         {

@@ -65,17 +65,17 @@ public sealed class LuodService(IOptions<LuodOptions> options, ILogger<LuodServi
             // After a live update: the kernel logs join its timeline now that clients can reclaim.
             _ = Task.Run(() =>
             {
-                try { registry.MergeKernelLogs(); }
+                try { coordinator.MergeKernelLogs(); }
                 catch (Exception error) when (error is LiveUpdateException or IOException or Varlink.VarlinkErrorException)
                 {
                     log.LogError("luod: merging the kernel logs into the update's timeline failed: {Message}", error.Message);
                 }
             }, stoppingToken);
-            await Task.WhenAll(serving, HousekeepingAsync(registry, stoppingToken));
+            await Task.WhenAll(serving, HousekeepingAsync(coordinator, stoppingToken));
         }
     }
 
-    private async Task HousekeepingAsync(SessionRegistry registry, CancellationToken stoppingToken)
+    private async Task HousekeepingAsync(UpdateCoordinator coordinator, CancellationToken stoppingToken)
     {
         var period = TimeSpan.FromSeconds(Math.Clamp(_options.OrphanGrace.TotalSeconds / 4, 0.5, 5));
         if (SystemdWatchdog.Interval is { } watchdog && watchdog / 2 < period) period = watchdog / 2;
@@ -86,7 +86,7 @@ public sealed class LuodService(IOptions<LuodOptions> options, ILogger<LuodServi
             {
                 try
                 {
-                    registry.ApplyOrphanPolicy(SessionRegistry.NowNs());
+                    coordinator.ApplyGrace(SessionRegistry.NowNs());
                 }
                 catch (Exception error) when (error is LiveUpdateException or Varlink.VarlinkErrorException)
                 {

@@ -6,7 +6,11 @@
 // timeout, a participant that went away, `luoctl cancel` before freeze — cancels: every
 // participant told to prepare is told to resume, the staged kernel is unloaded, and the
 // caller hears why. Every step is timestamped (UpdateTimeline) and the timeline travels to
-// the next kernel in the catalog, where participants' Resumed calls complete it.
+// the next kernel in the catalog, where participants' Resumed calls complete it. The
+// coordinator owns the update ledger (UpdateLedger) on both sides of the kexec: in the next
+// kernel it adopts what start-up recovery found, and it hands every change of the ledger to
+// the registry, which persists it. Calls run one way: interface → coordinator → registry.
+using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
 using LiveUpdate.Kernel;
 using LiveUpdate.Kernel.Errors;
@@ -16,18 +20,41 @@ using Microsoft.Extensions.Logging;
 
 namespace LiveUpdate.Daemon;
 
-public sealed class UpdateCoordinator(SessionRegistry registry, IKexecPerformer kexec, IUpdatePreflight preflight, ILogger log, string release)
+public sealed class UpdateCoordinator
 {
     /// <summary>How many completed updates the catalog keeps.</summary>
-    public const int HistoryLength = 10;
+    public const int HistoryLength = UpdateLedger.HistoryLength;
 
+    private readonly SessionRegistry registry;
+    private readonly IKexecPerformer kexec;
+    private readonly IUpdatePreflight preflight;
+    private readonly ILogger log;
+    private readonly string release;
+    private readonly UpdateLedger _ledger;
     private readonly Lock _gate = new();
+    private readonly Lock _publishing = new();
     private readonly List<UpdateParticipant> _participants = [];
     private UpdateStage _stage = UpdateStage.Idle;
     private string? _updateId;
     private TaskCompletionSource<string>? _cancelled;
 
+    /// <summary>Takes over the update ledger start-up recovery found in <paramref name="registry"/> (which must have started).</summary>
+    public UpdateCoordinator(SessionRegistry registry, IKexecPerformer kexec, IUpdatePreflight preflight, ILogger log, string release)
+    {
+        (this.registry, this.kexec, this.preflight, this.log, this.release) = (registry, kexec, preflight, log, release);
+        _ledger = new UpdateLedger(log);
+        var found = registry.RecoveredUpdates;
+        _ledger.Adopt(found, release);
+        if (found.Handover is not null && found.Pending is not null) Publish(persist: true);
+    }
+
     public UpdateStage Stage { get { lock (_gate) return _stage; } }
+
+    /// <summary>The update in flight (before the kexec: being recorded; after: waiting for participants to resume).</summary>
+    public UpdateTimeline? PendingUpdate => _ledger.Snapshot().Pending;
+
+    /// <summary>The last completed updates, oldest first.</summary>
+    public IReadOnlyList<UpdateTimeline> CompletedUpdates => _ledger.Snapshot().Completed;
 
     public UpdateParticipant Subscribe(PeerCredentials peer, string name)
     {
@@ -115,11 +142,11 @@ public sealed class UpdateCoordinator(SessionRegistry registry, IKexecPerformer 
 
             // 2. Stage.
             SetStage(UpdateStage.Staging);
-            try { kexec.Load(request.ToKexec()); }
+            try { kexec.Load(request.Kexec); }
             catch (LiveUpdateException error) { throw LuodErrors.Kernel(error); }
             staged = true;
-            timeline = timeline.Record(TimelineEvents.Daemon(TimelineEvents.Staged, detail: request.Kernel));
-            await progress(new UpdateProgress("staged", $"{request.Kernel} loaded with kexec_file_load", updateId));
+            timeline = timeline.Record(TimelineEvents.Daemon(TimelineEvents.Staged, detail: request.Kexec.Kernel));
+            await progress(new UpdateProgress("staged", $"{request.Kexec.Kernel} loaded with kexec_file_load", updateId));
 
             // 3. Prepare.
             UpdateParticipant[] participants;
@@ -140,16 +167,16 @@ public sealed class UpdateCoordinator(SessionRegistry registry, IKexecPerformer 
             await progress(new UpdateProgress("freeze", "every participant paused; freezing", updateId));
             timeline = await AwaitAllAsync("freeze", participants, request.PrepareTimeout, updateId, null, timeline,
                 null, progress, null, cancellationToken);
-            registry.SetPendingUpdate(timeline);
-            registry.Persist();
+            _ledger.SetPending(timeline);
+            Publish(persist: true);
             timeline = timeline.Record(TimelineEvents.Daemon(TimelineEvents.CatalogWritten));
 
             // 5. Reboot. The catalog's last write carries the reboot sample.
             lock (_gate) _stage = UpdateStage.Rebooting;
             await progress(new UpdateProgress("rebooting", $"rebooting into {timeline.NextRelease}", updateId));
             timeline = timeline.Record(TimelineEvents.Daemon(TimelineEvents.Reboot));
-            registry.SetPendingUpdate(timeline);
-            registry.Persist();
+            _ledger.SetPending(timeline);
+            Publish(persist: true);
             log.LogInformation("luod: update {UpdateId}: rebooting into {Release}", updateId, timeline.NextRelease);
             await kexec.RebootAsync();
             return updateId;
@@ -158,7 +185,8 @@ public sealed class UpdateCoordinator(SessionRegistry registry, IKexecPerformer 
         {
             string reason = error is Varlink.VarlinkErrorException varlink ? Describe(varlink) : error.Message;
             log.LogWarning("luod: update {UpdateId} cancelled: {Reason}", updateId, reason);
-            registry.SetPendingUpdate(null);
+            _ledger.SetPending(null);
+            Publish(persist: false);
             foreach (var participant in told)
                 _ = participant.Send(Event("resume", updateId, null, reason), null);
             if (staged)
@@ -202,7 +230,7 @@ public sealed class UpdateCoordinator(SessionRegistry registry, IKexecPerformer 
             var (ok, reason) = answered.Result;
             if (!ok) throw new InvalidOperationException($"participant {participant} refused {phase}: {reason ?? "no reason given"}");
             if (eventName is not null)
-                timeline = timeline.Record(TimelineEvents.Daemon(eventName, SessionRegistry.ParticipantLabel(participant.Owner, participant.Name)));
+                timeline = timeline.Record(TimelineEvents.Daemon(eventName, UpdateLedger.ParticipantLabel(participant.Owner, participant.Name)));
             if (progressPhase is not null)
                 await progress(new UpdateProgress(progressPhase, $"{participant} {progressPhase}", updateId, participant.Name));
         }
@@ -210,7 +238,49 @@ public sealed class UpdateCoordinator(SessionRegistry registry, IKexecPerformer 
     }
 
     /// <summary>After the kexec: a participant serves again. Completes the update once all have.</summary>
-    public void Resumed(PeerCredentials peer, string name) => registry.RecordResumed(peer, name);
+    public void Resumed(PeerCredentials peer, string name)
+    {
+        _ledger.RecordResumed(peer.UserId, name);
+        Publish(persist: true);
+    }
+
+    /// <summary>After the kexec: a claim (through the registry), recorded in the update's timeline when a participant claims its own session.</summary>
+    public (CustodySession Session, SafeHandle? SessionFd, IReadOnlyList<SafeHandle> Files) Claim(PeerCredentials peer, string sessionName)
+    {
+        var claimed = registry.Claim(peer, sessionName);
+        _ledger.RecordClaim(peer.UserId, sessionName);
+        Publish(persist: false); // written with the next change, as the claim itself is
+        return claimed;
+    }
+
+    /// <summary>Once luod serves after a kexec: the kernel logs join the update's timeline.</summary>
+    public void MergeKernelLogs()
+    {
+        if (_ledger.MergeKernelLogs(release)) Publish(persist: true);
+    }
+
+    /// <summary>
+    /// Housekeeping: restored sessions nobody claimed within the grace become orphans (the
+    /// registry applies the policy), and an update whose participants did not all resume
+    /// within it is completed as given up.
+    /// </summary>
+    public IReadOnlyList<CustodySession> ApplyGrace(long nowNs)
+    {
+        var orphans = registry.ApplyOrphanPolicy(nowNs);
+        if (_ledger.AbandonIfPastGrace(nowNs, registry.OrphanGrace)) Publish(persist: true);
+        return orphans;
+    }
+
+    /// <summary>Hands the ledger to the registry, so the catalog carries it (now, or with the next change).</summary>
+    private void Publish(bool persist)
+    {
+        // One at a time, the snapshot taken inside: the registry never gets an older ledger after a newer one.
+        lock (_publishing)
+        {
+            registry.SetUpdates(_ledger.Snapshot());
+            if (persist) registry.Persist();
+        }
+    }
 
     private void SetStage(UpdateStage stage)
     {

@@ -1,17 +1,11 @@
 // UpdateRequest: what `luoctl update` asks luod for — the next kernel, its initrd and
-// command line, and how long participants get to prepare and to freeze.
+// command line (one KexecRequest, passed as it came to the preflight check and to the
+// kexec), and how long participants get to prepare and to freeze.
 namespace LiveUpdate.Daemon;
 
-public sealed record UpdateRequest(
-    string Kernel,
-    string? Initrd,
-    string? CommandLine,
-    bool ReuseCommandLine,
-    TimeSpan PrepareTimeout)
+public sealed record UpdateRequest(KexecRequest Kexec, TimeSpan PrepareTimeout)
 {
     public static readonly TimeSpan DefaultPrepareTimeout = TimeSpan.FromSeconds(30);
-
-    public KexecRequest ToKexec() => new(Kernel, Initrd, CommandLine, ReuseCommandLine);
 }
 
 /// <summary>One progress line streamed to the Update caller.</summary>

@@ -31,6 +31,7 @@ try
         ScenarioNames.CancelAndNoGo => await new UpdateRefusals(plan, results).RunAsync(),
         ScenarioNames.LuodRestoreScaling => await new LuodRestoreScaling(plan, results).RunAsync(),
         ScenarioNames.FdStoreRestart => await new LuodFdStoreRestart(plan, results).RunAsync(),
+        ScenarioNames.LuodUpgrade => await new LuodUpgrade(plan, results).RunAsync(),
         ScenarioNames.CacheDemo => await new CacheDemo(plan, results).RunAsync(),
         ScenarioNames.Bench => await new BlackoutBench(plan, results).RunAsync(),
         ScenarioNames.BenchOldWay => await new OldWayBench(plan, results).RunAsync(),

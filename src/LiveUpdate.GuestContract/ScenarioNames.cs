@@ -36,6 +36,9 @@ public static class ScenarioNames
     /// <summary>luod restarted from systemd's fd store keeps every session, then a kexec (was S12).</summary>
     public const string FdStoreRestart = "fd-store-restart";
 
+    /// <summary>A version-1 luod's handover (the pinned golden catalog and the sessions it names) read by this luod across a kexec.</summary>
+    public const string LuodUpgrade = "luod-upgrade";
+
     /// <summary>A measurement, run by hand: how luod's restore scales with the session count (was S13).</summary>
     public const string LuodRestoreScaling = "luod-restore-scaling";
 
@@ -58,7 +61,7 @@ public static class ScenarioNames
     public static readonly IReadOnlyList<string> All =
     [
         MemfdRoundTrip, LuoRefusals, CrossVersionChain, KernelSelftests, LuodCustody, OrphansAndOwners, CustodyLost,
-        OrchestratedUpdate, CancelAndNoGo, FdStoreRestart, LuodRestoreScaling, CacheDemo, Bench, BenchOldWay, Criu, Boot,
+        OrchestratedUpdate, CancelAndNoGo, FdStoreRestart, LuodUpgrade, LuodRestoreScaling, CacheDemo, Bench, BenchOldWay, Criu, Boot,
     ];
 
     /// <summary>The old numbers (s1…s13, case-insensitive) → the scenario they named.</summary>

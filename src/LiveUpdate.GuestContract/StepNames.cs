@@ -188,6 +188,19 @@ public static class StepNames
         public static string Preserve(int sessions) => $"{Prefix}preserve.{sessions}";
     }
 
+    /// <summary>luod-upgrade (LuodUpgrade in the guest).</summary>
+    public static class LuodUpgrade
+    {
+        public const string Prefix = ScenarioNames.LuodUpgrade + ".";
+        public const string V1Handover = Prefix + "v1-handover";
+        public const string LuodStart = Prefix + "luod-start";
+        public const string SessionsListed = Prefix + "sessions-listed";
+        public const string ClaimManaged = Prefix + "claim-managed";
+        public const string ClaimDelegated = Prefix + "claim-delegated";
+        public const string UpdateLedger = Prefix + "update-ledger";
+        public const string NothingLeft = Prefix + "nothing-left";
+    }
+
     /// <summary>demo (CacheDemo in the guest).</summary>
     public static class CacheDemo
     {

@@ -1,8 +1,9 @@
 // UpdateTimeline: what luod records during one live update — clock samples taken at each
 // step in the kernel that staged the update and in the kernel that took it over, plus the
 // kernel-log lines that survive (the next kernel's /dev/kmsg, the previous kernel's pstore
-// console). It is stored in luod's catalog (so it crosses the kexec) and sent over Varlink;
-// property and enum names are part of that JSON and must stay stable.
+// console). It crosses the kexec in luod's catalog as the handover ABI's own copy
+// (LiveUpdate.Daemon.Abi.CatalogTimeline, so a change here cannot change the catalog's bytes)
+// and is sent over Varlink; property and enum names are part of that JSON and must stay stable.
 using System.Text.Json.Serialization;
 using LiveUpdate.Kernel;
 

@@ -28,7 +28,7 @@ public sealed class FixedPreflight(params PreflightFinding[] findings) : IUpdate
     public Task<PreflightReport> CheckAsync(UpdateRequest request, IReadOnlyList<string> handlers, CancellationToken cancellationToken)
     {
         Checks++;
-        return Task.FromResult(new PreflightReport(PreflightReport.VerdictOf(findings), request.Kernel, "7.3.0-test", "running kernel", "7.2.0-test",
+        return Task.FromResult(new PreflightReport(PreflightReport.VerdictOf(findings), request.Kexec.Kernel, "7.3.0-test", "running kernel", "7.2.0-test",
             handlers, findings, 0, 0));
     }
 }

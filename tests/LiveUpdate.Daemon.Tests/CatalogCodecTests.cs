@@ -1,5 +1,6 @@
 // CatalogCodecTests: the catalog's byte format — a round trip keeps every field, and each
-// way a catalog can be unreadable is reported with its cause.
+// way a catalog can be unreadable is refused with a message naming its cause and the fix.
+// (The frozen bytes themselves: HandoverAbiGoldenTests.)
 namespace LiveUpdate.Daemon.Tests;
 
 public sealed class CatalogCodecTests
@@ -35,6 +36,8 @@ public sealed class CatalogCodecTests
         bytes[0] = (byte)'X';
         var error = Assert.Throws<CatalogUnreadableException>(() => CatalogCodec.Decode(bytes));
         Assert.Contains("LUODCAT", error.Message);
+        Assert.Contains("not written by luod", error.Message);
+        Assert.Contains("luod.catalog", error.Message);
     }
 
     [Fact]
@@ -44,6 +47,30 @@ public sealed class CatalogCodecTests
         bytes[8] = CatalogCodec.FormatVersion + 1;
         var error = Assert.Throws<CatalogUnreadableException>(() => CatalogCodec.Decode(bytes));
         Assert.Contains($"format version {CatalogCodec.FormatVersion + 1}", error.Message);
+        Assert.Contains($"reads versions 1-{CatalogCodec.FormatVersion} only", error.Message);
+        Assert.Contains("at least as new as the one it replaces", error.Message);
+    }
+
+    [Fact]
+    public void Newer_version_is_refused_before_its_payload_is_looked_at()
+    {
+        // A newer luod may frame its payload differently: the version decides before length or hash.
+        byte[] bytes = CatalogCodec.Encode(Sample());
+        bytes[8] = CatalogCodec.FormatVersion + 1;
+        bytes[12] = 0xff;
+        bytes[CatalogCodec.HeaderSize] ^= 1;
+        var error = Assert.Throws<CatalogUnreadableException>(() => CatalogCodec.Decode(bytes));
+        Assert.Contains($"format version {CatalogCodec.FormatVersion + 1}", error.Message);
+    }
+
+    [Fact]
+    public void Version_no_luod_wrote_is_named_as_damage()
+    {
+        byte[] bytes = CatalogCodec.Encode(Sample());
+        bytes[8] = 0;
+        var error = Assert.Throws<CatalogUnreadableException>(() => CatalogCodec.Decode(bytes));
+        Assert.Contains("format version 0, which no luod wrote", error.Message);
+        Assert.Contains("header is damaged", error.Message);
     }
 
     [Theory]
@@ -55,6 +82,7 @@ public sealed class CatalogCodecTests
         byte[] bytes = CatalogCodec.Encode(Sample())[..length];
         var error = Assert.Throws<CatalogUnreadableException>(() => CatalogCodec.Decode(bytes));
         Assert.Contains("shorter than", error.Message);
+        Assert.Contains("owners must recreate their state", error.Message);
     }
 
     [Fact]
@@ -63,6 +91,17 @@ public sealed class CatalogCodecTests
         byte[] full = CatalogCodec.Encode(Sample());
         var error = Assert.Throws<CatalogUnreadableException>(() => CatalogCodec.Decode(full[..^5]));
         Assert.Contains("payload bytes but holds", error.Message);
+        Assert.Contains("cut short", error.Message);
+        Assert.Contains("owners must recreate their state", error.Message);
+    }
+
+    [Fact]
+    public void Negative_length_is_named()
+    {
+        byte[] bytes = CatalogCodec.Encode(Sample());
+        BitConverter.GetBytes(-1).CopyTo(bytes, 12);
+        var error = Assert.Throws<CatalogUnreadableException>(() => CatalogCodec.Decode(bytes));
+        Assert.Contains("claims -1 payload bytes", error.Message);
     }
 
     [Fact]
@@ -73,6 +112,21 @@ public sealed class CatalogCodecTests
         var error = Assert.Throws<CatalogUnreadableException>(() => CatalogCodec.Decode(bytes));
         Assert.Contains("SHA-256", error.Message);
         Assert.Contains("damaged", error.Message);
+        Assert.Contains("owners must recreate their state", error.Message);
+    }
+
+    [Fact]
+    public void Hash_matching_payload_that_is_not_a_catalog_is_named()
+    {
+        byte[] payload = "[1,2,3]"u8.ToArray();
+        byte[] bytes = new byte[CatalogCodec.HeaderSize + payload.Length];
+        "LUODCAT\0"u8.CopyTo(bytes);
+        BitConverter.GetBytes(1).CopyTo(bytes, 8);
+        BitConverter.GetBytes(payload.Length).CopyTo(bytes, 12);
+        System.Security.Cryptography.SHA256.HashData(payload).CopyTo(bytes, 16);
+        payload.CopyTo(bytes, CatalogCodec.HeaderSize);
+        var error = Assert.Throws<CatalogUnreadableException>(() => CatalogCodec.Decode(bytes));
+        Assert.Contains("not a version-1 catalog", error.Message);
     }
 
     [Fact]
