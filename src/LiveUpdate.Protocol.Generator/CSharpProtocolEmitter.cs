@@ -1,9 +1,10 @@
 // CSharpProtocolEmitter: writes the C# of a Varlink interface — a record per type (fields as
 // required init properties under their exact wire names, ?T fields optional), a record per
 // method's parameters and reply (<Method>Parameters, <Method>Reply) and per error
-// (<Error>Error), a C# enum per enum (members keep their wire names through a generated
-// converter: exact, case-sensitive strings, no numbers), the interface, method and error
-// names as constants, and one System.Text.Json source-generated context for all of them.
+// (<Error>Error, or <Error> when the name already ends in Error), a C# enum per enum
+// (members keep their wire names through a generated converter: exact, case-sensitive
+// strings, no numbers), the interface, method and error names as constants, and one
+// System.Text.Json source-generated context for all of them.
 // Inline enums are named after their type and field (Session.mode → SessionMode; a field
 // that repeats the type's last word gets Kind: UpdateEvent.event → UpdateEventKind); an
 // inline enum with the same values as one already named is that enum
@@ -49,7 +50,7 @@ public sealed class CSharpProtocolEmitter
             EmitRecord(method.Name + "Reply", method.Output, $"The reply of {_idl.Name}.{method.Name}.", method.Name);
         }
         foreach (var error in _idl.Errors)
-            EmitRecord(error.Name + "Error", error.Parameters, $"The parameters of the error {_idl.Name}.{error.Name}." + Append(error.Doc), error.Name);
+            EmitRecord(ErrorRecordName(error), error.Parameters, $"The parameters of the error {_idl.Name}.{error.Name}." + Append(error.Doc), error.Name);
 
         var output = new StringBuilder();
         output.Append($$"""
@@ -71,6 +72,9 @@ public sealed class CSharpProtocolEmitter
         EmitContext(output);
         return output.ToString();
     }
+
+    /// <summary>SessionNotFound → SessionNotFoundError; KernelError stays KernelError.</summary>
+    public static string ErrorRecordName(IdlError error) => error.Name.EndsWith("Error", StringComparison.Ordinal) ? error.Name : error.Name + "Error";
 
     private static string Append(string? doc) => doc is null ? "" : "\n" + doc;
 

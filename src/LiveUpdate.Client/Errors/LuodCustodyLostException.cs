@@ -5,7 +5,7 @@ namespace LiveUpdate.Client.Errors;
 
 public sealed class LuodCustodyLostException : LiveUpdateClientException
 {
-    public const string Name = "io.liveupdate.CustodyLost";
+    public const string Name = LiveUpdate.Protocol.LiveUpdateProtocol.Errors.CustodyLost;
 
     public LuodCustodyLostException(JsonObject parameters, Exception? innerException = null)
         : base(Describe(parameters), Name, parameters, innerException)

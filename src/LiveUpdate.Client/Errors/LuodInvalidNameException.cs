@@ -5,7 +5,7 @@ namespace LiveUpdate.Client.Errors;
 
 public sealed class LuodInvalidNameException : LiveUpdateClientException
 {
-    public const string Name = "io.liveupdate.InvalidName";
+    public const string Name = LiveUpdate.Protocol.LiveUpdateProtocol.Errors.InvalidName;
 
     public LuodInvalidNameException(JsonObject parameters, Exception? innerException = null)
         : base(Describe(parameters), Name, parameters, innerException)

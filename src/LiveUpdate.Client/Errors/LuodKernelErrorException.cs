@@ -5,7 +5,7 @@ namespace LiveUpdate.Client.Errors;
 
 public sealed class LuodKernelErrorException : LiveUpdateClientException
 {
-    public const string Name = "io.liveupdate.KernelError";
+    public const string Name = LiveUpdate.Protocol.LiveUpdateProtocol.Errors.KernelError;
 
     public LuodKernelErrorException(JsonObject parameters, Exception? innerException = null)
         : base(Describe(parameters), Name, parameters, innerException)

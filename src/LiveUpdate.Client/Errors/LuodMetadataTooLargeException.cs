@@ -5,7 +5,7 @@ namespace LiveUpdate.Client.Errors;
 
 public sealed class LuodMetadataTooLargeException : LiveUpdateClientException
 {
-    public const string Name = "io.liveupdate.MetadataTooLarge";
+    public const string Name = LiveUpdate.Protocol.LiveUpdateProtocol.Errors.MetadataTooLarge;
 
     public LuodMetadataTooLargeException(JsonObject parameters, Exception? innerException = null)
         : base(Describe(parameters), Name, parameters, innerException)

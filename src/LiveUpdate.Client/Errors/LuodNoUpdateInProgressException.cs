@@ -7,7 +7,7 @@ namespace LiveUpdate.Client.Errors;
 public sealed class LuodNoUpdateInProgressException(JsonObject parameters, Exception? innerException = null)
     : LiveUpdateClientException($"{Text(parameters, "reason")}.", Name, parameters, innerException)
 {
-    public const string Name = "io.liveupdate.NoUpdateInProgress";
+    public const string Name = LiveUpdate.Protocol.LiveUpdateProtocol.Errors.NoUpdateInProgress;
 
     public string Reason { get; } = Text(parameters, "reason");
 }

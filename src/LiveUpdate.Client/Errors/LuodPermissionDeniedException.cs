@@ -5,7 +5,7 @@ namespace LiveUpdate.Client.Errors;
 
 public sealed class LuodPermissionDeniedException : LiveUpdateClientException
 {
-    public const string Name = "io.liveupdate.PermissionDenied";
+    public const string Name = LiveUpdate.Protocol.LiveUpdateProtocol.Errors.PermissionDenied;
 
     public LuodPermissionDeniedException(JsonObject parameters, Exception? innerException = null)
         : base(Describe(parameters), Name, parameters, innerException)

@@ -9,7 +9,7 @@ public sealed class LuodPreflightFailedException(JsonObject parameters, Exceptio
         $"The next kernel failed the preflight check (NO-GO); nothing was staged or paused: {string.Join("; ", FindingsOf(parameters))}",
         Name, parameters, innerException)
 {
-    public const string Name = "io.liveupdate.PreflightFailed";
+    public const string Name = LiveUpdate.Protocol.LiveUpdateProtocol.Errors.PreflightFailed;
 
     /// <summary>One line per finding: what, why it matters, how to fix it.</summary>
     public IReadOnlyList<string> Findings { get; } = FindingsOf(parameters);

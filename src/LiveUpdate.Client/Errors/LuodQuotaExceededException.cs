@@ -5,7 +5,7 @@ namespace LiveUpdate.Client.Errors;
 
 public sealed class LuodQuotaExceededException : LiveUpdateClientException
 {
-    public const string Name = "io.liveupdate.QuotaExceeded";
+    public const string Name = LiveUpdate.Protocol.LiveUpdateProtocol.Errors.QuotaExceeded;
 
     public LuodQuotaExceededException(JsonObject parameters, Exception? innerException = null)
         : base(Describe(parameters), Name, parameters, innerException)

@@ -5,7 +5,7 @@ namespace LiveUpdate.Client.Errors;
 
 public sealed class LuodSessionExistsException : LiveUpdateClientException
 {
-    public const string Name = "io.liveupdate.SessionExists";
+    public const string Name = LiveUpdate.Protocol.LiveUpdateProtocol.Errors.SessionExists;
 
     public LuodSessionExistsException(JsonObject parameters, Exception? innerException = null)
         : base(Describe(parameters), Name, parameters, innerException)

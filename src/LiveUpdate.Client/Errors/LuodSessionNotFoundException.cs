@@ -5,7 +5,7 @@ namespace LiveUpdate.Client.Errors;
 
 public sealed class LuodSessionNotFoundException : LiveUpdateClientException
 {
-    public const string Name = "io.liveupdate.SessionNotFound";
+    public const string Name = LiveUpdate.Protocol.LiveUpdateProtocol.Errors.SessionNotFound;
 
     public LuodSessionNotFoundException(JsonObject parameters, Exception? innerException = null)
         : base(Describe(parameters), Name, parameters, innerException)

@@ -5,7 +5,7 @@ namespace LiveUpdate.Client.Errors;
 
 public sealed class LuodUnsupportedFileException : LiveUpdateClientException
 {
-    public const string Name = "io.liveupdate.UnsupportedFile";
+    public const string Name = LiveUpdate.Protocol.LiveUpdateProtocol.Errors.UnsupportedFile;
 
     public LuodUnsupportedFileException(JsonObject parameters, Exception? innerException = null)
         : base(Describe(parameters), Name, parameters, innerException)

@@ -9,7 +9,7 @@ public sealed class LuodUpdateCancelledException(JsonObject parameters, Exceptio
         $"Live update '{Text(parameters, "updateId")}' was cancelled before the reboot: {Text(parameters, "reason")}. Every participant was told to resume; nothing was lost.",
         Name, parameters, innerException)
 {
-    public const string Name = "io.liveupdate.UpdateCancelled";
+    public const string Name = LiveUpdate.Protocol.LiveUpdateProtocol.Errors.UpdateCancelled;
 
     public string UpdateId { get; } = Text(parameters, "updateId");
 

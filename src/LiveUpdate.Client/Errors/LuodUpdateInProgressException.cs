@@ -8,7 +8,7 @@ public sealed class LuodUpdateInProgressException(JsonObject parameters, Excepti
         $"Live update '{Text(parameters, "updateId")}' is already in progress ({Text(parameters, "phase")}). Wait for it to finish, or cancel it with `luoctl cancel` before it freezes.",
         Name, parameters, innerException)
 {
-    public const string Name = "io.liveupdate.UpdateInProgress";
+    public const string Name = LiveUpdate.Protocol.LiveUpdateProtocol.Errors.UpdateInProgress;
 
     public string UpdateId { get; } = Text(parameters, "updateId");
 

@@ -5,7 +5,7 @@ namespace LiveUpdate.Client.Errors;
 
 public sealed class LuodWrongStateException : LiveUpdateClientException
 {
-    public const string Name = "io.liveupdate.WrongState";
+    public const string Name = LiveUpdate.Protocol.LiveUpdateProtocol.Errors.WrongState;
 
     public LuodWrongStateException(JsonObject parameters, Exception? innerException = null)
         : base(Describe(parameters), Name, parameters, innerException)
