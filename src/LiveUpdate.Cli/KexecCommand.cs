@@ -58,14 +58,8 @@ internal static class KexecCommand
         });
         kexec.SetAction((parse, ct) => LuodConnection.RunAsync(parse.GetValue(socket)!, async client =>
         {
-            var parameters = new System.Text.Json.Nodes.JsonObject
-            {
-                ["kernel"] = parse.GetValue(viaKernel)!.FullName,
-                ["initrd"] = parse.GetValue(viaInitrd)?.FullName,
-                ["commandLine"] = parse.GetValue(viaAppend),
-                ["reuseCommandLine"] = parse.GetValue(viaReuse),
-            };
-            await client.CallAsync("io.liveupdate.Kexec", parameters, cancellationToken: ct);
+            await client.KexecAsync(parse.GetValue(viaKernel)!.FullName, parse.GetValue(viaInitrd)?.FullName, parse.GetValue(viaAppend),
+                parse.GetValue(viaReuse), ct);
             Console.Out.WriteLine("luod accepted the kexec; the machine reboots into the next kernel now.");
         }, ct));
         return kexec;

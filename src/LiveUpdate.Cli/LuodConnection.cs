@@ -1,9 +1,11 @@
-// LuodConnection: luoctl's link to luod — connects to its io.liveupdate socket (--socket,
-// $LUOD_SOCKET, default /run/luod/io.liveupdate) and turns luod's errors and connection
-// failures into one line on stderr with a distinct exit code.
+// LuodConnection: luoctl's link to luod — connects through the SDK (LiveUpdateClient) to its
+// io.liveupdate socket (--socket, $LUOD_SOCKET, default /run/luod/io.liveupdate) and turns
+// luod's errors and connection failures into one line on stderr with a distinct exit code:
+// 3 luod refused (the error name and its parameters), 4 luod unreachable, 1 anything else.
 using System.CommandLine;
+using LiveUpdate.Client;
+using LiveUpdate.Client.Errors;
 using LiveUpdate.Kernel.Errors;
-using LiveUpdate.Varlink;
 
 namespace LiveUpdate.Cli;
 
@@ -11,24 +13,23 @@ internal static class LuodConnection
 {
     public const int LuodErrorExitCode = 3;
     public const int UnreachableExitCode = 4;
-    public const string DefaultSocket = "/run/luod/io.liveupdate";
 
     public static Option<string> SocketOption() => new("--socket")
     {
         Description = "luod's socket",
-        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("LUOD_SOCKET") ?? DefaultSocket,
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable(LiveUpdateClient.SocketEnvironmentVariable) ?? LiveUpdateClient.DefaultSocketPath,
     };
 
-    public static async Task<int> RunAsync(string socket, Func<VarlinkClient, Task> action, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(string socket, Func<LiveUpdateClient, Task> action, CancellationToken cancellationToken)
     {
-        VarlinkClient client;
+        LiveUpdateClient client;
         try
         {
-            client = await VarlinkClient.ConnectAsync(socket, cancellationToken: cancellationToken);
+            client = await LiveUpdateClient.ConnectAsync(socket, cancellationToken);
         }
-        catch (VarlinkException error)
+        catch (LuodUnavailableException error)
         {
-            Console.Error.WriteLine($"luoctl: cannot reach luod at {socket}: {error.Message} Is luod running (systemctl status luod)?");
+            Console.Error.WriteLine($"luoctl: cannot reach luod at {socket}: {error.InnerException?.Message ?? error.Message} Is luod running (systemctl status luod)?");
             return UnreachableExitCode;
         }
         await using (client)
@@ -38,13 +39,18 @@ internal static class LuodConnection
                 await action(client);
                 return 0;
             }
-            catch (VarlinkErrorException error)
+            catch (LiveUpdateClientException error) when (error.ErrorName is not null)
             {
                 string details = string.Join(", ", error.Parameters.Select(p => $"{p.Key}={p.Value?.ToJsonString()}"));
                 Console.Error.WriteLine($"luoctl: {error.ErrorName}{(details.Length > 0 ? ": " + details : "")}");
                 return LuodErrorExitCode;
             }
-            catch (LiveUpdateException error)
+            catch (LuodUnavailableException error)
+            {
+                Console.Error.WriteLine($"luoctl: {error.Message}");
+                return UnreachableExitCode;
+            }
+            catch (Exception error) when (error is LiveUpdateException or LiveUpdateClientException)
             {
                 Console.Error.WriteLine($"luoctl: {error.Message}");
                 return 1;

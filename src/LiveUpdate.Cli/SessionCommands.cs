@@ -1,10 +1,17 @@
-// SessionCommands: luoctl verbs over luod, so scripts can use luod without the SDK:
+// SessionCommands: luoctl verbs over luod (through the SDK), so scripts can use luod without writing code:
 // `sessions` (list), `preserve` (a file's bytes or an inherited fd into a managed session),
 // `retrieve` (after kexec: a preserved file's bytes to a path), `finish`, `release`.
+using System.Buffers;
 using System.CommandLine;
+using System.Globalization;
 using System.Runtime.InteropServices;
-using System.Text.Json.Nodes;
+using System.Text;
+using System.Text.Json;
+using LiveUpdate.Client;
+using LiveUpdate.Client.Errors;
 using LiveUpdate.Kernel;
+using LiveUpdate.Protocol;
+using LiveUpdate.Varlink;
 using Spectre.Console;
 
 namespace LiveUpdate.Cli;
@@ -16,8 +23,8 @@ internal static class SessionCommands
         yield return Sessions();
         yield return Preserve();
         yield return Retrieve();
-        yield return Simple("finish", "After a kexec: tell luod the session is restored; it calls FINISH and forgets it", "Finish");
-        yield return Simple("release", "Before a kexec: give the session up (the kernel stops preserving it)", "Release");
+        yield return Simple("finish", "After a kexec: tell luod the session is restored; it calls FINISH and forgets it", (client, session, ct) => client.FinishAsync(session, ct));
+        yield return Simple("release", "Before a kexec: give the session up (the kernel stops preserving it)", (client, session, ct) => client.ReleaseAsync(session, ct));
     }
 
     private static Command Sessions()
@@ -28,26 +35,26 @@ internal static class SessionCommands
         var command = new Command("sessions", "List the sessions luod holds for you") { socket, all, json };
         command.SetAction((parse, ct) => LuodConnection.RunAsync(parse.GetValue(socket)!, async client =>
         {
-            var status = (await client.CallAsync("io.liveupdate.GetStatus", cancellationToken: ct)).Parameters["status"]!.AsObject();
-            var reply = await client.CallAsync("io.liveupdate.ListSessions", new JsonObject { ["all"] = parse.GetValue(all) }, cancellationToken: ct);
-            var sessions = reply.Parameters["sessions"]!.AsArray();
+            var status = await client.GetStatusAsync(ct);
+            var sessions = await client.ListSessionsAsync(parse.GetValue(all), ct);
             if (parse.GetValue(json))
             {
-                Console.Out.WriteLine(new JsonObject { ["status"] = status.DeepClone(), ["sessions"] = sessions.DeepClone() }.ToJsonString());
+                Console.Out.WriteLine(SessionsJson(status, sessions));
                 return;
             }
             var table = new Table().Border(TableBorder.Rounded)
                 .AddColumn("owner").AddColumn("session").AddColumn("mode").AddColumn("state").AddColumn("files").AddColumn("bytes").AddColumn("kernel name");
-            foreach (var session in sessions.Select(s => s!.AsObject()))
+            foreach (var session in sessions)
             {
-                string files = string.Join(", ", session["files"]!.AsArray().Select(f => $"{f!["name"]}#{f["token"]}"));
-                table.AddRow(Text(session["owner"]), Text(session["name"]), Text(session["mode"]), Text(session["state"]),
-                    Markup.Escape(files), Text(session["preservedBytes"]), Text(session["kernelName"]));
+                string files = string.Join(", ", session.Files.Select(f => $"{f.Name}#{f.Token}"));
+                table.AddRow(Markup.Escape(session.Owner.ToString(CultureInfo.InvariantCulture)), Markup.Escape(session.Name),
+                    session.Mode.ToWireName(), session.State.ToWireName(), Markup.Escape(files),
+                    session.PreservedBytes.ToString(CultureInfo.InvariantCulture), Markup.Escape(session.KernelName));
             }
             AnsiConsole.Write(table);
-            if (status["custodyLost"]?.GetValue<bool>() == true)
-                AnsiConsole.MarkupLine($"[red]custody lost:[/] {Markup.Escape(status["custodyLostReason"]?.ToString() ?? "")}");
-            if (status["orphans"]?.GetValue<int>() is > 0 and var orphans)
+            if (status.CustodyLost)
+                AnsiConsole.MarkupLine($"[red]custody lost:[/] {Markup.Escape(status.CustodyLostReason ?? "")}");
+            if (status.Orphans is > 0 and var orphans)
                 AnsiConsole.MarkupLine($"[yellow]{orphans} orphaned session(s)[/]: restored after the kexec but not claimed.");
         }, ct));
         return command;
@@ -70,13 +77,10 @@ internal static class SessionCommands
         {
             string sessionName = parse.GetValue(session)!;
             using SafeHandle handle = parse.GetValue(file) is { } path ? CopyToMemFd(path) : InheritedFileDescriptor.Adopt(parse.GetValue(fd)!.Value);
-            var list = await client.CallAsync("io.liveupdate.ListSessions", cancellationToken: ct);
-            if (!list.Parameters["sessions"]!.AsArray().Any(s => s!["name"]!.GetValue<string>() == sessionName))
-                await client.CallAsync("io.liveupdate.CreateSession", new JsonObject { ["name"] = sessionName, ["mode"] = "managed" }, cancellationToken: ct);
-            var reply = await client.CallAsync("io.liveupdate.Preserve",
-                new JsonObject { ["session"] = sessionName, ["name"] = parse.GetValue(name), ["fd"] = 0 }, [handle], ct);
-            var preserved = reply.Parameters["file"]!;
-            Console.Out.WriteLine($"preserved {preserved["name"]} ({preserved["bytes"]} bytes) in session {sessionName} as token {preserved["token"]}");
+            if (!(await client.ListSessionsAsync(cancellationToken: ct)).Any(s => s.Name == sessionName))
+                await client.CreateManagedSessionAsync(sessionName, cancellationToken: ct);
+            var preserved = await client.PreserveAsync(sessionName, parse.GetValue(name)!, handle, ct);
+            Console.Out.WriteLine($"preserved {preserved.Name} ({preserved.Bytes} bytes) in session {sessionName} as token {preserved.Token}");
         }, ct));
         return command;
     }
@@ -91,16 +95,12 @@ internal static class SessionCommands
         command.SetAction((parse, ct) => LuodConnection.RunAsync(parse.GetValue(socket)!, async client =>
         {
             string sessionName = parse.GetValue(session)!, fileName = parse.GetValue(name)!;
-            var reply = await client.CallAsync("io.liveupdate.Claim", new JsonObject { ["session"] = sessionName }, cancellationToken: ct);
-            using var descriptors = reply.FileDescriptors;
-            var files = reply.Parameters["session"]!["files"]!.AsArray();
-            int index = files.Select(f => f!["name"]!.GetValue<string>()).ToList().IndexOf(fileName);
-            if (index < 0)
-                throw new Varlink.VarlinkErrorException("io.liveupdate.SessionNotFound", new JsonObject { ["session"] = $"{sessionName}/{fileName}" });
-            int fdIndex = reply.Parameters["fds"]![index]!.GetValue<int>();
-            using var memfd = descriptors.TakeMemFd(fdIndex);
+            using var claimed = await client.ClaimManagedAsync(sessionName, ct);
+            if (!claimed.Files.TryGetValue(fileName, out var memfd))
+                throw new LuodSessionNotFoundException(VarlinkParameters.From(new SessionNotFoundError { Session = $"{sessionName}/{fileName}" },
+                    LiveUpdateProtocolJson.Default.SessionNotFoundError));
             long size = memfd.Size;
-            await using var target = File.Create(parse.GetValue(output)!.FullName);
+            await using var target = System.IO.File.Create(parse.GetValue(output)!.FullName);
             byte[] chunk = new byte[1 << 20];
             for (long offset = 0; offset < size;)
             {
@@ -114,14 +114,14 @@ internal static class SessionCommands
         return command;
     }
 
-    private static Command Simple(string verb, string description, string method)
+    private static Command Simple(string verb, string description, Func<LiveUpdateClient, string, CancellationToken, Task> call)
     {
         var socket = LuodConnection.SocketOption();
         var session = new Option<string>("--session") { Description = "Session name", Required = true };
         var command = new Command(verb, description) { socket, session };
         command.SetAction((parse, ct) => LuodConnection.RunAsync(parse.GetValue(socket)!, async client =>
         {
-            await client.CallAsync($"io.liveupdate.{method}", new JsonObject { ["session"] = parse.GetValue(session) }, cancellationToken: ct);
+            await call(client, parse.GetValue(session)!, ct);
             Console.Out.WriteLine($"{verb}: {parse.GetValue(session)} done");
         }, ct));
         return command;
@@ -130,7 +130,7 @@ internal static class SessionCommands
     private static MemFd CopyToMemFd(FileInfo path)
     {
         var memfd = MemFd.Create($"luoctl:{path.Name}");
-        using var source = File.OpenRead(path.FullName);
+        using var source = System.IO.File.OpenRead(path.FullName);
         byte[] chunk = new byte[1 << 20];
         long offset = 0;
         int read;
@@ -142,10 +142,20 @@ internal static class SessionCommands
         return memfd;
     }
 
-    private static string Text(JsonNode? node) => Markup.Escape(node switch
+    /// <summary>{"status":…,"sessions":[…]}: luod's GetStatus and ListSessions replies as io.liveupdate records.</summary>
+    private static string SessionsJson(DaemonStatus status, IReadOnlyList<SessionInfo> sessions)
     {
-        JsonValue value when value.TryGetValue(out string? text) => text,
-        null => "",
-        _ => node.ToJsonString(),
-    });
+        var output = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(output))
+        {
+            writer.WriteStartObject();
+            writer.WritePropertyName("status");
+            JsonSerializer.Serialize(writer, status.ToProtocol(), LiveUpdateProtocolJson.Default.Status);
+            writer.WriteStartArray("sessions");
+            foreach (var session in sessions) JsonSerializer.Serialize(writer, session.ToProtocol(), LiveUpdateProtocolJson.Default.Session);
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(output.WrittenSpan);
+    }
 }

@@ -2,7 +2,7 @@
 // `update` (check → stage → prepare → freeze → reboot, progress printed as it happens),
 // `cancel` (until freeze) and `report` (the blackout of the last updates: table, JSON, SVG).
 using System.CommandLine;
-using System.Text.Json.Nodes;
+using LiveUpdate.Protocol;
 using LiveUpdate.Telemetry;
 
 namespace LiveUpdate.Cli;
@@ -34,24 +34,14 @@ internal static class UpdateCommands
             }
             return LuodConnection.RunAsync(parse.GetValue(socket)!, async client =>
             {
-                var parameters = new JsonObject
-                {
-                    ["kernel"] = parse.GetValue(kernel)!.FullName,
-                    ["initrd"] = parse.GetValue(initrd)?.FullName,
-                    ["commandLine"] = commandLine,
-                    ["reuseCommandLine"] = reuseCommandLine,
-                    ["prepareTimeoutMs"] = (int)(parse.GetValue(timeout) * 1000),
-                };
                 var started = DateTime.UtcNow;
-                await foreach (var reply in client.CallMoreAsync("io.liveupdate.Update", parameters, cancellationToken: ct))
+                var prepareTimeout = TimeSpan.FromMilliseconds((int)(parse.GetValue(timeout) * 1000));
+                await foreach (var progress in client.UpdateAsync(parse.GetValue(kernel)!.FullName, parse.GetValue(initrd)?.FullName, commandLine,
+                                   reuseCommandLine, prepareTimeout, ct))
                 {
-                    using (reply)
-                    {
-                        var progress = reply.Parameters["progress"]!;
-                        Console.WriteLine($"[{(DateTime.UtcNow - started).TotalSeconds,6:F2} s] {progress["phase"]!.GetValue<string>(),-9} {progress["message"]!.GetValue<string>()}");
-                        if (progress["findings"] is JsonArray findings)
-                            foreach (var finding in findings) Console.WriteLine($"           {finding!.GetValue<string>()}");
-                    }
+                    Console.WriteLine($"[{(DateTime.UtcNow - started).TotalSeconds,6:F2} s] {progress.Phase.ToWireName(),-9} {progress.Message}");
+                    if (progress.Findings is { } findings)
+                        foreach (var finding in findings) Console.WriteLine($"           {finding}");
                 }
             }, ct);
         });
@@ -65,7 +55,7 @@ internal static class UpdateCommands
         var command = new Command("cancel", "Cancel the live update in progress (until freeze); every participant resumes") { socket, reason };
         command.SetAction((parse, ct) => LuodConnection.RunAsync(parse.GetValue(socket)!, async client =>
         {
-            using var _ = await client.CallAsync("io.liveupdate.CancelUpdate", new JsonObject { ["reason"] = parse.GetValue(reason) }, cancellationToken: ct);
+            await client.CancelUpdateAsync(parse.GetValue(reason), ct);
             Console.WriteLine("update cancelled; participants resume");
         }, ct));
         return command;
@@ -79,9 +69,8 @@ internal static class UpdateCommands
         var command = new Command("report", "The blackout of the last live update: phases across both kernels, per participant") { socket, json, svg };
         command.SetAction((parse, ct) => LuodConnection.RunAsync(parse.GetValue(socket)!, async client =>
         {
-            using var reply = await client.CallAsync("io.liveupdate.GetUpdates", cancellationToken: ct);
-            var completed = reply.Parameters["completed"] as JsonArray ?? [];
-            string? text = completed.Count > 0 ? completed[^1]!.GetValue<string>() : reply.Parameters["pending"]?.GetValue<string>();
+            var updates = await client.GetUpdatesAsync(ct);
+            string? text = updates.Completed.Count > 0 ? updates.Completed[^1] : updates.Pending;
             if (text is null)
             {
                 Console.Error.WriteLine("luoctl: luod has no live update on record yet (reports start with `luoctl update`)");
@@ -93,7 +82,7 @@ internal static class UpdateCommands
             else Console.WriteLine(ReportTable.From(report).ToText());
             if (parse.GetValue(svg) is { } target)
             {
-                await File.WriteAllTextAsync(target.FullName, TimelineSvg.Render(report), ct);
+                await System.IO.File.WriteAllTextAsync(target.FullName, TimelineSvg.Render(report), ct);
                 Console.WriteLine($"timeline written to {target.FullName}");
             }
         }, ct));

@@ -1,7 +1,7 @@
 // DaemonStatus: luod's view of this boot (io.liveupdate Status) — the running kernel,
 // whether it was booted by a live update handover, the custody catalog's generation,
 // how many sessions and orphans the caller can see, and whether custody was lost.
-using System.Text.Json.Nodes;
+using Wire = LiveUpdate.Protocol;
 
 namespace LiveUpdate.Client;
 
@@ -14,16 +14,18 @@ public sealed record DaemonStatus(
     bool CustodyLost,
     string? CustodyLostReason)
 {
-    internal static DaemonStatus FromJson(JsonNode? node, string where)
+    /// <summary>The status as the io.liveupdate record luod sent.</summary>
+    public Wire.Status ToProtocol() => new()
     {
-        var status = ReplyFields.Object(node, where);
-        return new DaemonStatus(
-            ReplyFields.String(status, "kernelRelease", where),
-            ReplyFields.Boolean(status, "bootedByHandover", where),
-            ReplyFields.Int64(status, "catalogGeneration", where),
-            (int)ReplyFields.Int64(status, "sessions", where),
-            (int)ReplyFields.Int64(status, "orphans", where),
-            ReplyFields.Boolean(status, "custodyLost", where),
-            ReplyFields.OptionalString(status, "custodyLostReason", where));
-    }
+        KernelRelease = KernelRelease,
+        BootedByHandover = BootedByHandover,
+        CatalogGeneration = CatalogGeneration,
+        Sessions = Sessions,
+        Orphans = Orphans,
+        CustodyLost = CustodyLost,
+        CustodyLostReason = CustodyLostReason,
+    };
+
+    internal static DaemonStatus From(Wire.Status status) => new(status.KernelRelease, status.BootedByHandover, status.CatalogGeneration,
+        (int)status.Sessions, (int)status.Orphans, status.CustodyLost, status.CustodyLostReason);
 }

@@ -1,13 +1,18 @@
 // LiveUpdateClient: a connection to luod (io.liveupdate over Varlink) with typed methods —
 // status, sessions, creating managed or delegated sessions before a kexec, claiming them
-// back after it. Calls on one client run one at a time. Varlink cannot cancel a call once
+// back after it, and for the operator (root) kexec, the orchestrated update with its
+// progress, cancel and the update reports. Parameters and replies are LiveUpdate.Protocol's
+// generated io.liveupdate records. Calls on one client run one at a time. Varlink cannot cancel a call once
 // sent: cancelling a call that waits for its reply closes the connection, and later calls
 // throw LuodUnavailableException (connect again).
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
 using LiveUpdate.Client.Errors;
 using LiveUpdate.Kernel;
+using LiveUpdate.Protocol;
 using LiveUpdate.Varlink;
+using Methods = LiveUpdate.Protocol.LiveUpdateProtocol.Methods;
 
 namespace LiveUpdate.Client;
 
@@ -19,7 +24,7 @@ public sealed class LiveUpdateClient : IAsyncDisposable
     /// <summary>The environment variable that overrides <see cref="DefaultSocketPath"/>.</summary>
     public const string SocketEnvironmentVariable = "LUOD_SOCKET";
 
-    private const string Interface = "io.liveupdate.";
+    private static LiveUpdateProtocolJson Json => LiveUpdateProtocolJson.Default;
 
     private readonly VarlinkClient _varlink;
 
@@ -57,24 +62,23 @@ public sealed class LiveUpdateClient : IAsyncDisposable
 
     public async Task<DaemonStatus> GetStatusAsync(CancellationToken cancellationToken = default)
     {
-        using var reply = await CallAsync("GetStatus", null, null, cancellationToken).ConfigureAwait(false);
-        return DaemonStatus.FromJson(reply.Parameters["status"], "status");
+        using var reply = await CallAsync(Methods.GetStatus, new GetStatusParameters(), Json.GetStatusParameters, null, cancellationToken).ConfigureAwait(false);
+        return DaemonStatus.From(Read(reply, Json.GetStatusReply, Methods.GetStatus).Status);
     }
 
     /// <summary>The caller's sessions; with <paramref name="all"/> (root only) everyone's.</summary>
     public async Task<IReadOnlyList<SessionInfo>> ListSessionsAsync(bool all = false, CancellationToken cancellationToken = default)
     {
-        var parameters = all ? new JsonObject { ["all"] = true } : null;
-        using var reply = await CallAsync("ListSessions", parameters, null, cancellationToken).ConfigureAwait(false);
-        var sessions = reply.Parameters["sessions"] as JsonArray ?? throw new LuodProtocolException("luod's ListSessions reply has no 'sessions' array.");
-        return [.. sessions.Select((session, i) => SessionInfo.FromJson(session, $"sessions[{i}]"))];
+        var parameters = new ListSessionsParameters { All = all ? true : null };
+        using var reply = await CallAsync(Methods.ListSessions, parameters, Json.ListSessionsParameters, null, cancellationToken).ConfigureAwait(false);
+        return [.. Read(reply, Json.ListSessionsReply, Methods.ListSessions).Sessions.Select(SessionInfo.From)];
     }
 
     /// <summary>Creates a managed session: preserve memfds into it with <see cref="ManagedSession.PreserveAsync(string, MemFd, CancellationToken)"/>.</summary>
     public async Task<ManagedSession> CreateManagedSessionAsync(string name, ReadOnlyMemory<byte>? metadata = null, CancellationToken cancellationToken = default)
     {
-        using var reply = await CreateAsync(name, "managed", metadata, cancellationToken).ConfigureAwait(false);
-        return new ManagedSession(this, SessionInfo.FromJson(reply.Parameters["session"], "session"));
+        using var reply = await CreateAsync(name, SessionMode.Managed, metadata, cancellationToken).ConfigureAwait(false);
+        return new ManagedSession(this, SessionInfo.From(Read(reply, Json.CreateSessionReply, Methods.CreateSession).Session));
     }
 
     /// <summary>
@@ -83,10 +87,10 @@ public sealed class LiveUpdateClient : IAsyncDisposable
     /// </summary>
     public async Task<DelegatedSession> CreateDelegatedSessionAsync(string name, ReadOnlyMemory<byte>? metadata = null, CancellationToken cancellationToken = default)
     {
-        using var reply = await CreateAsync(name, "delegated", metadata, cancellationToken).ConfigureAwait(false);
-        var info = SessionInfo.FromJson(reply.Parameters["session"], "session");
-        var session = AdoptSessionFd(reply, SessionDirection.Outgoing, "CreateSession");
-        return new DelegatedSession(info, session);
+        using var reply = await CreateAsync(name, SessionMode.Delegated, metadata, cancellationToken).ConfigureAwait(false);
+        var created = Read(reply, Json.CreateSessionReply, Methods.CreateSession);
+        var session = AdoptSessionFd(reply, created.SessionFd, SessionDirection.Outgoing, "CreateSession");
+        return new DelegatedSession(SessionInfo.From(created.Session), session);
     }
 
     /// <summary>
@@ -96,11 +100,12 @@ public sealed class LiveUpdateClient : IAsyncDisposable
     public async Task<ClaimedSession> ClaimAsync(string name, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
-        using var reply = await CallAsync("Claim", new JsonObject { ["session"] = name }, null, cancellationToken).ConfigureAwait(false);
-        var info = SessionInfo.FromJson(reply.Parameters["session"], "session");
+        using var reply = await CallAsync(Methods.Claim, new ClaimParameters { Session = name }, Json.ClaimParameters, null, cancellationToken).ConfigureAwait(false);
+        var claimed = Read(reply, Json.ClaimReply, Methods.Claim);
+        var info = SessionInfo.From(claimed.Session);
         if (info.Mode == SessionMode.Delegated)
-            return new ClaimedDelegatedSession(this, info, AdoptSessionFd(reply, SessionDirection.Incoming, "Claim"));
-        return new ClaimedManagedSession(this, info, TakeFiles(info, reply));
+            return new ClaimedDelegatedSession(this, info, AdoptSessionFd(reply, claimed.SessionFd, SessionDirection.Incoming, "Claim"));
+        return new ClaimedManagedSession(this, info, TakeFiles(info, claimed.Fds ?? [], reply));
     }
 
     /// <summary>After a kexec: takes a managed session back with its files. Throws when the session is delegated.</summary>
@@ -123,22 +128,22 @@ public sealed class LiveUpdateClient : IAsyncDisposable
     public async Task FinishAsync(string name, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
-        using var _ = await CallAsync("Finish", new JsonObject { ["session"] = name }, null, cancellationToken).ConfigureAwait(false);
+        using var _ = await CallAsync(Methods.Finish, new FinishParameters { Session = name }, Json.FinishParameters, null, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Before a kexec: gives the session up; luod closes it and the kernel unpreserves its files.</summary>
     public async Task ReleaseAsync(string name, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
-        using var _ = await CallAsync("Release", new JsonObject { ["session"] = name }, null, cancellationToken).ConfigureAwait(false);
+        using var _ = await CallAsync(Methods.Release, new ReleaseParameters { Session = name }, Json.ReleaseParameters, null, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Replaces the session's metadata blob (at most 64 KiB).</summary>
     public async Task SetMetadataAsync(string name, ReadOnlyMemory<byte> metadata, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
-        var parameters = new JsonObject { ["session"] = name, ["metadata"] = Convert.ToBase64String(metadata.Span) };
-        using var _ = await CallAsync("SetMetadata", parameters, null, cancellationToken).ConfigureAwait(false);
+        var parameters = new SetMetadataParameters { Session = name, Metadata = Convert.ToBase64String(metadata.Span) };
+        using var _ = await CallAsync(Methods.SetMetadata, parameters, Json.SetMetadataParameters, null, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -157,70 +162,134 @@ public sealed class LiveUpdateClient : IAsyncDisposable
     public async Task ResumedAsync(string participant, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(participant);
-        using var _ = await CallAsync("Resumed", new JsonObject { ["participant"] = participant }, null, cancellationToken).ConfigureAwait(false);
+        using var _ = await CallAsync(Methods.Resumed, new ResumedParameters { Participant = participant }, Json.ResumedParameters, null, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Root only: asks luod to load <paramref name="kernel"/> (kexec_file_load) and reboot into it,
+    /// holding every session to the last moment. Give exactly one of <paramref name="commandLine"/>
+    /// and <paramref name="reuseCommandLine"/>. Returns once luod accepted; the reboot follows.
+    /// </summary>
+    public async Task KexecAsync(string kernel, string? initrd, string? commandLine, bool reuseCommandLine, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(kernel);
+        var parameters = new KexecParameters { Kernel = kernel, Initrd = initrd, CommandLine = commandLine, ReuseCommandLine = reuseCommandLine };
+        using var _ = await CallAsync(Methods.Kexec, parameters, Json.KexecParameters, null, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Root only: the orchestrated live update — luod checks the next kernel, stages it, has every
+    /// participant prepare and freeze, and reboots. Yields luod's progress as it happens; the last
+    /// one before the reboot has phase rebooting. A NO-GO is <see cref="LuodPreflightFailedException"/>,
+    /// a cancellation <see cref="LuodUpdateCancelledException"/>.
+    /// </summary>
+    public async IAsyncEnumerable<UpdateProgress> UpdateAsync(string kernel, string? initrd, string? commandLine, bool reuseCommandLine,
+        TimeSpan? prepareTimeout = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(kernel);
+        var parameters = new UpdateParameters
+        {
+            Kernel = kernel,
+            Initrd = initrd,
+            CommandLine = commandLine,
+            ReuseCommandLine = reuseCommandLine,
+            PrepareTimeoutMs = prepareTimeout is { } timeout ? (long)timeout.TotalMilliseconds : null,
+        };
+        var replies = _varlink.CallMoreAsync(Methods.Update, VarlinkParameters.From(parameters, Json.UpdateParameters), null, cancellationToken)
+            .GetAsyncEnumerator(cancellationToken);
+        await using (replies.ConfigureAwait(false))
+        {
+            while (true)
+            {
+                VarlinkResult reply;
+                try
+                {
+                    if (!await replies.MoveNextAsync().ConfigureAwait(false)) yield break;
+                    reply = replies.Current;
+                }
+                catch (Exception e) when (Translate(e, Methods.Update) is { } translated)
+                {
+                    throw translated;
+                }
+                using (reply) yield return Read(reply, Json.UpdateReply, Methods.Update).Progress;
+            }
+        }
+    }
+
+    /// <summary>Root only: cancels the update in progress (until freeze starts); every participant resumes.</summary>
+    public async Task CancelUpdateAsync(string? reason = null, CancellationToken cancellationToken = default)
+    {
+        using var _ = await CallAsync(Methods.CancelUpdate, new CancelUpdateParameters { Reason = reason }, Json.CancelUpdateParameters, null, cancellationToken)
+            .ConfigureAwait(false);
+    }
+
+    /// <summary>The timelines of the last updates as JSON text (docs/telemetry.md): the one still pending, then the completed ones, newest last.</summary>
+    public async Task<GetUpdatesReply> GetUpdatesAsync(CancellationToken cancellationToken = default)
+    {
+        using var reply = await CallAsync(Methods.GetUpdates, new GetUpdatesParameters(), Json.GetUpdatesParameters, null, cancellationToken).ConfigureAwait(false);
+        return Read(reply, Json.GetUpdatesReply, Methods.GetUpdates);
+    }
+
+    /// <summary>
+    /// Preserves <paramref name="file"/> (a memfd; the descriptor stays the caller's) in the managed
+    /// session <paramref name="session"/> under the file name <paramref name="name"/>.
+    /// </summary>
+    public async Task<PreservedFileInfo> PreserveAsync(string session, string name, SafeHandle file, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(session);
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        ArgumentNullException.ThrowIfNull(file);
+        var parameters = new PreserveParameters { Session = session, Name = name, Fd = 0 };
+        using var reply = await CallAsync(Methods.Preserve, parameters, Json.PreserveParameters, [file], cancellationToken).ConfigureAwait(false);
+        return PreservedFileInfo.From(Read(reply, Json.PreserveReply, Methods.Preserve).File);
     }
 
     public ValueTask DisposeAsync() => _varlink.DisposeAsync();
 
-    internal async Task<PreservedFileInfo> PreserveAsync(string session, string name, SafeHandle memfd, CancellationToken cancellationToken)
+    private Task<VarlinkResult> CreateAsync(string name, SessionMode mode, ReadOnlyMemory<byte>? metadata, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
-        ArgumentNullException.ThrowIfNull(memfd);
-        var parameters = new JsonObject { ["session"] = session, ["name"] = name, ["fd"] = 0 };
-        using var reply = await CallAsync("Preserve", parameters, [memfd], cancellationToken).ConfigureAwait(false);
-        return PreservedFileInfo.FromJson(reply.Parameters["file"], "file");
-    }
-
-    private Task<VarlinkResult> CreateAsync(string name, string mode, ReadOnlyMemory<byte>? metadata, CancellationToken cancellationToken)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(name);
-        var parameters = new JsonObject { ["name"] = name, ["mode"] = mode };
-        if (metadata is { } blob) parameters["metadata"] = Convert.ToBase64String(blob.Span);
-        return CallAsync("CreateSession", parameters, null, cancellationToken);
+        var parameters = new CreateSessionParameters { Name = name, Mode = mode, Metadata = metadata is { } blob ? Convert.ToBase64String(blob.Span) : null };
+        return CallAsync(Methods.CreateSession, parameters, Json.CreateSessionParameters, null, cancellationToken);
     }
 
     /// <summary>One io.liveupdate call with every Varlink failure turned into the client's typed exceptions.</summary>
-    private async Task<VarlinkResult> CallAsync(string method, JsonObject? parameters, IReadOnlyList<SafeHandle>? fileDescriptors,
+    private async Task<VarlinkResult> CallAsync<T>(string method, T parameters, JsonTypeInfo<T> typeInfo, IReadOnlyList<SafeHandle>? fileDescriptors,
         CancellationToken cancellationToken)
     {
         try
         {
-            return await _varlink.CallAsync(Interface + method, parameters, fileDescriptors, cancellationToken).ConfigureAwait(false);
+            return await _varlink.CallAsync(method, VarlinkParameters.From(parameters, typeInfo), fileDescriptors, cancellationToken).ConfigureAwait(false);
         }
-        catch (VarlinkErrorException e)
+        catch (Exception e) when (Translate(e, method) is { } translated)
         {
-            throw LiveUpdateClientException.FromReply(e);
-        }
-        catch (VarlinkProtocolException e)
-        {
-            throw new LuodProtocolException($"luod's answer to {method} was not valid Varlink: {e.Message}", e);
-        }
-        catch (VarlinkException e)
-        {
-            throw LuodUnavailableException.Disconnected(SocketPath, e);
-        }
-        catch (ObjectDisposedException e)
-        {
-            throw LuodUnavailableException.Disconnected(SocketPath, e);
-        }
-        catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException)
-        {
-            throw LuodUnavailableException.Disconnected(SocketPath, e);
+            throw translated;
         }
     }
 
-    private static LiveUpdateSession AdoptSessionFd(VarlinkResult reply, SessionDirection direction, string method)
+    private Exception? Translate(Exception error, string method) => error switch
     {
-        long index = reply.Parameters["sessionFd"] is JsonValue value && value.TryGetValue(out int i) ? i
-            : throw new LuodProtocolException($"luod's {method} reply for a delegated session has no 'sessionFd'.");
+        VarlinkErrorException e => LiveUpdateClientException.FromReply(e),
+        VarlinkProtocolException e => new LuodProtocolException($"luod's answer to {method} was not valid Varlink: {e.Message}", e),
+        VarlinkException or ObjectDisposedException or IOException or System.Net.Sockets.SocketException => LuodUnavailableException.Disconnected(SocketPath, error),
+        _ => null,
+    };
+
+    /// <summary>The reply as its generated record; a reply of another shape is a <see cref="LuodProtocolException"/>.</summary>
+    private static T Read<T>(VarlinkResult reply, JsonTypeInfo<T> typeInfo, string method) =>
+        VarlinkParameters.TryRead(reply.Parameters, typeInfo, out var value, out string? bad) ? value
+            : throw new LuodProtocolException($"luod's {method} reply lacks '{bad}' or has it in another shape than io.liveupdate declares; is luod a different version of LiveUpdate than this client?");
+
+    private static LiveUpdateSession AdoptSessionFd(VarlinkResult reply, long? sessionFd, SessionDirection direction, string method)
+    {
+        long index = sessionFd ?? throw new LuodProtocolException($"luod's {method} reply for a delegated session has no 'sessionFd'.");
         if (index < 0 || index >= reply.FileDescriptors.Count)
             throw new LuodProtocolException($"luod's {method} reply names sessionFd {index} but carried {reply.FileDescriptors.Count} descriptor(s).");
         return LiveUpdateSession.Adopt(reply.FileDescriptors.Take((int)index), direction);
     }
 
-    private static Dictionary<string, MemFd> TakeFiles(SessionInfo info, VarlinkResult reply)
+    private static Dictionary<string, MemFd> TakeFiles(SessionInfo info, IReadOnlyList<long> indexes, VarlinkResult reply)
     {
-        var indexes = reply.Parameters["fds"] as JsonArray ?? [];
         if (indexes.Count != info.Files.Count)
             throw new LuodProtocolException($"luod's Claim reply lists {info.Files.Count} file(s) but {indexes.Count} fd index(es).");
         var files = new Dictionary<string, MemFd>(StringComparer.Ordinal);
@@ -228,11 +297,10 @@ public sealed class LiveUpdateClient : IAsyncDisposable
         {
             for (int i = 0; i < indexes.Count; i++)
             {
-                int index = indexes[i] is JsonValue value && value.TryGetValue(out int n) ? n
-                    : throw new LuodProtocolException($"luod's Claim reply has a malformed fds[{i}].");
+                long index = indexes[i];
                 if (index < 0 || index >= reply.FileDescriptors.Count)
                     throw new LuodProtocolException($"luod's Claim reply names fd {index} for '{info.Files[i].Name}' but carried {reply.FileDescriptors.Count} descriptor(s).");
-                files.Add(info.Files[i].Name, reply.FileDescriptors.TakeMemFd(index));
+                files.Add(info.Files[i].Name, reply.FileDescriptors.TakeMemFd((int)index));
             }
             return files;
         }

@@ -1,6 +1,9 @@
 // SessionInfo: a luod session as io.liveupdate describes it (type Session) — its name,
-// owner uid, kernel session name, mode, state, files, size, creation time and metadata.
-using System.Text.Json.Nodes;
+// owner uid, kernel session name, mode, state, files, size, creation time and metadata,
+// with the metadata decoded and the creation time as a DateTime. Mode and State are the
+// generated io.liveupdate enums (LiveUpdate.Protocol.SessionMode / SessionState).
+using LiveUpdate.Client.Errors;
+using Wire = LiveUpdate.Protocol;
 
 namespace LiveUpdate.Client;
 
@@ -18,33 +21,26 @@ public sealed record SessionInfo(
     /// <summary>When luod created the session (UTC).</summary>
     public DateTime CreatedUtc => DateTime.UnixEpoch.AddTicks(CreatedNs / 100);
 
-    internal static SessionInfo FromJson(JsonNode? node, string where)
+    /// <summary>The session as the io.liveupdate record luod sent (metadata base64 again).</summary>
+    public Wire.Session ToProtocol() => new()
     {
-        var session = ReplyFields.Object(node, where);
-        var files = ReplyFields.Array(session, "files", where);
-        return new SessionInfo(
-            ReplyFields.String(session, "name", where),
-            (uint)ReplyFields.Int64(session, "owner", where),
-            ReplyFields.String(session, "kernelName", where),
-            ReplyFields.String(session, "mode", where) switch
-            {
-                "delegated" => SessionMode.Delegated,
-                "managed" => SessionMode.Managed,
-                string other => throw ReplyFields.Invalid(where, "mode", other),
-            },
-            ReplyFields.String(session, "state", where) switch
-            {
-                "open" => SessionState.Open,
-                "restored" => SessionState.Restored,
-                "claimed" => SessionState.Claimed,
-                "finished" => SessionState.Finished,
-                "orphaned" => SessionState.Orphaned,
-                "lost" => SessionState.Lost,
-                string other => throw ReplyFields.Invalid(where, "state", other),
-            },
-            [.. files.Select((file, i) => PreservedFileInfo.FromJson(file, $"{where}.files[{i}]"))],
-            ReplyFields.Int64(session, "preservedBytes", where),
-            ReplyFields.Int64(session, "createdNs", where),
-            ReplyFields.OptionalBase64(session, "metadata", where));
+        Name = Name,
+        Owner = Owner,
+        KernelName = KernelName,
+        Mode = Mode,
+        State = State,
+        Files = [.. Files.Select(f => f.ToProtocol())],
+        PreservedBytes = PreservedBytes,
+        CreatedNs = CreatedNs,
+        Metadata = Metadata is null ? null : Convert.ToBase64String(Metadata),
+    };
+
+    internal static SessionInfo From(Wire.Session session)
+    {
+        byte[]? metadata;
+        try { metadata = session.Metadata is null ? null : Convert.FromBase64String(session.Metadata); }
+        catch (FormatException) { throw new LuodProtocolException($"luod's session '{session.Name}' has metadata that is not base64; is luod a different version of LiveUpdate than this client?"); }
+        return new SessionInfo(session.Name, checked((uint)session.Owner), session.KernelName, session.Mode, session.State,
+            [.. session.Files.Select(PreservedFileInfo.From)], session.PreservedBytes, session.CreatedNs, metadata);
     }
 }

@@ -3,8 +3,8 @@
 // the acknowledgements, because a Varlink connection answers one call at a time — and runs
 // the participant's hooks as events arrive: prepare and freeze are acknowledged with ok or
 // the hook's exception message (a refusal), within the deadline luod gave. Dispose to leave.
-using System.Text.Json.Nodes;
 using LiveUpdate.Client.Errors;
+using LiveUpdate.Protocol;
 using LiveUpdate.Varlink;
 
 namespace LiveUpdate.Client;
@@ -27,6 +27,8 @@ public sealed class UpdateSubscription : IAsyncDisposable
     }
 
     public string Name { get; }
+
+    private static LiveUpdateProtocolJson Json => LiveUpdateProtocolJson.Default;
 
     /// <summary>Completes when the subscription ends: disposed, or luod closed the connection (then it holds the error).</summary>
     public Task Completion => _loop;
@@ -60,26 +62,28 @@ public sealed class UpdateSubscription : IAsyncDisposable
     {
         try
         {
-            await foreach (var result in _events.CallMoreAsync("io.liveupdate.Subscribe", new JsonObject { ["participant"] = Name }, null, _stop.Token).ConfigureAwait(false))
+            var subscribe = VarlinkParameters.From(new SubscribeParameters { Participant = Name }, Json.SubscribeParameters);
+            await foreach (var result in _events.CallMoreAsync(LiveUpdateProtocol.Methods.Subscribe, subscribe, null, _stop.Token).ConfigureAwait(false))
             {
                 using (result)
                 {
-                    var update = result.Parameters["event"] as JsonObject ?? throw new LuodProtocolException("luod sent an update event without 'event'.");
-                    string kind = update["event"]?.GetValue<string>() ?? "";
-                    if (kind == "subscribed")
+                    if (!VarlinkParameters.TryRead(result.Parameters, Json.SubscribeReply, out var reply, out string? bad))
+                        throw new LuodProtocolException($"luod sent an update event whose '{bad}' is missing or not what io.liveupdate declares.");
+                    var update = reply.Event;
+                    if (update.Event == UpdateEventKind.Subscribed)
                     {
                         _subscribed.TrySetResult();
                         continue;
                     }
                     var notice = new UpdateNotice(
-                        update["updateId"]?.GetValue<string>() ?? "",
-                        update["deadlineNs"] is JsonValue deadline && deadline.TryGetValue(out long ns) ? DateTimeOffset.UnixEpoch.AddTicks(ns / 100) : null,
-                        update["reason"]?.GetValue<string>());
-                    switch (kind)
+                        update.UpdateId ?? "",
+                        update.DeadlineNs is { } ns ? DateTimeOffset.UnixEpoch.AddTicks(ns / 100) : null,
+                        update.Reason);
+                    switch (update.Event)
                     {
-                        case "prepare": await RunHookAsync("prepare", notice, _participant.PrepareAsync).ConfigureAwait(false); break;
-                        case "freeze": await RunHookAsync("freeze", notice, _participant.FreezeAsync).ConfigureAwait(false); break;
-                        case "resume": await _participant.ResumeAsync(notice, _stop.Token).ConfigureAwait(false); break;
+                        case UpdateEventKind.Prepare: await RunHookAsync(AcknowledgePhase.Prepare, notice, _participant.PrepareAsync).ConfigureAwait(false); break;
+                        case UpdateEventKind.Freeze: await RunHookAsync(AcknowledgePhase.Freeze, notice, _participant.FreezeAsync).ConfigureAwait(false); break;
+                        case UpdateEventKind.Resume: await _participant.ResumeAsync(notice, _stop.Token).ConfigureAwait(false); break;
                     }
                 }
             }
@@ -91,7 +95,7 @@ public sealed class UpdateSubscription : IAsyncDisposable
         }
     }
 
-    private async Task RunHookAsync(string phase, UpdateNotice notice, Func<UpdateNotice, CancellationToken, Task> hook)
+    private async Task RunHookAsync(AcknowledgePhase phase, UpdateNotice notice, Func<UpdateNotice, CancellationToken, Task> hook)
     {
         bool ok = true;
         string? reason = null;
@@ -104,12 +108,13 @@ public sealed class UpdateSubscription : IAsyncDisposable
         catch (Exception error) when (error is not OperationCanceledException || !_stop.IsCancellationRequested)
         {
             ok = false;
-            reason = error is OperationCanceledException ? $"{phase} did not finish before luod's deadline" : error.Message;
+            reason = error is OperationCanceledException ? $"{phase.ToWireName()} did not finish before luod's deadline" : error.Message;
         }
-        var parameters = new JsonObject { ["updateId"] = notice.UpdateId, ["participant"] = Name, ["phase"] = phase, ["ok"] = ok, ["reason"] = reason };
+        var parameters = new AcknowledgeParameters { UpdateId = notice.UpdateId, Participant = Name, Phase = phase, Ok = ok, Reason = reason };
         try
         {
-            using var _ = await _acks.CallAsync("io.liveupdate.Acknowledge", parameters, null, _stop.Token).ConfigureAwait(false);
+            using var _ = await _acks.CallAsync(LiveUpdateProtocol.Methods.Acknowledge, VarlinkParameters.From(parameters, Json.AcknowledgeParameters), null, _stop.Token)
+                .ConfigureAwait(false);
         }
         catch (VarlinkErrorException) { /* the update moved on (cancelled or timed out); the resume event follows */ }
     }

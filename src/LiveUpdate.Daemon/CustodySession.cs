@@ -11,7 +11,7 @@ public sealed class CustodySession
     public required uint Owner { get; init; }
     public required string Name { get; init; }
     public required string KernelName { get; init; }
-    public required SessionMode Mode { get; init; }
+    public required CatalogSessionMode Mode { get; init; }
     public required long CreatedNs { get; init; }
     public string? Metadata { get; set; }
     public List<CatalogFile> Files { get; init; } = [];

@@ -1,40 +1,47 @@
-// LiveUpdateInterface: the io.liveupdate Varlink methods (io.liveupdate.varlink) mapped
-// onto the SessionRegistry: parameters parsed and checked, the caller's identity taken
-// from SO_PEERCRED (never from the message), fds passed back with SCM_RIGHTS.
+// LiveUpdateInterface: the io.liveupdate Varlink methods (LiveUpdate.Protocol's
+// io.liveupdate.varlink) mapped onto the SessionRegistry: parameters read into the generated
+// records (a parameter that does not fit is org.varlink.service.InvalidParameter), the
+// caller's identity taken from SO_PEERCRED (never from the message), replies built from the
+// generated records, fds passed back with SCM_RIGHTS.
 using System.Runtime.InteropServices;
-using System.Text.Json.Nodes;
 using LiveUpdate.Kernel;
+using LiveUpdate.Protocol;
 using LiveUpdate.Varlink;
+using Methods = LiveUpdate.Protocol.LiveUpdateProtocol.Methods;
 
 namespace LiveUpdate.Daemon;
 
 public sealed class LiveUpdateInterface(SessionRegistry registry, LuodOptions options, IKexecPerformer kexec, UpdateCoordinator updates)
 {
-    public static string Description { get; } = ReadDescription();
+    /// <summary>The interface definition luod serves (GetInterfaceDescription), io.liveupdate.varlink verbatim.</summary>
+    public static string Description => LiveUpdateProtocol.Description;
+
+    private static LiveUpdateProtocolJson Json => LiveUpdateProtocolJson.Default;
 
     public VarlinkInterface Build() => new VarlinkInterface(Description)
-        .AddMethod("CreateSession", CreateSessionAsync)
-        .AddMethod("Preserve", PreserveAsync, new VarlinkMethodOptions { MaxFileDescriptors = 1 })
-        .AddMethod("SetMetadata", SetMetadataAsync)
-        .AddMethod("ListSessions", ListSessionsAsync)
-        .AddMethod("Claim", ClaimAsync)
-        .AddMethod("Finish", FinishAsync)
-        .AddMethod("Release", ReleaseAsync)
-        .AddMethod("Kexec", KexecAsync)
-        .AddMethod("GetStatus", GetStatusAsync)
-        .AddMethod("Subscribe", SubscribeAsync, new VarlinkMethodOptions { RequiresMore = true })
-        .AddMethod("Acknowledge", AcknowledgeAsync)
-        .AddMethod("Resumed", ResumedAsync)
-        .AddMethod("Update", UpdateAsync)
-        .AddMethod("CancelUpdate", CancelUpdateAsync)
-        .AddMethod("GetUpdates", GetUpdatesAsync);
+        .AddMethod(Methods.CreateSession, CreateSessionAsync)
+        .AddMethod(Methods.Preserve, PreserveAsync, new VarlinkMethodOptions { MaxFileDescriptors = 1 })
+        .AddMethod(Methods.SetMetadata, SetMetadataAsync)
+        .AddMethod(Methods.ListSessions, ListSessionsAsync)
+        .AddMethod(Methods.Claim, ClaimAsync)
+        .AddMethod(Methods.Finish, FinishAsync)
+        .AddMethod(Methods.Release, ReleaseAsync)
+        .AddMethod(Methods.Kexec, KexecAsync)
+        .AddMethod(Methods.GetStatus, GetStatusAsync)
+        .AddMethod(Methods.Subscribe, SubscribeAsync, new VarlinkMethodOptions { RequiresMore = true })
+        .AddMethod(Methods.Acknowledge, AcknowledgeAsync)
+        .AddMethod(Methods.Resumed, ResumedAsync)
+        .AddMethod(Methods.Update, UpdateAsync)
+        .AddMethod(Methods.CancelUpdate, CancelUpdateAsync)
+        .AddMethod(Methods.GetUpdates, GetUpdatesAsync);
 
     private async Task SubscribeAsync(VarlinkCallContext call)
     {
-        var participant = updates.Subscribe(Authorize(call), Required(call, "participant"));
+        var peer = Authorize(call);
+        var participant = updates.Subscribe(peer, call.ReadParameters(Json.SubscribeParameters).Participant);
         try
         {
-            await call.NotifyAsync(new JsonObject { ["event"] = new JsonObject { ["event"] = "subscribed" } });
+            await call.NotifyAsync(new SubscribeReply { Event = new UpdateEvent { Event = UpdateEventKind.Subscribed } }, Json.SubscribeReply);
             await foreach (var update in participant.Events.ReadAllAsync(call.CancellationToken))
                 await call.NotifyAsync(update);
         }
@@ -48,22 +55,24 @@ public sealed class LiveUpdateInterface(SessionRegistry registry, LuodOptions op
         }
         if (!call.HasReplied)
         {
-            try { await call.ReplyAsync(new JsonObject { ["event"] = new JsonObject { ["event"] = "resume", ["reason"] = "subscription ended" } }); }
+            var ended = new SubscribeReply { Event = new UpdateEvent { Event = UpdateEventKind.Resume, Reason = "subscription ended" } };
+            try { await call.ReplyAsync(ended, Json.SubscribeReply); }
             catch (Exception error) when (error is IOException or LiveUpdate.Kernel.Errors.LiveUpdateException or ObjectDisposedException or OperationCanceledException) { }
         }
     }
 
     private Task AcknowledgeAsync(VarlinkCallContext call)
     {
-        string phase = Required(call, "phase");
-        if (phase is not ("prepare" or "freeze")) throw VarlinkErrorException.InvalidParameter("phase");
-        updates.Acknowledge(Authorize(call), Required(call, "updateId"), Required(call, "participant"), phase, Flag(call, "ok"), Optional(call, "reason"));
+        var peer = Authorize(call);
+        var parameters = call.ReadParameters(Json.AcknowledgeParameters);
+        updates.Acknowledge(peer, parameters.UpdateId, parameters.Participant, parameters.Phase.ToWireName(), parameters.Ok, parameters.Reason);
         return call.ReplyAsync();
     }
 
     private Task ResumedAsync(VarlinkCallContext call)
     {
-        updates.Resumed(Authorize(call), Required(call, "participant"));
+        var peer = Authorize(call);
+        updates.Resumed(peer, call.ReadParameters(Json.ResumedParameters).Participant);
         return call.ReplyAsync();
     }
 
@@ -71,119 +80,113 @@ public sealed class LiveUpdateInterface(SessionRegistry registry, LuodOptions op
     {
         var peer = Authorize(call);
         if (peer.UserId != 0) throw LuodErrors.PermissionDenied("only root may update the kernel");
-        var kexecRequest = ReadKexecRequest(call);
-        var timeout = call.Parameters["prepareTimeoutMs"] is null
-            ? UpdateRequest.DefaultPrepareTimeout
-            : TimeSpan.FromMilliseconds(Math.Max(1, Integer(call, "prepareTimeoutMs")));
+        var parameters = call.ReadParameters(Json.UpdateParameters);
+        var kexecRequest = CheckKexecRequest(new KexecRequest(parameters.Kernel, parameters.Initrd, parameters.CommandLine, parameters.ReuseCommandLine ?? false));
+        var timeout = parameters.PrepareTimeoutMs is { } milliseconds
+            ? TimeSpan.FromMilliseconds(Math.Max(1, milliseconds))
+            : UpdateRequest.DefaultPrepareTimeout;
         var request = new UpdateRequest(kexecRequest, timeout);
         string updateId = await updates.RunAsync(request,
-            progress => call.More ? call.NotifyAsync(new JsonObject { ["progress"] = Progress(progress) }) : Task.CompletedTask,
+            progress => call.More ? call.NotifyAsync(new UpdateReply { Progress = ToWire(progress) }, Json.UpdateReply) : Task.CompletedTask,
             call.CancellationToken);
-        await call.ReplyAsync(new JsonObject { ["progress"] = Progress(new UpdateProgress("rebooting", "reboot(LINUX_REBOOT_CMD_KEXEC) called", updateId)) });
+        await call.ReplyAsync(new UpdateReply { Progress = ToWire(new UpdateProgress("rebooting", "reboot(LINUX_REBOOT_CMD_KEXEC) called", updateId)) },
+            Json.UpdateReply);
     }
 
-    private static JsonObject Progress(UpdateProgress progress) => new()
+    private static Protocol.UpdateProgress ToWire(UpdateProgress progress) => new()
     {
-        ["phase"] = progress.Phase,
-        ["message"] = progress.Message,
-        ["updateId"] = progress.UpdateId,
-        ["client"] = progress.Client,
-        ["findings"] = progress.Findings is null ? null : new JsonArray([.. progress.Findings.Select(f => (JsonNode)f)]),
+        Phase = LiveUpdateProtocolWireNames.TryParse(progress.Phase, out UpdateProgressPhase phase) ? phase
+            : throw new InvalidOperationException($"'{progress.Phase}' is not an io.liveupdate UpdateProgress phase"),
+        Message = progress.Message,
+        UpdateId = progress.UpdateId,
+        Client = progress.Client,
+        Findings = progress.Findings,
     };
 
     private Task CancelUpdateAsync(VarlinkCallContext call)
     {
         var peer = Authorize(call);
         if (peer.UserId != 0) throw LuodErrors.PermissionDenied("only root may cancel an update");
-        updates.Cancel(Optional(call, "reason") ?? $"luoctl cancel (pid {peer.ProcessId})");
+        var parameters = call.ReadParameters(Json.CancelUpdateParameters);
+        updates.Cancel(parameters.Reason ?? $"luoctl cancel (pid {peer.ProcessId})");
         return call.ReplyAsync();
     }
 
     private Task GetUpdatesAsync(VarlinkCallContext call)
     {
         Authorize(call);
-        return call.ReplyAsync(new JsonObject
+        return call.ReplyAsync(new GetUpdatesReply
         {
-            ["pending"] = registry.PendingUpdate is { } pending ? LiveUpdate.Telemetry.TelemetryJson.Serialize(pending) : null,
-            ["completed"] = new JsonArray([.. registry.CompletedUpdates.Select(u => (JsonNode)LiveUpdate.Telemetry.TelemetryJson.Serialize(u))]),
-        });
+            Pending = registry.PendingUpdate is { } pending ? LiveUpdate.Telemetry.TelemetryJson.Serialize(pending) : null,
+            Completed = [.. registry.CompletedUpdates.Select(LiveUpdate.Telemetry.TelemetryJson.Serialize)],
+        }, Json.GetUpdatesReply);
     }
 
     private async Task CreateSessionAsync(VarlinkCallContext call)
     {
         var peer = Authorize(call);
-        string name = Required(call, "name");
-        var mode = Required(call, "mode") switch
-        {
-            "delegated" => SessionMode.Delegated,
-            "managed" => SessionMode.Managed,
-            _ => throw VarlinkErrorException.InvalidParameter("mode"),
-        };
-        var (session, fd) = registry.Create(peer, name, mode, Optional(call, "metadata"));
-        var reply = new JsonObject { ["session"] = SessionJson.From(session) };
+        var parameters = call.ReadParameters(Json.CreateSessionParameters);
+        var mode = parameters.Mode == Protocol.SessionMode.Delegated ? CatalogSessionMode.Delegated : CatalogSessionMode.Managed;
+        var (session, fd) = registry.Create(peer, parameters.Name, mode, parameters.Metadata);
+        var reply = new CreateSessionReply { Session = CustodyWireRecords.ToWire(session), SessionFd = fd is null ? null : 0 };
         // The client hears "created" only once systemd's fd store (if any) holds the session too.
         await registry.FileDescriptorStore.FlushAsync();
-        if (fd is null) await call.ReplyAsync(reply);
-        else
-        {
-            reply["sessionFd"] = 0;
-            await call.ReplyAsync(reply, [fd]);
-        }
+        await call.ReplyAsync(reply, Json.CreateSessionReply, fd is null ? null : [fd]);
     }
 
     private Task PreserveAsync(VarlinkCallContext call)
     {
         var peer = Authorize(call);
-        string session = Required(call, "session");
-        string name = Required(call, "name");
-        int index = Integer(call, "fd");
-        if (index < 0 || index >= call.FileDescriptors.Count) throw VarlinkErrorException.InvalidParameter("fd");
-        var file = registry.Preserve(peer, session, name, call.FileDescriptors[index]);
-        return call.ReplyAsync(new JsonObject { ["file"] = SessionJson.From(file) });
+        var parameters = call.ReadParameters(Json.PreserveParameters);
+        if (parameters.Fd < 0 || parameters.Fd >= call.FileDescriptors.Count) throw VarlinkErrorException.InvalidParameter("fd");
+        var file = registry.Preserve(peer, parameters.Session, parameters.Name, call.FileDescriptors[(int)parameters.Fd]);
+        return call.ReplyAsync(new PreserveReply { File = CustodyWireRecords.ToWire(file) }, Json.PreserveReply);
     }
 
     private Task SetMetadataAsync(VarlinkCallContext call)
     {
-        registry.SetMetadata(Authorize(call), Required(call, "session"), Required(call, "metadata"));
+        var peer = Authorize(call);
+        var parameters = call.ReadParameters(Json.SetMetadataParameters);
+        registry.SetMetadata(peer, parameters.Session, parameters.Metadata);
         return call.ReplyAsync();
     }
 
     private Task ListSessionsAsync(VarlinkCallContext call)
     {
-        bool all = Flag(call, "all");
-        var sessions = registry.List(Authorize(call), all);
-        return call.ReplyAsync(new JsonObject { ["sessions"] = new JsonArray([.. sessions.Select(s => (JsonNode)SessionJson.From(s))]) });
+        var peer = Authorize(call);
+        bool all = call.ReadParameters(Json.ListSessionsParameters).All ?? false;
+        var sessions = registry.List(peer, all);
+        return call.ReplyAsync(new ListSessionsReply { Sessions = [.. sessions.Select(CustodyWireRecords.ToWire)] }, Json.ListSessionsReply);
     }
 
     private Task ClaimAsync(VarlinkCallContext call)
     {
-        var (session, sessionFd, files) = updates.Claim(Authorize(call), Required(call, "session"));
-        var reply = new JsonObject { ["session"] = SessionJson.From(session) };
+        var peer = Authorize(call);
+        var (session, sessionFd, files) = updates.Claim(peer, call.ReadParameters(Json.ClaimParameters).Session);
+        var info = CustodyWireRecords.ToWire(session);
         if (sessionFd is not null)
-        {
-            reply["sessionFd"] = 0;
-            return call.ReplyAsync(reply, [sessionFd]);
-        }
-        reply["fds"] = new JsonArray([.. Enumerable.Range(0, files.Count).Select(i => (JsonNode)i)]);
-        return ReplyAndCloseAsync(call, reply, files);
+            return call.ReplyAsync(new ClaimReply { Session = info, SessionFd = 0 }, Json.ClaimReply, [sessionFd]);
+        return ReplyAndCloseAsync(call, new ClaimReply { Session = info, Fds = [.. Enumerable.Range(0, files.Count).Select(i => (long)i)] }, files);
     }
 
-    private static async Task ReplyAndCloseAsync(VarlinkCallContext call, JsonObject reply, IReadOnlyList<SafeHandle> files)
+    private static async Task ReplyAndCloseAsync(VarlinkCallContext call, ClaimReply reply, IReadOnlyList<SafeHandle> files)
     {
-        try { await call.ReplyAsync(reply, files); }
+        try { await call.ReplyAsync(reply, Json.ClaimReply, files); }
         finally { foreach (var file in files) file.Dispose(); }
     }
 
     private async Task FinishAsync(VarlinkCallContext call)
     {
-        registry.Finish(Authorize(call), Required(call, "session"));
+        var peer = Authorize(call);
+        registry.Finish(peer, call.ReadParameters(Json.FinishParameters).Session);
         await registry.FileDescriptorStore.FlushAsync();
         await call.ReplyAsync();
     }
 
     private async Task ReleaseAsync(VarlinkCallContext call)
     {
-        registry.Release(Authorize(call), Required(call, "session"));
+        var peer = Authorize(call);
+        registry.Release(peer, call.ReadParameters(Json.ReleaseParameters).Session);
         // Released means released: systemd drops its copy before the client hears so.
         await registry.FileDescriptorStore.FlushAsync();
         await call.ReplyAsync();
@@ -193,7 +196,8 @@ public sealed class LiveUpdateInterface(SessionRegistry registry, LuodOptions op
     {
         var peer = Authorize(call);
         if (peer.UserId != 0) throw LuodErrors.PermissionDenied("only root may reboot the machine into another kernel");
-        var request = ReadKexecRequest(call);
+        var parameters = call.ReadParameters(Json.KexecParameters);
+        var request = CheckKexecRequest(new KexecRequest(parameters.Kernel, parameters.Initrd, parameters.CommandLine, parameters.ReuseCommandLine ?? false));
         // Load first: a kernel that cannot be loaded is an error the client hears, not a log line.
         try { kexec.Load(request); }
         catch (LiveUpdate.Kernel.Errors.LiveUpdateException error) { throw LuodErrors.Kernel(error); }
@@ -201,32 +205,27 @@ public sealed class LiveUpdateInterface(SessionRegistry registry, LuodOptions op
         await kexec.RebootAsync();
     }
 
-    private static KexecRequest ReadKexecRequest(VarlinkCallContext call)
-    {
-        var request = new KexecRequest(Required(call, "kernel"), Optional(call, "initrd"), Optional(call, "commandLine"),
-            Flag(call, "reuseCommandLine"));
-        if (request.CommandLine is null == !request.ReuseCommandLine)
-            throw VarlinkErrorException.InvalidParameter("commandLine");
-        return request;
-    }
+    /// <summary>Exactly one of a command line and reuseCommandLine.</summary>
+    private static KexecRequest CheckKexecRequest(KexecRequest request) =>
+        request.CommandLine is null == !request.ReuseCommandLine ? throw VarlinkErrorException.InvalidParameter("commandLine") : request;
 
     private Task GetStatusAsync(VarlinkCallContext call)
     {
         var peer = Authorize(call);
         var sessions = registry.List(peer, all: peer.UserId == 0);
-        return call.ReplyAsync(new JsonObject
+        return call.ReplyAsync(new GetStatusReply
         {
-            ["status"] = new JsonObject
+            Status = new Status
             {
-                ["kernelRelease"] = File.ReadAllText("/proc/sys/kernel/osrelease").Trim(),
-                ["bootedByHandover"] = registry.BootedByHandover,
-                ["catalogGeneration"] = registry.CatalogGeneration,
-                ["sessions"] = sessions.Count,
-                ["orphans"] = sessions.Count(s => s.State == CustodyState.Orphaned),
-                ["custodyLost"] = registry.CustodyLost,
-                ["custodyLostReason"] = registry.CustodyLostReason,
+                KernelRelease = System.IO.File.ReadAllText("/proc/sys/kernel/osrelease").Trim(),
+                BootedByHandover = registry.BootedByHandover,
+                CatalogGeneration = registry.CatalogGeneration,
+                Sessions = sessions.Count,
+                Orphans = sessions.Count(s => s.State == CustodyState.Orphaned),
+                CustodyLost = registry.CustodyLost,
+                CustodyLostReason = registry.CustodyLostReason,
             },
-        });
+        }, Json.GetStatusReply);
     }
 
     private PeerCredentials Authorize(VarlinkCallContext call)
@@ -238,35 +237,6 @@ public sealed class LiveUpdateInterface(SessionRegistry registry, LuodOptions op
         if (!uidAllowed || !gidAllowed)
             throw LuodErrors.PermissionDenied($"uid {peer.UserId} / gid {peer.GroupId} is not allowed to use luod; add it to AllowedUids/AllowedGids");
         return peer;
-    }
-
-    private static int Integer(VarlinkCallContext call, string name) =>
-        call.Parameters[name] is JsonValue value && value.TryGetValue(out int number) ? number : throw VarlinkErrorException.InvalidParameter(name);
-
-    private static bool Flag(VarlinkCallContext call, string name) => call.Parameters[name] switch
-    {
-        null => false,
-        JsonValue value when value.TryGetValue(out bool flag) => flag,
-        _ => throw VarlinkErrorException.InvalidParameter(name),
-    };
-
-    private static string Required(VarlinkCallContext call, string name) =>
-        Optional(call, name) ?? throw VarlinkErrorException.InvalidParameter(name);
-
-    private static string? Optional(VarlinkCallContext call, string name)
-    {
-        var node = call.Parameters[name];
-        if (node is null) return null;
-        if (node is JsonValue value && value.TryGetValue(out string? text)) return text;
-        throw VarlinkErrorException.InvalidParameter(name);
-    }
-
-    private static string ReadDescription()
-    {
-        using var stream = typeof(LiveUpdateInterface).Assembly.GetManifestResourceStream("io.liveupdate.varlink")
-            ?? throw new InvalidOperationException("io.liveupdate.varlink is not embedded in luod");
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
     }
 }
 

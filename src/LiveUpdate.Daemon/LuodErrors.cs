@@ -1,56 +1,60 @@
-// LuodErrors: the io.liveupdate errors (see io.liveupdate.varlink), built in one place so
-// every error name and its parameters match the interface definition clients read.
-using System.Text.Json.Nodes;
+// LuodErrors: the io.liveupdate errors luod answers with, as VarlinkErrorExceptions built
+// from the generated error records (LiveUpdate.Protocol), so every error's name and
+// parameters are the ones io.liveupdate.varlink declares.
+using System.Text.Json.Serialization.Metadata;
 using LiveUpdate.Kernel.Errors;
+using LiveUpdate.Protocol;
 using LiveUpdate.Varlink;
+using Names = LiveUpdate.Protocol.LiveUpdateProtocol.Errors;
 
 namespace LiveUpdate.Daemon;
 
 public static class LuodErrors
 {
-    public const string Interface = "io.liveupdate";
+    private static LiveUpdateProtocolJson Json => LiveUpdateProtocolJson.Default;
 
     public static VarlinkErrorException SessionNotFound(string session) =>
-        Error("SessionNotFound", new() { ["session"] = session });
+        Error(Names.SessionNotFound, new SessionNotFoundError { Session = session }, Json.SessionNotFoundError);
 
     public static VarlinkErrorException SessionExists(string session) =>
-        Error("SessionExists", new() { ["session"] = session });
+        Error(Names.SessionExists, new SessionExistsError { Session = session }, Json.SessionExistsError);
 
     public static VarlinkErrorException InvalidName(string name, string reason) =>
-        Error("InvalidName", new() { ["name"] = name, ["reason"] = reason });
+        Error(Names.InvalidName, new InvalidNameError { Name = name, Reason = reason }, Json.InvalidNameError);
 
     public static VarlinkErrorException PermissionDenied(string reason) =>
-        Error("PermissionDenied", new() { ["reason"] = reason });
+        Error(Names.PermissionDenied, new PermissionDeniedError { Reason = reason }, Json.PermissionDeniedError);
 
     public static VarlinkErrorException QuotaExceeded(long limitBytes, long requestedBytes) =>
-        Error("QuotaExceeded", new() { ["limitBytes"] = limitBytes, ["requestedBytes"] = requestedBytes });
+        Error(Names.QuotaExceeded, new QuotaExceededError { LimitBytes = limitBytes, RequestedBytes = requestedBytes }, Json.QuotaExceededError);
 
     public static VarlinkErrorException UnsupportedFile(string reason) =>
-        Error("UnsupportedFile", new() { ["reason"] = reason });
+        Error(Names.UnsupportedFile, new UnsupportedFileError { Reason = reason }, Json.UnsupportedFileError);
 
     public static VarlinkErrorException WrongState(string session, string state, string expected) =>
-        Error("WrongState", new() { ["session"] = session, ["state"] = state, ["expected"] = expected });
+        Error(Names.WrongState, new WrongStateError { Session = session, State = state, Expected = expected }, Json.WrongStateError);
 
     public static VarlinkErrorException CustodyLost(string session, string reason) =>
-        Error("CustodyLost", new() { ["session"] = session, ["reason"] = reason });
+        Error(Names.CustodyLost, new CustodyLostError { Session = session, Reason = reason }, Json.CustodyLostError);
 
     public static VarlinkErrorException MetadataTooLarge(long bytes, long limitBytes) =>
-        Error("MetadataTooLarge", new() { ["bytes"] = bytes, ["limitBytes"] = limitBytes });
+        Error(Names.MetadataTooLarge, new MetadataTooLargeError { Bytes = bytes, LimitBytes = limitBytes }, Json.MetadataTooLargeError);
 
     public static VarlinkErrorException Kernel(LiveUpdateException error) =>
-        Error("KernelError", new() { ["operation"] = error.Operation.ToString(), ["errno"] = error.Errno, ["message"] = error.Message });
+        Error(Names.KernelError, new KernelError { Operation = error.Operation.ToString(), Errno = error.Errno, Message = error.Message }, Json.KernelError);
 
     public static VarlinkErrorException UpdateInProgress(string updateId, string phase) =>
-        Error("UpdateInProgress", new() { ["updateId"] = updateId, ["phase"] = phase });
+        Error(Names.UpdateInProgress, new UpdateInProgressError { UpdateId = updateId, Phase = phase }, Json.UpdateInProgressError);
 
     public static VarlinkErrorException PreflightFailed(IEnumerable<string> findings) =>
-        Error("PreflightFailed", new() { ["findings"] = new JsonArray([.. findings.Select(f => (JsonNode)f)]) });
+        Error(Names.PreflightFailed, new PreflightFailedError { Findings = [.. findings] }, Json.PreflightFailedError);
 
     public static VarlinkErrorException UpdateCancelled(string updateId, string reason) =>
-        Error("UpdateCancelled", new() { ["updateId"] = updateId, ["reason"] = reason });
+        Error(Names.UpdateCancelled, new UpdateCancelledError { UpdateId = updateId, Reason = reason }, Json.UpdateCancelledError);
 
     public static VarlinkErrorException NoUpdateInProgress(string reason) =>
-        Error("NoUpdateInProgress", new() { ["reason"] = reason });
+        Error(Names.NoUpdateInProgress, new NoUpdateInProgressError { Reason = reason }, Json.NoUpdateInProgressError);
 
-    private static VarlinkErrorException Error(string name, JsonObject parameters) => new($"{Interface}.{name}", parameters);
+    private static VarlinkErrorException Error<T>(string name, T parameters, JsonTypeInfo<T> typeInfo) =>
+        new(name, VarlinkParameters.From(parameters, typeInfo));
 }

@@ -105,7 +105,7 @@ public sealed class SessionRegistry : IDisposable
         session.Backend!.Direction == SessionDirection.Outgoing ? StoredDescriptorKind.OutgoingSession : StoredDescriptorKind.IncomingSession,
         session.Backend.KernelName);
 
-    public (CustodySession Session, SafeHandle? DelegatedFd) Create(PeerCredentials peer, string name, SessionMode mode, string? metadata)
+    public (CustodySession Session, SafeHandle? DelegatedFd) Create(PeerCredentials peer, string name, CatalogSessionMode mode, string? metadata)
     {
         if (KernelSessionNames.Validate(name) is { } problem) throw LuodErrors.InvalidName(name, problem);
         CheckMetadata(metadata);
@@ -123,7 +123,7 @@ public sealed class SessionRegistry : IDisposable
             _sessions[(peer.UserId, name)] = session;
             Persist();
             _log.LogInformation("luod: uid {Uid} created {Mode} session '{Name}' ({KernelName})", peer.UserId, mode, name, session.KernelName);
-            return (session, mode == SessionMode.Delegated ? session.Backend.Handle : null);
+            return (session, mode == CatalogSessionMode.Delegated ? session.Backend.Handle : null);
         }
     }
 
@@ -135,7 +135,7 @@ public sealed class SessionRegistry : IDisposable
         lock (_gate)
         {
             var session = Own(peer, sessionName, CustodyState.Open);
-            if (session.Mode != SessionMode.Managed)
+            if (session.Mode != CatalogSessionMode.Managed)
                 throw LuodErrors.WrongState(sessionName, "delegated", "managed (delegated sessions preserve through their own session fd)");
             if (session.Files.Any(f => f.Name == fileName))
                 throw LuodErrors.InvalidName(fileName, $"session '{sessionName}' already has a file named '{fileName}'");
@@ -181,7 +181,7 @@ public sealed class SessionRegistry : IDisposable
             var session = Own(peer, sessionName, null);
             if (session.State is not (CustodyState.Restored or CustodyState.Orphaned or CustodyState.Claimed))
                 throw LuodErrors.WrongState(sessionName, session.State.ToString().ToLowerInvariant(), "restored (sessions are claimed after a kexec)");
-            if (session.Mode == SessionMode.Delegated)
+            if (session.Mode == CatalogSessionMode.Delegated)
             {
                 session.State = CustodyState.Claimed;
                 return (session, session.Backend!.Handle, []);

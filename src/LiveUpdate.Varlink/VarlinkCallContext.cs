@@ -5,6 +5,7 @@
 // answer), but the handler may still call the reply methods.
 using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
 using LiveUpdate.Kernel;
 
 namespace LiveUpdate.Varlink;
@@ -51,6 +52,21 @@ public sealed class VarlinkCallContext
 
     /// <summary>The final reply (or error) has been given.</summary>
     public bool HasReplied => Volatile.Read(ref _finished) != 0;
+
+    /// <summary>
+    /// The parameters as a <typeparamref name="T"/> (a record of the interface's generated types);
+    /// throws org.varlink.service.InvalidParameter naming the parameter that does not fit.
+    /// </summary>
+    public T ReadParameters<T>(JsonTypeInfo<T> typeInfo) =>
+        VarlinkParameters.TryRead(Parameters, typeInfo, out var value, out string? bad) ? value : throw VarlinkErrorException.InvalidParameter(bad);
+
+    /// <summary>The final, successful reply from a typed record.</summary>
+    public Task ReplyAsync<T>(T reply, JsonTypeInfo<T> typeInfo, IReadOnlyList<SafeHandle>? fileDescriptors = null) =>
+        ReplyAsync(VarlinkParameters.From(reply, typeInfo), fileDescriptors);
+
+    /// <summary>An intermediate reply of a streaming call from a typed record.</summary>
+    public Task NotifyAsync<T>(T reply, JsonTypeInfo<T> typeInfo, IReadOnlyList<SafeHandle>? fileDescriptors = null) =>
+        NotifyAsync(VarlinkParameters.From(reply, typeInfo), fileDescriptors);
 
     /// <summary>The final, successful reply. <paramref name="fileDescriptors"/> go with it and remain the handler's to dispose.</summary>
     public Task ReplyAsync(JsonObject? parameters = null, IReadOnlyList<SafeHandle>? fileDescriptors = null)

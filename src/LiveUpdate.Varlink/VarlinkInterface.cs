@@ -39,10 +39,15 @@ public sealed partial class VarlinkInterface
     /// <summary>The methods the description declares (with or without a handler).</summary>
     public IReadOnlyCollection<string> DeclaredMethods => _declaredMethods;
 
-    /// <summary>Registers the handler of <paramref name="method"/> (its short name, e.g. <c>GetInfo</c>).</summary>
+    /// <summary>The methods that have a handler.</summary>
+    public IReadOnlyCollection<string> ImplementedMethods => _methods.Keys;
+
+    /// <summary>Registers the handler of <paramref name="method"/> (its short name, e.g. <c>GetInfo</c>, or its qualified name).</summary>
     public VarlinkInterface AddMethod(string method, VarlinkMethodHandler handler, VarlinkMethodOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(method);
+        if (method.Length > Name.Length + 1 && method.StartsWith(Name, StringComparison.Ordinal) && method[Name.Length] == '.')
+            method = method[(Name.Length + 1)..];
         ArgumentNullException.ThrowIfNull(handler);
         if (!_declaredMethods.Contains(method))
             throw new ArgumentException(

@@ -7,9 +7,9 @@ public sealed class CatalogCodecTests
 {
     private static CatalogDocument Sample() => new(7, 123456789, "7.2.0-test",
     [
-        new CatalogSession(1000, "db", "luod.u1000.db", SessionMode.Managed, 42, "aGVsbG8=",
+        new CatalogSession(1000, "db", "luod.u1000.db", CatalogSessionMode.Managed, 42, "aGVsbG8=",
             [new CatalogFile("heap", 1, 4096), new CatalogFile("wal", 2, 8192)]),
-        new CatalogSession(0, "vm ünïcode", "luod.u0.vm ünïcode", SessionMode.Delegated, 43, null, []),
+        new CatalogSession(0, "vm ünïcode", "luod.u0.vm ünïcode", CatalogSessionMode.Delegated, 43, null, []),
     ]);
 
     [Fact]

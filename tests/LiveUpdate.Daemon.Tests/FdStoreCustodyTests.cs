@@ -20,8 +20,8 @@ public sealed class FdStoreCustodyTests
         using var bed = new LuodTestbed();
         await using var systemd = new FakeSystemdFdStore(bed.Directory);
         var first = bed.StartRegistry(systemd);
-        var (db, _) = first.Create(Alice, "db", SessionMode.Managed, null);
-        var (vm, delegatedFd) = first.Create(Bob, "vm", SessionMode.Delegated, null);
+        var (db, _) = first.Create(Alice, "db", CatalogSessionMode.Managed, null);
+        var (vm, delegatedFd) = first.Create(Bob, "vm", CatalogSessionMode.Delegated, null);
         Assert.NotNull(delegatedFd);
         byte[] heap = RandomNumberGenerator.GetBytes(200_000);
         using (var memfd = LuodTestbed.MemFdWith(heap))
@@ -60,7 +60,7 @@ public sealed class FdStoreCustodyTests
         using var bed = new LuodTestbed();
         var before = bed.StartRegistry();
         byte[] data = RandomNumberGenerator.GetBytes(50_000);
-        before.Create(Alice, "db", SessionMode.Managed, null);
+        before.Create(Alice, "db", CatalogSessionMode.Managed, null);
         using (var memfd = LuodTestbed.MemFdWith(data))
             before.Preserve(Alice, "db", "data", memfd);
 
@@ -93,7 +93,7 @@ public sealed class FdStoreCustodyTests
         using var bed = new LuodTestbed();
         await using var systemd = new FakeSystemdFdStore(bed.Directory);
         var luod = bed.StartRegistry(systemd);
-        var (db, _) = luod.Create(Alice, "db", SessionMode.Managed, null);
+        var (db, _) = luod.Create(Alice, "db", CatalogSessionMode.Managed, null);
         await luod.FileDescriptorStore.FlushAsync();
         await systemd.WaitUntilAsync(names => names.Contains("luo-out." + db.KernelName));
 
@@ -109,7 +109,7 @@ public sealed class FdStoreCustodyTests
         using var bed = new LuodTestbed();
         var first = bed.StartRegistry();
         Assert.False(first.FileDescriptorStore.Enabled);
-        var (db, _) = first.Create(Alice, "db", SessionMode.Managed, null);
+        var (db, _) = first.Create(Alice, "db", CatalogSessionMode.Managed, null);
         first.Dispose();
         Assert.DoesNotContain(db.KernelName, bed.Backend.OutgoingNames);
         var second = bed.StartRegistry();
@@ -124,7 +124,7 @@ public sealed class FdStoreCustodyTests
         using var bed = new LuodTestbed();
         await using var systemd = new FakeSystemdFdStore(bed.Directory);
         var first = bed.StartRegistry(systemd);
-        var (db, _) = first.Create(Alice, "db", SessionMode.Managed, null);
+        var (db, _) = first.Create(Alice, "db", CatalogSessionMode.Managed, null);
         await first.FileDescriptorStore.FlushAsync();
         await systemd.WaitUntilAsync(names => names.Contains("luo-out." + db.KernelName));
         first.Dispose();

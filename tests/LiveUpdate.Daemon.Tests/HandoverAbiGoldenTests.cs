@@ -26,19 +26,19 @@ public sealed class HandoverAbiGoldenTests
         Assert.Equal(3, catalog.Sessions.Count);
 
         var db = catalog.Sessions[0];
-        Assert.Equal((0u, "upgrade-db", "luod.u0.upgrade-db", SessionMode.Managed, 1764579000000000000L), (db.Owner, db.Name, db.KernelName, db.Mode, db.CreatedNs));
+        Assert.Equal((0u, "upgrade-db", "luod.u0.upgrade-db", CatalogSessionMode.Managed, 1764579000000000000L), (db.Owner, db.Name, db.KernelName, db.Mode, db.CreatedNs));
         Assert.Equal("schema=3;owner=golden", Encoding.UTF8.GetString(Convert.FromBase64String(db.Metadata!)));
         Assert.Equal([new CatalogFile("heap", 1, 65536), new CatalogFile("wal", 2, 12288)], db.Files);
         Assert.Null(db.LostReason);
 
         var vm = catalog.Sessions[1];
-        Assert.Equal((0u, "upgrade-vm", "luod.u0.upgrade-vm", SessionMode.Delegated, 1764579000500000000L), (vm.Owner, vm.Name, vm.KernelName, vm.Mode, vm.CreatedNs));
+        Assert.Equal((0u, "upgrade-vm", "luod.u0.upgrade-vm", CatalogSessionMode.Delegated, 1764579000500000000L), (vm.Owner, vm.Name, vm.KernelName, vm.Mode, vm.CreatedNs));
         Assert.Null(vm.Metadata);
         Assert.Empty(vm.Files);
         Assert.Null(vm.LostReason);
 
         var lost = catalog.Sessions[2];
-        Assert.Equal((1000u, "cache ünï", "luod.u1000.cache ünï", SessionMode.Managed, 1764578000000000000L), (lost.Owner, lost.Name, lost.KernelName, lost.Mode, lost.CreatedNs));
+        Assert.Equal((1000u, "cache ünï", "luod.u1000.cache ünï", CatalogSessionMode.Managed, 1764578000000000000L), (lost.Owner, lost.Name, lost.KernelName, lost.Mode, lost.CreatedNs));
         Assert.Null(lost.Metadata);
         Assert.Equal([new CatalogFile("data", 1, 4096)], lost.Files);
         Assert.StartsWith("luod (pid 4100) stopped while holding this session", lost.LostReason);
@@ -110,17 +110,17 @@ public sealed class HandoverAbiGoldenTests
         Assert.Equal([0L, 1764579700000000000, 1764579700100000000, 1764579700200000000, 0], record.Sessions.Select(s => s.RestoredNs));
 
         var open = record.Sessions[0].Session;
-        Assert.Equal((0u, "upgrade-db", "luod.u0.upgrade-db", SessionMode.Managed, 1764579000000000000L, "c2NoZW1hPTM7b3duZXI9Z29sZGVu"),
+        Assert.Equal((0u, "upgrade-db", "luod.u0.upgrade-db", CatalogSessionMode.Managed, 1764579000000000000L, "c2NoZW1hPTM7b3duZXI9Z29sZGVu"),
             (open.Owner, open.Name, open.KernelName, open.Mode, open.CreatedNs, open.Metadata));
         Assert.Equal([new CatalogFile("heap", 1, 65536), new CatalogFile("wal", 2, 12288)], open.Files);
         Assert.Null(open.LostReason);
 
         var restored = record.Sessions[1].Session;
-        Assert.Equal((0u, "upgrade-vm", "luod.u0.upgrade-vm", SessionMode.Delegated, "dm0="), (restored.Owner, restored.Name, restored.KernelName, restored.Mode, restored.Metadata));
+        Assert.Equal((0u, "upgrade-vm", "luod.u0.upgrade-vm", CatalogSessionMode.Delegated, "dm0="), (restored.Owner, restored.Name, restored.KernelName, restored.Mode, restored.Metadata));
         Assert.Empty(restored.Files);
 
         var claimed = record.Sessions[2].Session;
-        Assert.Equal((1000u, "claimed", "luod.u1000.claimed", SessionMode.Managed), (claimed.Owner, claimed.Name, claimed.KernelName, claimed.Mode));
+        Assert.Equal((1000u, "claimed", "luod.u1000.claimed", CatalogSessionMode.Managed), (claimed.Owner, claimed.Name, claimed.KernelName, claimed.Mode));
         Assert.Equal(2, claimed.Files.Count);
 
         var orphan = record.Sessions[3].Session;

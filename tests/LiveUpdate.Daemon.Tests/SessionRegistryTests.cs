@@ -22,7 +22,7 @@ public sealed class SessionRegistryTests
         using var bed = new LuodTestbed();
         var before = bed.StartRegistry();
         string metadata = Convert.ToBase64String("port=5432"u8);
-        var (created, delegatedFd) = before.Create(Alice, "db", SessionMode.Managed, metadata);
+        var (created, delegatedFd) = before.Create(Alice, "db", CatalogSessionMode.Managed, metadata);
         Assert.Null(delegatedFd);
         Assert.Contains(created.KernelName, bed.Backend.OutgoingNames);
 
@@ -71,10 +71,10 @@ public sealed class SessionRegistryTests
     {
         using var bed = new LuodTestbed();
         var before = bed.StartRegistry();
-        var (session, fd) = before.Create(Alice, "vm", SessionMode.Delegated, null);
+        var (session, fd) = before.Create(Alice, "vm", CatalogSessionMode.Delegated, null);
         Assert.NotNull(fd);
         Assert.Equal(FileDescriptorKind.Memfd, FileDescriptorInspector.Describe(fd)); // the fake's placeholder
-        Assert.Equal(SessionMode.Delegated, session.Mode);
+        Assert.Equal(CatalogSessionMode.Delegated, session.Mode);
         using (var memfd = LuodTestbed.MemFdWith([1]))
             AssertError("WrongState", () => before.Preserve(Alice, "vm", "x", memfd));
 
@@ -90,11 +90,11 @@ public sealed class SessionRegistryTests
     {
         using var bed = new LuodTestbed();
         var registry = bed.StartRegistry();
-        var (alices, _) = registry.Create(Alice, "db", SessionMode.Managed, null);
-        var (bobs, _) = registry.Create(Bob, "db", SessionMode.Managed, null);
+        var (alices, _) = registry.Create(Alice, "db", CatalogSessionMode.Managed, null);
+        var (bobs, _) = registry.Create(Bob, "db", CatalogSessionMode.Managed, null);
         Assert.NotEqual(alices.KernelName, bobs.KernelName);
         registry.Release(Bob, "db");
-        registry.Create(Bob, "mine", SessionMode.Managed, null);
+        registry.Create(Bob, "mine", CatalogSessionMode.Managed, null);
 
         Assert.Equal(["mine"], registry.List(Bob, all: false).Select(s => s.Name));
         AssertError("SessionNotFound", () => registry.Claim(Bob, "db"));
@@ -111,7 +111,7 @@ public sealed class SessionRegistryTests
     {
         using var bed = new LuodTestbed(options => options.QuotaBytesPerOwner = 1 << 20);
         var registry = bed.StartRegistry();
-        var (session, _) = registry.Create(Alice, "db", SessionMode.Managed, null);
+        var (session, _) = registry.Create(Alice, "db", CatalogSessionMode.Managed, null);
         using var big = MemFd.Create("big");
         big.SetSize(2 << 20);
         var error = Assert.Throws<VarlinkErrorException>(() => registry.Preserve(Alice, "db", "big", big));
@@ -132,7 +132,7 @@ public sealed class SessionRegistryTests
     {
         using var bed = new LuodTestbed();
         var registry = bed.StartRegistry();
-        var (session, _) = registry.Create(Alice, "db", SessionMode.Managed, null);
+        var (session, _) = registry.Create(Alice, "db", CatalogSessionMode.Managed, null);
         var (read, write) = NativeFile.Pipe();
         using (read) using (write)
             AssertError("UnsupportedFile", () => registry.Preserve(Alice, "db", "pipe", read));
@@ -144,7 +144,7 @@ public sealed class SessionRegistryTests
     {
         using var bed = new LuodTestbed();
         var registry = bed.StartRegistry();
-        registry.Create(Alice, "db", SessionMode.Managed, null);
+        registry.Create(Alice, "db", CatalogSessionMode.Managed, null);
         using var memfd = LuodTestbed.MemFdWith([1, 2]);
         registry.Preserve(Alice, "db", "a", memfd);
         var error = Assert.Throws<VarlinkErrorException>(() => registry.Preserve(Alice, "db", "b", memfd));
@@ -159,9 +159,9 @@ public sealed class SessionRegistryTests
         using var bed = new LuodTestbed();
         var registry = bed.StartRegistry();
         string tooBig = Convert.ToBase64String(new byte[SessionRegistry.MaxMetadataBytes + 1]);
-        AssertError("MetadataTooLarge", () => registry.Create(Alice, "db", SessionMode.Managed, tooBig));
+        AssertError("MetadataTooLarge", () => registry.Create(Alice, "db", CatalogSessionMode.Managed, tooBig));
         Assert.Empty(registry.List(Alice, all: false));
-        registry.Create(Alice, "db", SessionMode.Managed, Convert.ToBase64String(new byte[SessionRegistry.MaxMetadataBytes]));
+        registry.Create(Alice, "db", CatalogSessionMode.Managed, Convert.ToBase64String(new byte[SessionRegistry.MaxMetadataBytes]));
         AssertError("MetadataTooLarge", () => registry.SetMetadata(Alice, "db", tooBig));
         AssertError("InvalidName", () => registry.SetMetadata(Alice, "db", "not base64!"));
     }
@@ -171,11 +171,11 @@ public sealed class SessionRegistryTests
     {
         using var bed = new LuodTestbed();
         var registry = bed.StartRegistry();
-        registry.Create(Alice, "db", SessionMode.Managed, null);
-        AssertError("SessionExists", () => registry.Create(Alice, "db", SessionMode.Delegated, null));
-        AssertError("InvalidName", () => registry.Create(Alice, "a/b", SessionMode.Managed, null));
-        AssertError("InvalidName", () => registry.Create(Alice, "", SessionMode.Managed, null));
-        var (longOne, _) = registry.Create(Alice, new string('é', 120), SessionMode.Managed, null);
+        registry.Create(Alice, "db", CatalogSessionMode.Managed, null);
+        AssertError("SessionExists", () => registry.Create(Alice, "db", CatalogSessionMode.Delegated, null));
+        AssertError("InvalidName", () => registry.Create(Alice, "a/b", CatalogSessionMode.Managed, null));
+        AssertError("InvalidName", () => registry.Create(Alice, "", CatalogSessionMode.Managed, null));
+        var (longOne, _) = registry.Create(Alice, new string('é', 120), CatalogSessionMode.Managed, null);
         Assert.Contains(longOne.KernelName, bed.Backend.OutgoingNames);
     }
 
@@ -184,7 +184,7 @@ public sealed class SessionRegistryTests
     {
         using var bed = new LuodTestbed(options => { options.OrphanGrace = TimeSpan.Zero; options.OrphanPolicy = OrphanPolicy.Keep; });
         var before = bed.StartRegistry();
-        before.Create(Alice, "db", SessionMode.Managed, null);
+        before.Create(Alice, "db", CatalogSessionMode.Managed, null);
         using (var memfd = LuodTestbed.MemFdWith([5]))
             before.Preserve(Alice, "db", "x", memfd);
         var after = bed.Kexec(before);
@@ -204,7 +204,7 @@ public sealed class SessionRegistryTests
     {
         using var bed = new LuodTestbed(options => { options.OrphanGrace = TimeSpan.Zero; options.OrphanPolicy = OrphanPolicy.Finish; });
         var before = bed.StartRegistry();
-        var (session, _) = before.Create(Alice, "db", SessionMode.Managed, null);
+        var (session, _) = before.Create(Alice, "db", CatalogSessionMode.Managed, null);
         using (var memfd = LuodTestbed.MemFdWith([5]))
             before.Preserve(Alice, "db", "x", memfd);
         var after = bed.Kexec(before);
@@ -222,7 +222,7 @@ public sealed class SessionRegistryTests
     {
         using var bed = new LuodTestbed(options => { options.OrphanGrace = TimeSpan.FromMinutes(5); options.OrphanPolicy = OrphanPolicy.Finish; });
         var before = bed.StartRegistry();
-        before.Create(Alice, "db", SessionMode.Managed, null);
+        before.Create(Alice, "db", CatalogSessionMode.Managed, null);
         var after = bed.Kexec(before);
         Assert.Empty(after.ApplyOrphanPolicy(SessionRegistry.NowNs()));
         Assert.Equal(CustodyState.Restored, Assert.Single(after.List(Alice, all: false)).State);
@@ -233,10 +233,10 @@ public sealed class SessionRegistryTests
     {
         using var bed = new LuodTestbed();
         var first = bed.StartRegistry();
-        var (db, _) = first.Create(Alice, "db", SessionMode.Managed, null);
+        var (db, _) = first.Create(Alice, "db", CatalogSessionMode.Managed, null);
         using (var memfd = LuodTestbed.MemFdWith([1, 2, 3]))
             first.Preserve(Alice, "db", "x", memfd);
-        first.Create(Bob, "vm", SessionMode.Delegated, null);
+        first.Create(Bob, "vm", CatalogSessionMode.Delegated, null);
         first.Dispose(); // luod stops: the kernel closes its fds and unpreserves
         Assert.DoesNotContain(db.KernelName, bed.Backend.OutgoingNames);
         Assert.Empty(bed.Backend.OutgoingTokens(db.KernelName));
@@ -251,7 +251,7 @@ public sealed class SessionRegistryTests
         AssertError("SessionNotFound", () => second.Claim(Bob, "db"));
 
         // The name can be used again.
-        var (again, _) = second.Create(Alice, "db", SessionMode.Managed, null);
+        var (again, _) = second.Create(Alice, "db", CatalogSessionMode.Managed, null);
         Assert.Equal(CustodyState.Open, again.State);
         Assert.Contains(again.KernelName, bed.Backend.OutgoingNames);
     }
@@ -261,7 +261,7 @@ public sealed class SessionRegistryTests
     {
         using var bed = new LuodTestbed();
         var first = bed.StartRegistry();
-        first.Create(Alice, "db", SessionMode.Managed, null);
+        first.Create(Alice, "db", CatalogSessionMode.Managed, null);
         first.Dispose(); // killed: the kernel unpreserves the session
 
         var second = bed.StartRegistry(); // same boot: learns the loss from the custody record
@@ -278,7 +278,7 @@ public sealed class SessionRegistryTests
     {
         using var bed = new LuodTestbed();
         var before = bed.StartRegistry();
-        var (db, _) = before.Create(Alice, "db", SessionMode.Managed, null);
+        var (db, _) = before.Create(Alice, "db", CatalogSessionMode.Managed, null);
         bed.Backend.SimulateKexec();
         before.Dispose();
         File.Delete(bed.Options.CustodyRecordPath);
@@ -307,7 +307,7 @@ public sealed class SessionRegistryTests
         var before = bed.StartRegistry();
         string metadata = Convert.ToBase64String(new byte[60_000]);
         for (int i = 0; i < 4; i++)
-            before.Create(Alice, $"s{i}", SessionMode.Managed, metadata);
+            before.Create(Alice, $"s{i}", CatalogSessionMode.Managed, metadata);
         var after = bed.Kexec(before);
         Assert.False(after.CustodyLost, after.CustodyLostReason);
         Assert.Equal(4, after.List(Alice, all: false).Count);

@@ -65,6 +65,17 @@ public sealed class VarlinkMessageTests
         var undeclared = Assert.Throws<ArgumentException>(() => definition.AddMethod("Three", call => call.ReplyAsync()));
         Assert.Contains("does not declare a method 'Three'", undeclared.Message);
         Assert.Throws<ArgumentException>(() => definition.AddMethod("One", call => call.ReplyAsync()));
+        Assert.Equal(["One"], definition.ImplementedMethods);
+    }
+
+    [Fact]
+    public void A_method_may_be_registered_by_its_qualified_name()
+    {
+        var definition = new VarlinkInterface("interface a.b\nmethod One() -> ()\nmethod Two() -> ()");
+        definition.AddMethod("a.b.Two", call => call.ReplyAsync());
+        Assert.Equal(["Two"], definition.ImplementedMethods);
+        Assert.Throws<ArgumentException>(() => definition.AddMethod("a.b.Two", call => call.ReplyAsync()));
+        Assert.Throws<ArgumentException>(() => definition.AddMethod("c.d.One", call => call.ReplyAsync()));
     }
 
     [Theory]

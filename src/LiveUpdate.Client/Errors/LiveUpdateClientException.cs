@@ -2,6 +2,8 @@
 // luod answered with carry the io.liveupdate error name and its parameters; failures on
 // this side (no daemon, a malformed reply) have no error name.
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
+using LiveUpdate.Varlink;
 
 namespace LiveUpdate.Client.Errors;
 
@@ -50,14 +52,7 @@ public class LiveUpdateClientException : Exception
         };
     }
 
-    internal static string Text(JsonObject parameters, string name) =>
-        parameters[name] is JsonValue value && value.TryGetValue(out string? text) ? text : "";
-
-    internal static long Number(JsonObject parameters, string name)
-    {
-        if (parameters[name] is not JsonValue value) return 0;
-        if (value.TryGetValue(out long number)) return number;
-        if (value.TryGetValue(out int small)) return small;
-        return value.TryGetValue(out double real) ? (long)real : 0;
-    }
+    /// <summary>An error's parameters as its generated io.liveupdate record, or null when luod sent another shape.</summary>
+    private protected static T? ParametersAs<T>(JsonObject parameters, JsonTypeInfo<T> typeInfo) where T : class =>
+        VarlinkParameters.TryRead(parameters, typeInfo, out var value, out _) ? value : null;
 }

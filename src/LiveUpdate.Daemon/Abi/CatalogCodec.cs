@@ -26,7 +26,7 @@ public static class CatalogCodec
             [new CatalogTimelineEvent("luod.start", CatalogUpdatePhase.Restore, CatalogKernelSide.Next, null, new CatalogClockSample(1, 1, 1), null, CatalogEventSource.Daemon, null)],
             CatalogClockBasis.RealtimeApproximate);
         var sample = new CatalogDocument(1, 1, "warm-up",
-            [new CatalogSession(0, "warm-up", "warm-up", SessionMode.Managed, 1, "m", [new CatalogFile("f", 1, 1)])],
+            [new CatalogSession(0, "warm-up", "warm-up", CatalogSessionMode.Managed, 1, "m", [new CatalogFile("f", 1, 1)])],
             timeline, [timeline]);
         Decode(Encode(sample));
     }

@@ -7,7 +7,7 @@ using System.Text.Json.Serialization;
 
 namespace LiveUpdate.Daemon.Abi;
 
-public enum SessionMode
+public enum CatalogSessionMode
 {
     [JsonStringEnumMemberName("Delegated")] Delegated,
     [JsonStringEnumMemberName("Managed")] Managed,
@@ -22,7 +22,7 @@ public sealed record CatalogSession(
     [property: JsonPropertyName("owner")] uint Owner,
     [property: JsonPropertyName("name")] string Name,
     [property: JsonPropertyName("kernelName")] string KernelName,
-    [property: JsonPropertyName("mode")] SessionMode Mode,
+    [property: JsonPropertyName("mode")] CatalogSessionMode Mode,
     [property: JsonPropertyName("createdNs")] long CreatedNs,
     [property: JsonPropertyName("metadata")] string? Metadata,
     [property: JsonPropertyName("files")] IReadOnlyList<CatalogFile> Files,

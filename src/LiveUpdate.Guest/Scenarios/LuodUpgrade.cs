@@ -102,15 +102,15 @@ public sealed class LuodUpgrade(GuestPlan plan, ResultChannel results)
             await using var client = await LiveUpdateClient.ConnectAsync(LuodProcess.Socket);
             var sessions = (await client.ListSessionsAsync(all: true)).ToDictionary(s => s.Name);
             var problems = new List<string>();
-            void Expect(string name, uint owner, string kernelName, Client.SessionMode mode, SessionState state, long createdNs, int files)
+            void Expect(string name, uint owner, string kernelName, LiveUpdate.Protocol.SessionMode mode, LiveUpdate.Protocol.SessionState state, long createdNs, int files)
             {
                 if (!sessions.TryGetValue(name, out var s)) { problems.Add($"'{name}' missing"); return; }
                 if ((s.Owner, s.KernelName, s.Mode, s.State, s.CreatedNs, s.Files.Count) != (owner, kernelName, mode, state, createdNs, files))
                     problems.Add($"'{name}': {s.Owner} {s.KernelName} {s.Mode} {s.State} {s.CreatedNs} {s.Files.Count} file(s)");
             }
-            Expect("upgrade-db", 0, "luod.u0.upgrade-db", Client.SessionMode.Managed, SessionState.Restored, 1764579000000000000, 2);
-            Expect("upgrade-vm", 0, "luod.u0.upgrade-vm", Client.SessionMode.Delegated, SessionState.Restored, 1764579000500000000, 0);
-            Expect("cache ünï", 1000, "luod.u1000.cache ünï", Client.SessionMode.Managed, SessionState.Lost, 1764578000000000000, 1);
+            Expect("upgrade-db", 0, "luod.u0.upgrade-db", LiveUpdate.Protocol.SessionMode.Managed, LiveUpdate.Protocol.SessionState.Restored, 1764579000000000000, 2);
+            Expect("upgrade-vm", 0, "luod.u0.upgrade-vm", LiveUpdate.Protocol.SessionMode.Delegated, LiveUpdate.Protocol.SessionState.Restored, 1764579000500000000, 0);
+            Expect("cache ünï", 1000, "luod.u1000.cache ünï", LiveUpdate.Protocol.SessionMode.Managed, LiveUpdate.Protocol.SessionState.Lost, 1764578000000000000, 1);
             if (sessions.Count != 3) problems.Add($"{sessions.Count} sessions listed, the golden catalog has 3");
             if (problems.Count > 0) throw new InvalidOperationException(string.Join("; ", problems));
             return $"3 sessions as the golden catalog lists them: {string.Join(", ", sessions.Values.Select(s => $"{s.Name} (uid {s.Owner}, {s.Mode}, {s.State})"))}";
@@ -164,7 +164,7 @@ public sealed class LuodUpgrade(GuestPlan plan, ResultChannel results)
         {
             await using var client = await LiveUpdateClient.ConnectAsync(LuodProcess.Socket);
             var left = await client.ListSessionsAsync(all: true);
-            if (left.Count != 1 || left[0].State != SessionState.Lost)
+            if (left.Count != 1 || left[0].State != LiveUpdate.Protocol.SessionState.Lost)
                 throw new InvalidOperationException($"luod lists {string.Join(", ", left.Select(s => $"{s.Name} {s.State}"))}; only the lost session should remain");
             return $"only the session lost before the handover remains: '{left[0].Name}' (uid {left[0].Owner}, lost)";
         });

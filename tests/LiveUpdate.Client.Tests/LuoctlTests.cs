@@ -1,0 +1,113 @@
+// LuoctlTests: luoctl (run as its own process) against the real luod service in-process —
+// its output and exit codes, which scripts and the VM scenarios rely on, now that it talks
+// to luod through the SDK: preserve, sessions --json (luod's records, every field, nulls
+// included), retrieve after the kexec, luod's errors as `luoctl: <name>: k=v` with exit 3,
+// and an unreachable luod with exit 4.
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+
+namespace LiveUpdate.Client.Tests;
+
+public sealed class LuoctlTests
+{
+    [Fact]
+    public async Task Luoctl_preserves_lists_and_retrieves_through_the_sdk()
+    {
+        using var bed = new LuodTestbed();
+        var luod = InProcessLuod.Start(bed);
+        byte[] data = RandomNumberGenerator.GetBytes(300_000);
+        string input = Path.Combine(bed.Directory, "input.bin");
+        await File.WriteAllBytesAsync(input, data);
+        try
+        {
+            var preserve = await RunAsync("preserve", "--socket", luod.SocketPath, "--session", "db", "--name", "blob", "--file", input);
+            Assert.Equal(0, preserve.ExitCode);
+            Assert.Matches(@"^preserved blob \(300000 bytes\) in session db as token \d+\n$", preserve.Stdout);
+
+            var list = await RunAsync("sessions", "--socket", luod.SocketPath, "--json");
+            Assert.Equal(0, list.ExitCode);
+            Assert.StartsWith("""{"status":{"kernelRelease":""", list.Stdout);
+            var listed = JsonNode.Parse(list.Stdout)!;
+            Assert.Null(listed["status"]!["custodyLostReason"]);
+            Assert.True(listed["status"]!.AsObject().ContainsKey("custodyLostReason"));
+            var session = listed["sessions"]![0]!.AsObject();
+            Assert.Equal(["name", "owner", "kernelName", "mode", "state", "files", "preservedBytes", "createdNs", "metadata"], session.Select(p => p.Key));
+            Assert.Equal("managed", (string?)session["mode"]);
+            Assert.Equal("open", (string?)session["state"]);
+            Assert.Equal(300_000, (long)session["files"]![0]!["bytes"]!);
+
+            var missing = await RunAsync("finish", "--socket", luod.SocketPath, "--session", "nope");
+            Assert.Equal(3, missing.ExitCode);
+            Assert.Equal("luoctl: io.liveupdate.SessionNotFound: session=\"nope\"\n", missing.Stderr);
+
+            luod = await luod.KexecAsync();
+            string output = Path.Combine(bed.Directory, "output.bin");
+            var retrieve = await RunAsync("retrieve", "--socket", luod.SocketPath, "--session", "db", "--name", "blob", "--output", output);
+            Assert.Equal(0, retrieve.ExitCode);
+            Assert.Equal($"retrieved blob (300000 bytes) from session db to {output}\n", retrieve.Stdout);
+            Assert.Equal(data, await File.ReadAllBytesAsync(output));
+
+            var finish = await RunAsync("finish", "--socket", luod.SocketPath, "--session", "db");
+            Assert.Equal(0, finish.ExitCode);
+            Assert.Equal("finish: db done\n", finish.Stdout);
+        }
+        finally
+        {
+            await luod.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Luoctl_names_a_file_the_session_lacks_and_an_absent_luod()
+    {
+        using var bed = new LuodTestbed();
+        var luod = InProcessLuod.Start(bed);
+        string input = Path.Combine(bed.Directory, "input.bin");
+        await File.WriteAllBytesAsync(input, [1, 2, 3]);
+        try
+        {
+            Assert.Equal(0, (await RunAsync("preserve", "--socket", luod.SocketPath, "--session", "db", "--name", "blob", "--file", input)).ExitCode);
+            luod = await luod.KexecAsync();
+            var wrongName = await RunAsync("retrieve", "--socket", luod.SocketPath, "--session", "db", "--name", "other", "--output", Path.Combine(bed.Directory, "x"));
+            Assert.Equal(3, wrongName.ExitCode);
+            Assert.Equal("luoctl: io.liveupdate.SessionNotFound: session=\"db/other\"\n", wrongName.Stderr);
+        }
+        finally
+        {
+            await luod.DisposeAsync();
+        }
+
+        var absent = await RunAsync("sessions", "--socket", Path.Combine(bed.Directory, "nobody.sock"));
+        Assert.Equal(4, absent.ExitCode);
+        Assert.StartsWith($"luoctl: cannot reach luod at {Path.Combine(bed.Directory, "nobody.sock")}: ", absent.Stderr);
+        Assert.EndsWith("Is luod running (systemctl status luod)?\n", absent.Stderr);
+    }
+
+    private sealed record Result(int ExitCode, string Stdout, string Stderr);
+
+    /// <summary>luoctl.dll of the same configuration as this test (the project reference builds it first).</summary>
+    private static string LuoctlPath()
+    {
+        string directory = AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar);
+        string framework = Path.GetFileName(directory);
+        string configuration = Path.GetFileName(Path.GetDirectoryName(directory)!);
+        string root = directory;
+        while (!File.Exists(Path.Combine(root, "LiveUpdate.sln")))
+            root = Path.GetDirectoryName(root) ?? throw new InvalidOperationException("LiveUpdate.sln not found above the test's directory");
+        return Path.Combine(root, "src", "LiveUpdate.Cli", "bin", configuration, framework, "luoctl.dll");
+    }
+
+    private static async Task<Result> RunAsync(params string[] arguments)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(LuoctlPath());
+        foreach (string argument in arguments) start.ArgumentList.Add(argument);
+        start.Environment.Remove("LUOD_SOCKET");
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(InProcessLuod.Timeout);
+        return new Result(process.ExitCode, await stdout, await stderr);
+    }
+}
