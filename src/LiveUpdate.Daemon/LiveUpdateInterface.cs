@@ -43,7 +43,7 @@ public sealed class LiveUpdateInterface(SessionRegistry registry, LuodOptions op
         {
             await call.NotifyAsync(new SubscribeReply { Event = new UpdateEvent { Event = UpdateEventKind.Subscribed } }, Json.SubscribeReply);
             await foreach (var update in participant.Events.ReadAllAsync(call.CancellationToken))
-                await call.NotifyAsync(update);
+                await call.NotifyAsync(new SubscribeReply { Event = update }, Json.SubscribeReply);
         }
         catch (Exception error) when (error is OperationCanceledException or IOException or LiveUpdate.Kernel.Errors.LiveUpdateException or ObjectDisposedException)
         {

@@ -11,12 +11,12 @@
 // kernel it adopts what start-up recovery found, and it hands every change of the ledger to
 // the registry, which persists it. Calls run one way: interface → coordinator → registry.
 using System.Runtime.InteropServices;
-using System.Text.Json.Nodes;
 using LiveUpdate.Kernel;
 using LiveUpdate.Kernel.Errors;
 using LiveUpdate.Preflight;
 using LiveUpdate.Telemetry;
 using Microsoft.Extensions.Logging;
+using Wire = LiveUpdate.Protocol;
 
 namespace LiveUpdate.Daemon;
 
@@ -194,7 +194,7 @@ public sealed class UpdateCoordinator
                 try { kexec.Unload(); }
                 catch (LiveUpdateException unload) { log.LogError("luod: unloading the staged kernel failed: {Message}", unload.Message); }
             }
-            if (error is Varlink.VarlinkErrorException { ErrorName: "io.liveupdate.PreflightFailed" or "io.liveupdate.UpdateCancelled" }) throw;
+            if (error is Varlink.VarlinkErrorException { ErrorName: Wire.LiveUpdateProtocol.Errors.PreflightFailed or Wire.LiveUpdateProtocol.Errors.UpdateCancelled }) throw;
             throw LuodErrors.UpdateCancelled(updateId, reason);
         }
         finally
@@ -294,14 +294,12 @@ public sealed class UpdateCoordinator
     private static string Describe(Varlink.VarlinkErrorException error) =>
         error.Parameters?["reason"]?.GetValue<string>() ?? error.Parameters?["message"]?.GetValue<string>() ?? error.ErrorName;
 
-    private static JsonObject Event(string name, string updateId, long? deadlineNs, string? reason) => new()
+    private static Wire.UpdateEvent Event(string name, string updateId, long? deadlineNs, string? reason) => new()
     {
-        ["event"] = new JsonObject
-        {
-            ["event"] = name,
-            ["updateId"] = updateId,
-            ["deadlineNs"] = deadlineNs,
-            ["reason"] = reason,
-        },
+        Event = Wire.LiveUpdateProtocolWireNames.TryParse(name, out Wire.UpdateEventKind kind) ? kind
+            : throw new InvalidOperationException($"'{name}' is not an io.liveupdate UpdateEvent"),
+        UpdateId = updateId,
+        DeadlineNs = deadlineNs,
+        Reason = reason,
     };
 }

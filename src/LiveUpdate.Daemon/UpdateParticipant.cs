@@ -2,14 +2,14 @@
 // "more"). luod queues events for it; the Subscribe handler streams them to the client.
 // During prepare and freeze the coordinator waits for the participant's acknowledgement
 // (which arrives on another connection, through Acknowledge).
-using System.Text.Json.Nodes;
 using System.Threading.Channels;
+using LiveUpdate.Protocol;
 
 namespace LiveUpdate.Daemon;
 
 public sealed class UpdateParticipant(uint owner, string name)
 {
-    private readonly Channel<JsonObject> _events = Channel.CreateUnbounded<JsonObject>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<UpdateEvent> _events = Channel.CreateUnbounded<UpdateEvent>(new UnboundedChannelOptions { SingleReader = true });
     private TaskCompletionSource<(bool Ok, string? Reason)>? _ack;
     private string? _awaitedPhase;
 
@@ -20,12 +20,12 @@ public sealed class UpdateParticipant(uint owner, string name)
     /// <summary>Set when streaming to the client failed: it is gone.</summary>
     public bool Gone { get; private set; }
 
-    public ChannelReader<JsonObject> Events => _events.Reader;
+    public ChannelReader<UpdateEvent> Events => _events.Reader;
 
     public override string ToString() => Owner == 0 ? Name : $"{Name} (uid {Owner})";
 
     /// <summary>Queues an event and, for prepare/freeze, starts waiting for the acknowledgement of <paramref name="awaitedPhase"/>.</summary>
-    public Task<(bool Ok, string? Reason)>? Send(JsonObject update, string? awaitedPhase)
+    public Task<(bool Ok, string? Reason)>? Send(UpdateEvent update, string? awaitedPhase)
     {
         lock (_events)
         {

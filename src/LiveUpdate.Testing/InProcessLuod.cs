@@ -5,6 +5,7 @@ using LiveUpdate.Daemon;
 using System.Text.Json.Nodes;
 using LiveUpdate.Client;
 using LiveUpdate.Varlink;
+using LiveUpdateProtocol = LiveUpdate.Protocol.LiveUpdateProtocol;
 
 namespace LiveUpdate.Testing;
 
@@ -71,7 +72,7 @@ public sealed class InProcessLuod : IAsyncDisposable
     {
         await using var varlink = await VarlinkClient.ConnectAsync(SocketPath, cancellationToken: cancellationToken);
         var progress = new List<JsonObject>();
-        await foreach (var reply in varlink.CallMoreAsync("io.liveupdate.Update", new JsonObject
+        await foreach (var reply in varlink.CallMoreAsync(LiveUpdateProtocol.Methods.Update, new JsonObject
         {
             ["kernel"] = kernel, ["commandLine"] = commandLine, ["prepareTimeoutMs"] = prepareTimeoutMs,
         }, cancellationToken: cancellationToken))

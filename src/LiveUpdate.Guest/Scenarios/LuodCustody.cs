@@ -9,6 +9,7 @@ using LiveUpdate.Client;
 using LiveUpdate.Kernel;
 using LiveUpdate.Varlink;
 using LiveUpdate.GuestContract;
+using LiveUpdateProtocol = LiveUpdate.Protocol.LiveUpdateProtocol;
 
 namespace LiveUpdate.Guest.Scenarios;
 
@@ -27,7 +28,7 @@ public sealed class LuodCustody(GuestPlan plan, ResultChannel results)
     {
         var (luod, ready) = await LuodProcess.StartAsync("--OrphanGrace=00:10:00");
         await using var client = await VarlinkClient.ConnectAsync(LuodProcess.Socket);
-        var status = (await client.CallAsync("io.liveupdate.GetStatus")).Parameters["status"]!;
+        var status = (await client.CallAsync(LiveUpdateProtocol.Methods.GetStatus)).Parameters["status"]!;
         return $"luod pid {luod.Process.Id} ready in {ready.TotalMilliseconds:F0} ms; status {status.ToJsonString()}";
     }
 

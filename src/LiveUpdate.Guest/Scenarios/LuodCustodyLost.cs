@@ -5,6 +5,7 @@
 // also after the next kexec, since the loss travels in the catalog.
 using System.Text.Json.Nodes;
 using LiveUpdate.GuestContract;
+using LiveUpdateProtocol = LiveUpdate.Protocol.LiveUpdateProtocol;
 
 namespace LiveUpdate.Guest.Scenarios;
 
@@ -56,7 +57,7 @@ public sealed class LuodCustodyLost(GuestPlan plan, ResultChannel results)
     private Task<bool> ClaimFailsWithCustodyLostAsync(string step) => results.StepAsync(step, async () =>
     {
         var (code, _, error) = await LuodProcess.LuoctlAsync(null, "retrieve", "--session", "lost-a", "--name", "data", "--output", "/tmp/lost.out");
-        if (code == 0 || !error.Contains("io.liveupdate.CustodyLost", StringComparison.Ordinal))
+        if (code == 0 || !error.Contains(LiveUpdateProtocol.Errors.CustodyLost, StringComparison.Ordinal))
             throw new InvalidOperationException($"claim of lost-a: exit {code}, '{error}' (expected io.liveupdate.CustodyLost)");
         return $"refused: {error}";
     });

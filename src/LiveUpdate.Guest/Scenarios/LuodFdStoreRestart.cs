@@ -11,6 +11,7 @@ using System.Text.Json.Nodes;
 using LiveUpdate.Client;
 using LiveUpdate.Varlink;
 using LiveUpdate.GuestContract;
+using LiveUpdateProtocol = LiveUpdate.Protocol.LiveUpdateProtocol;
 
 namespace LiveUpdate.Guest.Scenarios;
 
@@ -97,7 +98,7 @@ public sealed class LuodFdStoreRestart(GuestPlan plan, ResultChannel results)
             var clock = Stopwatch.StartNew();
             string output = await ReferenceClients.LuoctlPreserveAsync(SessionA, "data2", SeedA2, BytesA2);
             await using var client = await VarlinkClient.ConnectAsync(LuodProcess.Socket);
-            var status = (await client.CallAsync("io.liveupdate.GetStatus")).Parameters["status"]!;
+            var status = (await client.CallAsync(LiveUpdateProtocol.Methods.GetStatus)).Parameters["status"]!;
             return $"restarted luod took a new file into session '{SessionA}' in {clock.Elapsed.TotalMilliseconds:F0} ms: {output}; status {status.ToJsonString()}; fd store: [{string.Join(", ", systemd.StoredNames)}]";
         });
         if (!ok) return false;
@@ -115,7 +116,7 @@ public sealed class LuodFdStoreRestart(GuestPlan plan, ResultChannel results)
             {
                 var (luod, ready) = await LuodProcess.StartAsync(LuodOptions);
                 await using var client = await VarlinkClient.ConnectAsync(LuodProcess.Socket);
-                var status = (await client.CallAsync("io.liveupdate.GetStatus")).Parameters["status"]!;
+                var status = (await client.CallAsync(LiveUpdateProtocol.Methods.GetStatus)).Parameters["status"]!;
                 if (status["custodyLost"]!.GetValue<bool>())
                     throw new InvalidOperationException($"luod reports custody lost after the kexec: {status.ToJsonString()}");
                 return $"luod pid {luod.Process.Id} ready in {ready.TotalMilliseconds:F0} ms; status {status.ToJsonString()}";

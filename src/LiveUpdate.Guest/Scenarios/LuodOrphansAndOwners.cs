@@ -5,6 +5,7 @@
 // still retrieve it intact, then finishes it.
 using System.Text.Json.Nodes;
 using LiveUpdate.GuestContract;
+using LiveUpdateProtocol = LiveUpdate.Protocol.LiveUpdateProtocol;
 
 namespace LiveUpdate.Guest.Scenarios;
 
@@ -53,14 +54,14 @@ public sealed class LuodOrphansAndOwners(GuestPlan plan, ResultChannel results)
         passed &= await results.StepAsync(StepNames.OrphansAndOwners.OtherUidCannotClaim, async () =>
         {
             var (code, _, error) = await LuodProcess.LuoctlAsync(OtherUid, "retrieve", "--session", "orphan-a", "--name", "data", "--output", "/tmp/stolen");
-            if (code == 0 || !error.Contains("io.liveupdate.SessionNotFound", StringComparison.Ordinal))
+            if (code == 0 || !error.Contains(LiveUpdateProtocol.Errors.SessionNotFound, StringComparison.Ordinal))
                 throw new InvalidOperationException($"uid {OtherUid} claim: exit {code}, '{error}' (expected io.liveupdate.SessionNotFound)");
             return $"refused: {error}";
         });
         passed &= await results.StepAsync(StepNames.OrphansAndOwners.OtherUidCannotListAll, async () =>
         {
             var (code, _, error) = await LuodProcess.LuoctlAsync(OtherUid, "sessions", "--all");
-            if (code == 0 || !error.Contains("io.liveupdate.PermissionDenied", StringComparison.Ordinal))
+            if (code == 0 || !error.Contains(LiveUpdateProtocol.Errors.PermissionDenied, StringComparison.Ordinal))
                 throw new InvalidOperationException($"uid {OtherUid} sessions --all: exit {code}, '{error}' (expected io.liveupdate.PermissionDenied)");
             return $"refused: {error}";
         });

@@ -4,6 +4,7 @@
 using System.Diagnostics;
 using LiveUpdate.Varlink;
 using LiveUpdate.GuestContract;
+using LiveUpdateProtocol = LiveUpdate.Protocol.LiveUpdateProtocol;
 
 namespace LiveUpdate.Guest.Scenarios;
 
@@ -44,7 +45,7 @@ public sealed class LuodProcess
                 try
                 {
                     await using var client = await VarlinkClient.ConnectAsync(Socket);
-                    await client.CallAsync("io.liveupdate.GetStatus");
+                    await client.CallAsync(LiveUpdateProtocol.Methods.GetStatus);
                     return;
                 }
                 catch (VarlinkException) { }

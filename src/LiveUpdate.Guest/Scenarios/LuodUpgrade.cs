@@ -13,6 +13,7 @@ using LiveUpdate.Client;
 using LiveUpdate.Kernel;
 using LiveUpdate.Varlink;
 using LiveUpdate.GuestContract;
+using LiveUpdateProtocol = LiveUpdate.Protocol.LiveUpdateProtocol;
 
 namespace LiveUpdate.Guest.Scenarios;
 
@@ -146,7 +147,7 @@ public sealed class LuodUpgrade(GuestPlan plan, ResultChannel results)
             await using (var client = await LiveUpdateClient.ConnectAsync(LuodProcess.Socket))
                 await client.ResumedAsync("upgrade-db");
             await using var varlink = await VarlinkClient.ConnectAsync(LuodProcess.Socket);
-            var reply = (await varlink.CallAsync("io.liveupdate.GetUpdates")).Parameters;
+            var reply = (await varlink.CallAsync(LiveUpdateProtocol.Methods.GetUpdates)).Parameters;
             if (reply["pending"] is { } pending && pending.GetValueKind() != System.Text.Json.JsonValueKind.Null)
                 throw new InvalidOperationException($"update {PendingUpdateId} is still pending after its participant resumed: {pending}");
             var completed = reply["completed"]!.AsArray().Select(u => JsonNode.Parse(u!.GetValue<string>())!).ToList();

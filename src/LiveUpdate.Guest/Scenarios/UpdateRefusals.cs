@@ -8,6 +8,7 @@
 //        both participants resume with their bytes intact, the staged kernel is unloaded,
 //        no kexec happens, and the sessions are still open.
 using LiveUpdate.GuestContract;
+using LiveUpdateProtocol = LiveUpdate.Protocol.LiveUpdateProtocol;
 namespace LiveUpdate.Guest.Scenarios;
 
 public sealed class UpdateRefusals(GuestPlan plan, ResultChannel results)
@@ -36,7 +37,7 @@ public sealed class UpdateRefusals(GuestPlan plan, ResultChannel results)
         ok &= await results.StepAsync(StepNames.CancelAndNoGo.UpdateRefused, async () =>
         {
             var (code, output, error) = await LuodProcess.LuoctlAsync(null, "update", "--kernel", kernel, "--append", "console=ttyS0", "--timeout", "10");
-            if (code != 3 || !error.Contains("io.liveupdate.PreflightFailed", StringComparison.Ordinal))
+            if (code != 3 || !error.Contains(LiveUpdateProtocol.Errors.PreflightFailed, StringComparison.Ordinal))
                 throw new InvalidOperationException($"luoctl update: exit {code} (expected 3 with PreflightFailed): {output} {error}");
             foreach (string name in new[] { "cache", "stuck" })
                 if (File.ReadAllText(UpdateParticipantProcess.LogOf(name)).Contains("prepare", StringComparison.Ordinal))
@@ -50,7 +51,7 @@ public sealed class UpdateRefusals(GuestPlan plan, ResultChannel results)
         {
             string commandLine = plan.CommandLine.ToString();
             var (code, output, error) = await LuodProcess.LuoctlAsync(null, "update", "--kernel", kernel, "--append", commandLine, "--timeout", "5");
-            if (code != 3 || !error.Contains("io.liveupdate.UpdateCancelled", StringComparison.Ordinal) || !error.Contains("stuck", StringComparison.Ordinal))
+            if (code != 3 || !error.Contains(LiveUpdateProtocol.Errors.UpdateCancelled, StringComparison.Ordinal) || !error.Contains("stuck", StringComparison.Ordinal))
                 throw new InvalidOperationException($"luoctl update: exit {code} (expected 3, UpdateCancelled naming 'stuck'): {output} {error}");
             return $"{output.Trim()} → {error.Trim()}";
         });
