@@ -87,21 +87,11 @@ public sealed class LiveUpdateInterface(SessionRegistry registry, LuodOptions op
             : UpdateRequest.DefaultPrepareTimeout;
         var request = new UpdateRequest(kexecRequest, timeout);
         string updateId = await updates.RunAsync(request,
-            progress => call.More ? call.NotifyAsync(new UpdateReply { Progress = ToWire(progress) }, Json.UpdateReply) : Task.CompletedTask,
+            progress => call.More ? call.NotifyAsync(new UpdateReply { Progress = progress }, Json.UpdateReply) : Task.CompletedTask,
             call.CancellationToken);
-        await call.ReplyAsync(new UpdateReply { Progress = ToWire(new UpdateProgress("rebooting", "reboot(LINUX_REBOOT_CMD_KEXEC) called", updateId)) },
+        await call.ReplyAsync(new UpdateReply { Progress = UpdateCoordinator.Progress(UpdateProgressPhase.Rebooting, "reboot(LINUX_REBOOT_CMD_KEXEC) called", updateId) },
             Json.UpdateReply);
     }
-
-    private static Protocol.UpdateProgress ToWire(UpdateProgress progress) => new()
-    {
-        Phase = LiveUpdateProtocolWireNames.TryParse(progress.Phase, out UpdateProgressPhase phase) ? phase
-            : throw new InvalidOperationException($"'{progress.Phase}' is not an io.liveupdate UpdateProgress phase"),
-        Message = progress.Message,
-        UpdateId = progress.UpdateId,
-        Client = progress.Client,
-        Findings = progress.Findings,
-    };
 
     private Task CancelUpdateAsync(VarlinkCallContext call)
     {

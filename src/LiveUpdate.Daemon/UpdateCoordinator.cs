@@ -113,7 +113,7 @@ public sealed class UpdateCoordinator
     /// next kernel and nothing returns — except with a test double of the kexec, whose
     /// RebootAsync returns: then this returns the update's id.
     /// </summary>
-    public async Task<string> RunAsync(UpdateRequest request, Func<UpdateProgress, Task> progress, CancellationToken cancellationToken)
+    public async Task<string> RunAsync(UpdateRequest request, Func<Wire.UpdateProgress, Task> progress, CancellationToken cancellationToken)
     {
         string updateId = $"u{DateTime.UtcNow:yyyyMMdd'T'HHmmss}-{Environment.ProcessId}";
         var cancelled = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -136,7 +136,7 @@ public sealed class UpdateCoordinator
             var report = await preflight.CheckAsync(request, registry.HandlerKindsInUse(), cancellationToken);
             var findings = report.Findings.Where(f => f.Severity is FindingSeverity.Warning or FindingSeverity.Error)
                 .Select(f => $"{f.Severity.ToString().ToUpperInvariant()} {f.Code}: {f.What} — {f.Why}{(f.Fix is null ? "" : $" Fix: {f.Fix}")}").ToList();
-            await progress(new UpdateProgress("check", $"{PreflightReport.VerdictText(report.Verdict)}: {report.NextRelease} from {report.ReferenceRelease ?? report.Reference}", updateId, null, findings));
+            await progress(Progress(Wire.UpdateProgressPhase.Check, $"{PreflightReport.VerdictText(report.Verdict)}: {report.NextRelease} from {report.ReferenceRelease ?? report.Reference}", updateId, null, findings));
             if (report.Verdict == PreflightVerdict.NoGo) throw LuodErrors.PreflightFailed(findings);
             timeline = timeline with { NextRelease = report.NextRelease };
 
@@ -146,7 +146,7 @@ public sealed class UpdateCoordinator
             catch (LiveUpdateException error) { throw LuodErrors.Kernel(error); }
             staged = true;
             timeline = timeline.Record(TimelineEvents.Daemon(TimelineEvents.Staged, detail: request.Kexec.Kernel));
-            await progress(new UpdateProgress("staged", $"{request.Kexec.Kernel} loaded with kexec_file_load", updateId));
+            await progress(Progress(Wire.UpdateProgressPhase.Staged, $"{request.Kexec.Kernel} loaded with kexec_file_load", updateId));
 
             // 3. Prepare.
             UpdateParticipant[] participants;
@@ -156,15 +156,15 @@ public sealed class UpdateCoordinator
                 participants = [.. _participants.Where(p => !p.Gone)];
             }
             timeline = timeline.Record(TimelineEvents.Daemon(TimelineEvents.Prepare, detail: $"{participants.Length} participant(s)"));
-            await progress(new UpdateProgress("prepare", $"asking {participants.Length} participant(s) to prepare within {request.PrepareTimeout.TotalSeconds:F0} s", updateId));
+            await progress(Progress(Wire.UpdateProgressPhase.Prepare, $"asking {participants.Length} participant(s) to prepare within {request.PrepareTimeout.TotalSeconds:F0} s", updateId));
             told.AddRange(participants);
             timeline = await AwaitAllAsync("prepare", participants, request.PrepareTimeout, updateId, cancelled.Task, timeline,
-                TimelineEvents.ClientPaused, progress, "paused", cancellationToken);
+                TimelineEvents.ClientPaused, progress, Wire.UpdateProgressPhase.Paused, cancellationToken);
 
             // 4. Freeze: from here on the update can no longer be cancelled by an operator.
             lock (_gate) _stage = UpdateStage.Freezing;
             timeline = timeline.Record(TimelineEvents.Daemon(TimelineEvents.Freeze));
-            await progress(new UpdateProgress("freeze", "every participant paused; freezing", updateId));
+            await progress(Progress(Wire.UpdateProgressPhase.Freeze, "every participant paused; freezing", updateId));
             timeline = await AwaitAllAsync("freeze", participants, request.PrepareTimeout, updateId, null, timeline,
                 null, progress, null, cancellationToken);
             _ledger.SetPending(timeline);
@@ -173,7 +173,7 @@ public sealed class UpdateCoordinator
 
             // 5. Reboot. The catalog's last write carries the reboot sample.
             lock (_gate) _stage = UpdateStage.Rebooting;
-            await progress(new UpdateProgress("rebooting", $"rebooting into {timeline.NextRelease}", updateId));
+            await progress(Progress(Wire.UpdateProgressPhase.Rebooting, $"rebooting into {timeline.NextRelease}", updateId));
             timeline = timeline.Record(TimelineEvents.Daemon(TimelineEvents.Reboot));
             _ledger.SetPending(timeline);
             Publish(persist: true);
@@ -207,7 +207,7 @@ public sealed class UpdateCoordinator
     }
 
     private async Task<UpdateTimeline> AwaitAllAsync(string phase, UpdateParticipant[] participants, TimeSpan timeout, string updateId,
-        Task<string>? cancelled, UpdateTimeline timeline, string? eventName, Func<UpdateProgress, Task> progress, string? progressPhase,
+        Task<string>? cancelled, UpdateTimeline timeline, string? eventName, Func<Wire.UpdateProgress, Task> progress, Wire.UpdateProgressPhase? progressPhase,
         CancellationToken cancellationToken)
     {
         long deadlineNs = SessionRegistry.NowNs() + (long)timeout.TotalNanoseconds;
@@ -231,8 +231,8 @@ public sealed class UpdateCoordinator
             if (!ok) throw new InvalidOperationException($"participant {participant} refused {phase}: {reason ?? "no reason given"}");
             if (eventName is not null)
                 timeline = timeline.Record(TimelineEvents.Daemon(eventName, UpdateLedger.ParticipantLabel(participant.Owner, participant.Name)));
-            if (progressPhase is not null)
-                await progress(new UpdateProgress(progressPhase, $"{participant} {progressPhase}", updateId, participant.Name));
+            if (progressPhase is { } shown)
+                await progress(Progress(shown, $"{participant} {Wire.LiveUpdateProtocolWireNames.ToWireName(shown)}", updateId, participant.Name));
         }
         return timeline;
     }
@@ -293,6 +293,11 @@ public sealed class UpdateCoordinator
 
     private static string Describe(Varlink.VarlinkErrorException error) =>
         error.Parameters?["reason"]?.GetValue<string>() ?? error.Parameters?["message"]?.GetValue<string>() ?? error.ErrorName;
+
+    /// <summary>One progress line streamed to the Update caller.</summary>
+    public static Wire.UpdateProgress Progress(Wire.UpdateProgressPhase phase, string message, string updateId,
+        string? client = null, IReadOnlyList<string>? findings = null) =>
+        new() { Phase = phase, Message = message, UpdateId = updateId, Client = client, Findings = findings };
 
     private static Wire.UpdateEvent Event(string name, string updateId, long? deadlineNs, string? reason) => new()
     {

@@ -8,9 +8,6 @@ public sealed record UpdateRequest(KexecRequest Kexec, TimeSpan PrepareTimeout)
     public static readonly TimeSpan DefaultPrepareTimeout = TimeSpan.FromSeconds(30);
 }
 
-/// <summary>One progress line streamed to the Update caller.</summary>
-public sealed record UpdateProgress(string Phase, string Message, string UpdateId, string? Client = null, IReadOnlyList<string>? Findings = null);
-
 /// <summary>Where the orchestrated update stands.</summary>
 public enum UpdateStage
 {
