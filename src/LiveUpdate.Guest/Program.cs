@@ -36,6 +36,7 @@ try
         ScenarioNames.Bench => await new BlackoutBench(plan, results).RunAsync(),
         ScenarioNames.BenchOldWay => await new OldWayBench(plan, results).RunAsync(),
         ScenarioNames.Criu => await new CriuBench(plan, results).RunAsync(),
+        ScenarioNames.VmUpdate => await new VmUpdate(plan, results).RunAsync(),
         ScenarioNames.Boot => true,
         _ => throw new InvalidOperationException($"unknown scenario '{plan.Scenario}' (known: {string.Join(", ", ScenarioNames.All)})"),
     };

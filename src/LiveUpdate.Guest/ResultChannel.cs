@@ -93,10 +93,21 @@ public sealed class ResultChannel : IAsyncDisposable
     {
         string json = JsonSerializer.Serialize(line, GuestReportJsonContext.Default.GuestReportLine);
         byte[] bytes = Encoding.UTF8.GetBytes(json + "\n");
-        await _port.WriteAsync(bytes);
-        await _port.FlushAsync();
+        // Marks may come from a background task (vm-update forwards the VM's ticks): one line at a time.
+        await _writeGate.WaitAsync();
+        try
+        {
+            await _port.WriteAsync(bytes);
+            await _port.FlushAsync();
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
         Console.WriteLine($"lu-guest: {json}");
     }
+
+    private readonly SemaphoreSlim _writeGate = new(1, 1);
 
     public ValueTask DisposeAsync() => _port.DisposeAsync();
 }

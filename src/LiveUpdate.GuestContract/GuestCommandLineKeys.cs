@@ -21,6 +21,12 @@ public static class GuestCommandLineKeys
     /// <summary>lu.cold=1: hops are crossed by cold reboots (QEMU restarted by the host), not by kexec.</summary>
     public const string Cold = "lu.cold";
 
+    /// <summary>vm-update: MiB of RAM of the VM luqemu runs (default 64).</summary>
+    public const string VmMib = "lu.vm.mib";
+
+    /// <summary>vm-update: 1 = luqemu hashes the VM's RAM after the stop and after the claim (the CI check; it lengthens the blackout).</summary>
+    public const string VmVerifyRam = "lu.vm.verify";
+
     /// <summary>The cache demo: MiB of items lucache loads before the update.</summary>
     public const string DemoMib = "lu.demo.mib";
 

@@ -54,6 +54,9 @@ public static class ScenarioNames
     /// <summary>Debian's criu dumps lucache to a virtio disk and restores it after a reboot.</summary>
     public const string Criu = "criu";
 
+    /// <summary>The VMM workload: luqemu keeps a QEMU VM (RAM in a preserved memfd) running across `luoctl update`.</summary>
+    public const string VmUpdate = "vm-update";
+
     /// <summary>Boots and reports, nothing else: the harness's own smoke run.</summary>
     public const string Boot = "boot";
 
@@ -61,7 +64,7 @@ public static class ScenarioNames
     public static readonly IReadOnlyList<string> All =
     [
         MemfdRoundTrip, LuoRefusals, CrossVersionChain, KernelSelftests, LuodCustody, OrphansAndOwners, CustodyLost,
-        OrchestratedUpdate, CancelAndNoGo, FdStoreRestart, LuodUpgrade, LuodRestoreScaling, CacheDemo, Bench, BenchOldWay, Criu, Boot,
+        OrchestratedUpdate, CancelAndNoGo, FdStoreRestart, LuodUpgrade, LuodRestoreScaling, CacheDemo, Bench, BenchOldWay, Criu, VmUpdate, Boot,
     ];
 
     /// <summary>The old numbers (s1…s13, case-insensitive) → the scenario they named.</summary>

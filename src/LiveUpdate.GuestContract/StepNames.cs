@@ -216,6 +216,23 @@ public static class StepNames
         public const string ReportSvg = Prefix + UpdateReport.Svg;
     }
 
+    /// <summary>vm-update (VmUpdate in the guest).</summary>
+    public static class VmUpdate
+    {
+        public const string Prefix = ScenarioNames.VmUpdate + ".";
+        public const string LuodStart = Prefix + "luod-start";
+        /// <summary>luqemu started: the VM booted cold (first kernel) or resumed from luod's session (next kernel).</summary>
+        public const string VmStart = Prefix + "vm-start";
+        /// <summary>The VM's console shows ticks (before the update).</summary>
+        public const string Running = Prefix + "running";
+        public const string Update = Prefix + "update";
+        /// <summary>After the kexec: same boot id, ticks go on, seeded region intact, RAM SHA-256 unchanged.</summary>
+        public const string Continuity = Prefix + "continuity";
+        public const string Report = Prefix + UpdateReport.Report;
+        public const string ReportTable = Prefix + UpdateReport.Table;
+        public const string ReportSvg = Prefix + UpdateReport.Svg;
+    }
+
     /// <summary>bench and bench-oldway (BlackoutBench, LuodPathBench, OldWayBench in the guest).</summary>
     public static class Bench
     {

@@ -6,6 +6,7 @@ using System.Diagnostics;
 using LiveUpdate.GuestContract;
 using LiveUpdate.VmHarness;
 using LiveUpdate.VmHarness.GuestImage;
+using LiveUpdate.VmHarness.Host;
 using LiveUpdate.VmHarness.Kernels;
 
 namespace LiveUpdate.VmTests;
@@ -86,9 +87,39 @@ public sealed class InitramfsBuilderTests : IDisposable
     [InlineData(ScenarioNames.Bench, false)]
     public async Task Only_the_selftest_scenario_carries_the_selftests(string scenario, bool selftests)
     {
-        var extras = await GuestImageExtras.ForScenarioAsync(scenario, CancellationToken.None);
+        var extras = await GuestImageExtras.ForScenarioAsync(scenario, RepositoryLayout.Locate(), CancellationToken.None);
         Assert.Equal(selftests, extras.KernelSelftests);
         Assert.Empty(extras.Tools);
+        Assert.Empty(extras.HostFiles);
+        Assert.Empty(extras.MadeFiles);
+    }
+
+    [Fact]
+    public async Task Only_vm_update_carries_QEMU_the_small_VM_and_luqemu()
+    {
+        var extras = await GuestImageExtras.ForScenarioAsync(ScenarioNames.VmUpdate, RepositoryLayout.Locate(), CancellationToken.None);
+        Assert.Contains(VmmPayload.Qemu, extras.HostFiles);
+        Assert.Contains(VmmPayload.TcgModule, extras.HostFiles);
+        Assert.Contains(extras.ToolLibraries, l => l.GuestPath.EndsWith("libglib-2.0.so.0", StringComparison.Ordinal));
+        var (path, image) = Assert.Single(extras.MadeFiles);
+        Assert.Equal(VmmPayload.VmImageGuestPath, path);
+        Assert.Equal("070701", System.Text.Encoding.ASCII.GetString(image, 0, 6)); // newc
+
+        // luqemu is published with the others but packed only into vm-update's image.
+        Write("publish/guest/lu-guest", "apphost");
+        Write("publish/qemu/luqemu", "apphost");
+        var payload = new GuestPayload([Published("lu-guest", "guest"), Published("luqemu", "qemu") with { App = new GuestApp("luqemu", "qemu", "qemu.csproj", ScenarioNames.VmUpdate) }], []);
+        var kernels = new[] { Kernel("7.3") };
+        foreach (var (scenario, carries) in new[] { (ScenarioNames.VmUpdate, true), (ScenarioNames.CacheDemo, false) })
+        {
+            string archive = Path.Combine(directory, $"{scenario}.cpio");
+            var forScenario = scenario == ScenarioNames.VmUpdate ? extras : GuestImageExtras.None with { Scenario = scenario };
+            await InitramfsBuilder.BuildAsync(new InitramfsContents(Write("init", "#!/bin/sh\n"), Write("busybox", "bb"), payload, kernels, forScenario), archive, CancellationToken.None);
+            string names = System.Text.Encoding.ASCII.GetString(await File.ReadAllBytesAsync(archive));
+            Assert.Equal(carries, names.Contains("opt/liveupdate/luqemu", StringComparison.Ordinal));
+            Assert.Equal(carries, names.Contains("usr/bin/qemu-system-x86_64", StringComparison.Ordinal));
+            Assert.Contains("opt/liveupdate/lu-guest", names);
+        }
     }
 
     private PublishedApp Published(string executable, string subdirectory) =>

@@ -79,18 +79,32 @@ public static class Program
 
     private static Command DemoCommand()
     {
-        var mib = new Option<int>("--mib") { Description = "MiB of items to load into the cache before the update.", DefaultValueFactory = _ => CacheDemoOptions.DefaultMib };
+        var workload = new Option<string>("--workload") { Description = "What crosses the update: cache (lucache with a host client reading) or vm (a QEMU VM run by luqemu).", DefaultValueFactory = _ => "cache" };
+        var mib = new Option<int?>("--mib") { Description = $"MiB of items to load into the cache (default {CacheDemoOptions.DefaultMib}), or of the VM's RAM (default {VmDemoOptions.DefaultMib})." };
         var chain = new Option<string>("--chain") { Description = "The kernel before and the kernel after the update.", DefaultValueFactory = _ => string.Join(',', CacheDemoOptions.DefaultChain) };
-        var command = new Command("demo", "The main job: lucache keeps its items through `luoctl update` 7.2 → 7.3 while a client on the host keeps reading.") { mib, chain };
+        var verify = new Option<bool>("--verify-ram") { Description = "vm: luqemu also hashes the VM's RAM after the stop and after the claim (inside the blackout)." };
+        var command = new Command("demo", "The main job: lucache keeps its items (or a QEMU VM its RAM and uptime) through `luoctl update` 7.2 → 7.3.") { workload, mib, chain, verify };
         command.SetAction((parse, cancellationToken) => GuardedAsync(async progress =>
         {
-            var items = parse.GetValue(mib);
+            string what = parse.GetValue(workload) ?? "cache";
             var kernels = ParseChain(parse.GetValue(chain) ?? "");
-            if (items < 1 || kernels.Count != 2)
+            int? size = parse.GetValue(mib);
+            if (size is < 1 || kernels.Count != 2)
             {
                 throw new HarnessException("Give --mib 1 or more and --chain BEFORE,AFTER (two kernel tags, e.g. 7.2,7.3).");
             }
-            var demo = await CacheDemoDriver.RunAsync(ScenarioHarness.FromEnvironment(progress), new CacheDemoOptions(items, kernels), progress, cancellationToken).ConfigureAwait(false);
+            if (what == "vm")
+            {
+                var vm = await VmDemoDriver.RunAsync(ScenarioHarness.FromEnvironment(progress),
+                    new VmDemoOptions(size ?? VmDemoOptions.DefaultMib, kernels) { VerifyRam = parse.GetValue(verify) }, progress, cancellationToken).ConfigureAwait(false);
+                Console.Write(VmDemoReport.Text(vm));
+                return vm.Passed ? 0 : 1;
+            }
+            if (what != "cache")
+            {
+                throw new HarnessException($"--workload {what} is not one of cache, vm.");
+            }
+            var demo = await CacheDemoDriver.RunAsync(ScenarioHarness.FromEnvironment(progress), new CacheDemoOptions(size ?? CacheDemoOptions.DefaultMib, kernels), progress, cancellationToken).ConfigureAwait(false);
             Console.Write(CacheDemoReport.Text(demo));
             return demo.Passed ? 0 : 1;
         }));

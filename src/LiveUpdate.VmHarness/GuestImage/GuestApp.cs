@@ -5,14 +5,16 @@ using LiveUpdate.VmHarness.Host;
 
 namespace LiveUpdate.VmHarness.GuestImage;
 
-public sealed record GuestApp(string Executable, string Subdirectory, string Project)
+public sealed record GuestApp(string Executable, string Subdirectory, string Project, string? OnlyForScenario = null)
 {
-    /// <summary>lu-guest (src/LiveUpdate.Guest), luoctl (src/LiveUpdate.Cli), luod (src/LiveUpdate.Daemon) and lucache (samples/LuCache).</summary>
+    /// <summary>lu-guest (src/LiveUpdate.Guest), luoctl (src/LiveUpdate.Cli), luod (src/LiveUpdate.Daemon), lucache (samples/LuCache) and luqemu (samples/LuQemu).</summary>
     public static IReadOnlyList<GuestApp> All(RepositoryLayout repository) =>
     [
         new("lu-guest", "guest", repository.GuestProject),
         new("luoctl", "cli", repository.CliProject),
         new("luod", "daemon", repository.DaemonProject),
         new("lucache", "cache", repository.LuCacheProject),
+        // Only vm-update's image carries luqemu: every other scenario's initramfs stays as it was.
+        new("luqemu", "qemu", repository.LuQemuProject, OnlyForScenario: GuestContract.ScenarioNames.VmUpdate),
     ];
 }

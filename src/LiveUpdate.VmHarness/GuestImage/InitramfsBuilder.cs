@@ -41,7 +41,7 @@ public static class InitramfsBuilder
         await writer.AddFileFromHostAsync("init", contents.InitScript, Executable, cancellationToken).ConfigureAwait(false);
         await writer.AddFileFromHostAsync("bin/busybox", contents.Busybox, Executable, cancellationToken).ConfigureAwait(false);
 
-        foreach (var (app, directory) in contents.Payload.Apps)
+        foreach (var (app, directory) in contents.Payload.Apps.Where(a => a.App.OnlyForScenario is null || a.App.OnlyForScenario == contents.Extras.Scenario))
         {
             await AddTreeAsync(writer, directory, $"{GuestPayload.GuestDirectory}/{app.Subdirectory}", executablesOnly: false, cancellationToken).ConfigureAwait(false);
             await writer.AddSymlinkAsync($"{GuestPayload.GuestDirectory}/{app.Executable}", $"{app.Subdirectory}/{app.Executable}", cancellationToken).ConfigureAwait(false);
@@ -49,6 +49,14 @@ public static class InitramfsBuilder
         foreach (var library in contents.Payload.Libraries.Concat(contents.Extras.ToolLibraries).DistinctBy(l => l.GuestPath))
         {
             await writer.AddFileFromHostAsync(library.GuestPath, library.HostPath, Executable, cancellationToken).ConfigureAwait(false);
+        }
+        foreach (var file in contents.Extras.HostFiles)
+        {
+            await writer.AddFileFromHostAsync(file.TrimStart('/'), file, Executable, cancellationToken).ConfigureAwait(false);
+        }
+        foreach (var (guestPath, content) in contents.Extras.MadeFiles)
+        {
+            await writer.AddFileAsync(guestPath.TrimStart('/'), content, Readable, cancellationToken).ConfigureAwait(false);
         }
         // At /bin, ahead of busybox's applet of the same name (busybox --install keeps existing files).
         foreach (var tool in contents.Extras.Tools)

@@ -26,6 +26,10 @@ public sealed class RepositoryLayout
     public string CliProject => Path.Combine(Root, "src", "LiveUpdate.Cli", "LiveUpdate.Cli.csproj");
 
     public string LuCacheProject => Path.Combine(Root, "samples", "LuCache", "LuCache.csproj");
+    public string LuQemuProject => Path.Combine(Root, "samples", "LuQemu", "LuQemu.csproj");
+
+    /// <summary>/init of the small VM luqemu runs in the vm-update scenario.</summary>
+    public string VmGuestInitScript => Path.Combine(Root, "vm", "vm-guest-init.sh");
 
     /// <summary>Finds the checkout: $LIVEUPDATE_REPO, else walk up from the binary, else from the cwd.</summary>
     public static RepositoryLayout Locate()

@@ -84,7 +84,7 @@ public sealed class ScenarioHarness
         HarnessCache.PruneOldest(Cache.RunsDirectory, KeptRuns - 1, _ => true);
         var runDirectory = Cache.CreateRunDirectory(request.Scenario, DateTimeOffset.UtcNow);
         var initramfs = Path.Combine(runDirectory, "initramfs.cpio");
-        var extras = await GuestImageExtras.ForScenarioAsync(request.Scenario, cancellationToken).ConfigureAwait(false);
+        var extras = await GuestImageExtras.ForScenarioAsync(request.Scenario, Repository, cancellationToken).ConfigureAwait(false);
         var contents = new InitramfsContents(Repository.GuestInitScript, InitramfsContents.DefaultBusybox, guest, kernels, extras);
         var archiveBytes = await InitramfsBuilder.BuildAsync(contents, initramfs, cancellationToken).ConfigureAwait(false);
         var initramfsBytes = await InitramfsCompressor.ApplyAsync(request.InitramfsCompression, initramfs, cancellationToken).ConfigureAwait(false);

@@ -1,0 +1,122 @@
+// VmDemoDriver: the VMM workload of the main job (`luvm demo --workload vm`, `./demo.sh --workload vm`,
+// the vm-update VM test): a QEMU VM run by luqemu inside the test guest keeps its RAM, its boot and
+// its uptime through `luoctl update` into the next kernel. Three views of the VM's blackout:
+// luod's (participant "vm": QMP STOP → RESUME, on the TSC axis across the kexec), the host's (the
+// VM's one-a-second heartbeat, forwarded by lu-guest as marks the host stamps on arrival: the
+// longest gap between two heartbeats), and luqemu's own account of each step. Continuity is judged
+// here on the host: the first kernel's console (sent in the running step) against the next one's.
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using LiveUpdate.GuestContract;
+using LiveUpdate.VmHarness.Runs;
+
+namespace LiveUpdate.VmHarness.Demo;
+
+public sealed record VmDemoOptions(int Mib, IReadOnlyList<string> Chain)
+{
+    public const int DefaultMib = 64;
+
+    public static readonly IReadOnlyList<string> DefaultChain = ["7.2", "7.3"];
+
+    /// <summary>luqemu hashes the VM's RAM after the stop and after the claim (the test does; it lengthens the blackout by the hashing).</summary>
+    public bool VerifyRam { get; init; }
+
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(25);
+
+    public int MemoryMiB { get; init; } = Qemu.QemuLaunch.DefaultMemoryMiB;
+}
+
+public sealed record VmDemoResult(
+    VmRunResult Run,
+    VmDemoOptions Options,
+    long? LuodBlackoutNs,
+    long? LuodUncertaintyNs,
+    TimeSpan? HeartbeatGap,
+    string? ContinuityProblem,
+    VmGuestTick? LastTickBefore,
+    VmGuestTick? FirstTickAfter,
+    string? FreezeAccount,
+    string? ResumeAccount,
+    string? ReportTable,
+    string? SvgPath)
+{
+    public bool Passed => Run.Passed && ContinuityProblem is null && LuodBlackoutNs > 0 && HeartbeatGap > TimeSpan.Zero;
+}
+
+public static partial class VmDemoDriver
+{
+    public const string TickMark = "vm.tick";
+
+    public static async Task<VmDemoResult> RunAsync(ScenarioHarness harness, VmDemoOptions options, IProgress<string>? progress, CancellationToken cancellationToken)
+    {
+        var ticks = new List<(int Hop, TimeSpan At)>();
+        var gate = new Lock();
+        void OnLine(ObservedGuestLine observed)
+        {
+            var line = observed.Line;
+            if (line is { Type: GuestReportLineTypes.Mark, Name: TickMark })
+            {
+                lock (gate) ticks.Add((line.Hop ?? -1, observed.At));
+                return;
+            }
+            if (line.Type == GuestReportLineTypes.Step)
+                progress?.Report($"  guest hop {line.Hop} ({line.Release}): {(line.Ok == true ? "ok  " : "FAIL")} {line.Name} ({line.Ms:0} ms){Brief(line)}");
+            else if (line.Type == GuestReportLineTypes.Boot && line.Hop > 0)
+                progress?.Report($"  guest: kernel {line.Release} booted (hop {line.Hop})");
+        }
+
+        var request = new VmRunRequest(ScenarioNames.VmUpdate, options.Chain)
+        {
+            Timeout = options.Timeout,
+            MemoryMiB = options.MemoryMiB,
+            ScenarioParameters = [GuestCommandLineKeys.Word(GuestCommandLineKeys.VmMib, options.Mib), .. options.VerifyRam ? [GuestCommandLineKeys.Word(GuestCommandLineKeys.VmVerifyRam, 1)] : Array.Empty<string>()],
+            OnGuestLine = OnLine,
+        };
+        var run = await harness.RunScenarioAsync(request, cancellationToken).ConfigureAwait(false);
+
+        string? Detail(int hop, string name) => run.Report.Steps.LastOrDefault(s => s.Hop == hop && s.Name == name && s.Ok)?.Detail;
+        long? blackout = null, uncertainty = null;
+        if (Detail(1, StepNames.VmUpdate.Report) is { } json)
+        {
+            var report = JsonNode.Parse(json);
+            blackout = report?["clients"]?.AsArray().FirstOrDefault(c => c?["client"]?.GetValue<string>() == "vm")?["blackoutNs"]?.GetValue<long>();
+            uncertainty = report?["uncertaintyNs"]?.GetValue<long>();
+        }
+        var before = VmGuestConsole.Parse(Detail(0, StepNames.VmUpdate.Running) ?? "");
+        var after = VmGuestConsole.Parse(Detail(1, StepNames.VmUpdate.Continuity) ?? "");
+        string? problem = before.Seeds.Count == 1
+            ? VmGuestConsole.ContinuityProblem(before, after, before.Seeds[0].Sha256)
+            : $"the first kernel's console shows {before.Seeds.Count} boots of the VM (expected exactly one)";
+
+        TimeSpan? gap = null;
+        lock (gate)
+        {
+            // The heartbeat across the update: last tick seen from the first kernel → first tick from the next.
+            var last = ticks.Where(t => t.Hop == 0).Select(t => (TimeSpan?)t.At).LastOrDefault();
+            var first = ticks.Where(t => t.Hop == 1).Select(t => (TimeSpan?)t.At).FirstOrDefault();
+            if (last is { } l && first is { } f) gap = f - l;
+        }
+        string console = File.Exists(run.ConsoleLog) ? await File.ReadAllTextAsync(run.ConsoleLog, cancellationToken).ConfigureAwait(false) : "";
+        string? freeze = FreezeLine().Match(console) is { Success: true } m ? m.Value.Trim() : null;
+        string? resume = Detail(1, StepNames.VmUpdate.VmStart) is { } start && start.IndexOf("VM vm resumed", StringComparison.Ordinal) is int at and >= 0
+            ? start[at..].Split(" luqemu: VM vm taking part")[0] : null;
+        string? svgPath = null;
+        if (Detail(1, StepNames.VmUpdate.ReportSvg) is { } svg)
+        {
+            svgPath = Path.Combine(run.RunDirectory, "update.svg");
+            await File.WriteAllTextAsync(svgPath, svg, cancellationToken).ConfigureAwait(false);
+        }
+        return new VmDemoResult(run, options, blackout, uncertainty, gap, problem, before.Last, after.Ticks.FirstOrDefault(),
+            freeze, resume, Detail(1, StepNames.VmUpdate.ReportTable), svgPath);
+    }
+
+    [GeneratedRegex(@"luqemu: update \S+: vCPUs stopped at [^\r\n]*")]
+    private static partial Regex FreezeLine();
+
+    private static string Brief(GuestReportLine line)
+    {
+        var detail = (line.Detail ?? "").ReplaceLineEndings(" ");
+        return detail.Length == 0 || detail.StartsWith('{') || detail.StartsWith('<') || detail.StartsWith("vmguest", StringComparison.Ordinal) ? ""
+            : " — " + (detail.Length > 200 ? detail[..200] + "…" : detail);
+    }
+}
