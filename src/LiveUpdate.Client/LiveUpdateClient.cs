@@ -158,12 +158,25 @@ public sealed class LiveUpdateClient : IAsyncDisposable
         return UpdateSubscription.StartAsync(SocketPath, participant, hooks, cancellationToken);
     }
 
-    /// <summary>After the kexec: <paramref name="participant"/> has its sessions back and serves again (its blackout ends).</summary>
-    public async Task ResumedAsync(string participant, CancellationToken cancellationToken = default)
+    /// <summary>After the kexec: <paramref name="participant"/> has its sessions back and serves again (its blackout ends now).</summary>
+    public Task ResumedAsync(string participant, CancellationToken cancellationToken = default) =>
+        ResumedAsync(participant, null, cancellationToken);
+
+    /// <summary>
+    /// After the kexec: <paramref name="participant"/> has its sessions back and serves again — since
+    /// <paramref name="resumedAt"/> when given (e.g. a VMM's vCPUs ran again before it could call this), which
+    /// ends its blackout in luod's report. luod refuses a moment in the future or before it started in this kernel
+    /// (<see cref="Errors.LuodInvalidParameterException"/>).
+    /// </summary>
+    public async Task ResumedAsync(string participant, DateTimeOffset? resumedAt, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(participant);
-        using var _ = await CallAsync(Methods.Resumed, new ResumedParameters { Participant = participant }, Json.ResumedParameters, null, cancellationToken).ConfigureAwait(false);
+        var parameters = new ResumedParameters { Participant = participant, ResumedAtNs = resumedAt is { } at ? ToRealtimeNs(at) : null };
+        using var _ = await CallAsync(Methods.Resumed, parameters, Json.ResumedParameters, null, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>A wall-clock instant as io.liveupdate carries it: CLOCK_REALTIME ns since the Unix epoch.</summary>
+    internal static long ToRealtimeNs(DateTimeOffset instant) => (instant.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) * 100;
 
     /// <summary>
     /// Root only: asks luod to load <paramref name="kernel"/> (kexec_file_load) and reboot into it,

@@ -2,7 +2,8 @@
 // connections of its own — one streaming events (Subscribe, a call with "more"), one for
 // the acknowledgements, because a Varlink connection answers one call at a time — and runs
 // the participant's hooks as events arrive: prepare and freeze are acknowledged with ok or
-// the hook's exception message (a refusal), within the deadline luod gave. Dispose to leave.
+// the hook's exception message (a refusal), within the deadline luod gave, and with the
+// participant's PausedAt when it says it stopped serving at another moment. Dispose to leave.
 using LiveUpdate.Client.Errors;
 using LiveUpdate.Protocol;
 using LiveUpdate.Varlink;
@@ -17,6 +18,9 @@ public sealed class UpdateSubscription : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource _subscribed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task _loop = Task.CompletedTask;
+    private string? _updateId;
+    private DateTimeOffset _preparedAt;
+    private long? _sentPausedAtNs;
 
     private UpdateSubscription(string name, VarlinkClient events, VarlinkClient acks, IUpdateParticipant participant)
     {
@@ -81,7 +85,9 @@ public sealed class UpdateSubscription : IAsyncDisposable
                         update.Reason);
                     switch (update.Event)
                     {
-                        case UpdateEventKind.Prepare: await RunHookAsync(AcknowledgePhase.Prepare, notice, _participant.PrepareAsync).ConfigureAwait(false); break;
+                        case UpdateEventKind.Prepare:
+                            (_updateId, _preparedAt, _sentPausedAtNs) = (notice.UpdateId, DateTimeOffset.UtcNow, null);
+                            await RunHookAsync(AcknowledgePhase.Prepare, notice, _participant.PrepareAsync).ConfigureAwait(false); break;
                         case UpdateEventKind.Freeze: await RunHookAsync(AcknowledgePhase.Freeze, notice, _participant.FreezeAsync).ConfigureAwait(false); break;
                         case UpdateEventKind.Resume: await _participant.ResumeAsync(notice, _stop.Token).ConfigureAwait(false); break;
                     }
@@ -110,13 +116,36 @@ public sealed class UpdateSubscription : IAsyncDisposable
             ok = false;
             reason = error is OperationCanceledException ? $"{phase.ToWireName()} did not finish before luod's deadline" : error.Message;
         }
-        var parameters = new AcknowledgeParameters { UpdateId = notice.UpdateId, Participant = Name, Phase = phase, Ok = ok, Reason = reason };
+        long? pausedAtNs = ok ? PausedAtToSend(phase, notice.UpdateId) : null;
+        var parameters = new AcknowledgeParameters { UpdateId = notice.UpdateId, Participant = Name, Phase = phase, Ok = ok, Reason = reason, PausedAtNs = pausedAtNs };
         try
         {
-            using var _ = await _acks.CallAsync(LiveUpdateProtocol.Methods.Acknowledge, VarlinkParameters.From(parameters, Json.AcknowledgeParameters), null, _stop.Token)
-                .ConfigureAwait(false);
+            try
+            {
+                await AcknowledgeAsync(parameters).ConfigureAwait(false);
+                if (pausedAtNs is not null) _sentPausedAtNs = pausedAtNs;
+            }
+            catch (VarlinkErrorException error) when (error.ErrorName == LiveUpdateProtocol.Errors.InvalidParameter && pausedAtNs is not null)
+            {
+                // luod refused the moment (nothing was acknowledged): the pause counts from this acknowledgement instead.
+                await AcknowledgeAsync(parameters with { PausedAtNs = null }).ConfigureAwait(false);
+            }
         }
         catch (VarlinkErrorException) { /* the update moved on (cancelled or timed out); the resume event follows */ }
+    }
+
+    private async Task AcknowledgeAsync(AcknowledgeParameters parameters)
+    {
+        using var _ = await _acks.CallAsync(LiveUpdateProtocol.Methods.Acknowledge, VarlinkParameters.From(parameters, Json.AcknowledgeParameters), null, _stop.Token)
+            .ConfigureAwait(false);
+    }
+
+    /// <summary>The participant's PausedAt as pausedAtNs, when it belongs to this update and was not sent already.</summary>
+    private long? PausedAtToSend(AcknowledgePhase phase, string updateId)
+    {
+        if (_participant.PausedAt is not { } pausedAt || updateId != _updateId || pausedAt < _preparedAt) return null;
+        long ns = LiveUpdateClient.ToRealtimeNs(pausedAt);
+        return phase == AcknowledgePhase.Freeze && ns == _sentPausedAtNs ? null : ns;
     }
 
     public async ValueTask DisposeAsync()

@@ -65,14 +65,15 @@ public sealed class LiveUpdateInterface(SessionRegistry registry, LuodOptions op
     {
         var peer = Authorize(call);
         var parameters = call.ReadParameters(Json.AcknowledgeParameters);
-        updates.Acknowledge(peer, parameters.UpdateId, parameters.Participant, parameters.Phase.ToWireName(), parameters.Ok, parameters.Reason);
+        updates.Acknowledge(peer, parameters.UpdateId, parameters.Participant, parameters.Phase.ToWireName(), parameters.Ok, parameters.Reason, parameters.PausedAtNs);
         return call.ReplyAsync();
     }
 
     private Task ResumedAsync(VarlinkCallContext call)
     {
         var peer = Authorize(call);
-        updates.Resumed(peer, call.ReadParameters(Json.ResumedParameters).Participant);
+        var parameters = call.ReadParameters(Json.ResumedParameters);
+        updates.Resumed(peer, parameters.Participant, parameters.ResumedAtNs);
         return call.ReplyAsync();
     }
 

@@ -55,6 +55,9 @@ public static class LuodErrors
     public static VarlinkErrorException NoUpdateInProgress(string reason) =>
         Error(Names.NoUpdateInProgress, new NoUpdateInProgressError { Reason = reason }, Json.NoUpdateInProgressError);
 
+    public static VarlinkErrorException InvalidParameter(string parameter, string reason) =>
+        Error(Names.InvalidParameter, new InvalidParameterError { Parameter = parameter, Reason = reason }, Json.InvalidParameterError);
+
     private static VarlinkErrorException Error<T>(string name, T parameters, JsonTypeInfo<T> typeInfo) =>
         new(name, VarlinkParameters.From(parameters, typeInfo));
 }

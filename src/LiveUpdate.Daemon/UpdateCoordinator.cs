@@ -37,6 +37,7 @@ public sealed class UpdateCoordinator
     private UpdateStage _stage = UpdateStage.Idle;
     private string? _updateId;
     private TaskCompletionSource<string>? _cancelled;
+    private long _askedToPrepareNs;
 
     /// <summary>Takes over the update ledger start-up recovery found in <paramref name="registry"/> (which must have started).</summary>
     public UpdateCoordinator(SessionRegistry registry, IKexecPerformer kexec, IUpdatePreflight preflight, ILogger log, string release)
@@ -83,17 +84,28 @@ public sealed class UpdateCoordinator
         lock (_gate) _participants.Remove(participant);
     }
 
-    public void Acknowledge(PeerCredentials peer, string updateId, string name, string phase, bool ok, string? reason)
+    /// <summary>
+    /// A participant's answer to prepare or freeze. <paramref name="pausedAtNs"/> (CLOCK_REALTIME, with ok):
+    /// when it really stopped serving; refused (InvalidParameter, nothing acknowledged) when negative, in the
+    /// future beyond <see cref="ReportedMomentCheck.FutureTolerance"/> or before luod asked participants to prepare.
+    /// </summary>
+    public void Acknowledge(PeerCredentials peer, string updateId, string name, string phase, bool ok, string? reason, long? pausedAtNs = null)
     {
         UpdateParticipant? participant;
+        long askedToPrepareNs;
         lock (_gate)
         {
             if (_updateId != updateId || _stage is not (UpdateStage.Preparing or UpdateStage.Freezing))
                 throw LuodErrors.NoUpdateInProgress($"update '{updateId}' is not waiting for acknowledgements (luod's update: {_updateId ?? "none"}, {_stage.ToString().ToLowerInvariant()})");
             participant = _participants.FirstOrDefault(p => p.Owner == peer.UserId && p.Name == name);
+            askedToPrepareNs = _askedToPrepareNs;
         }
-        if (participant is null || !participant.Acknowledge(phase, ok, reason))
-            throw LuodErrors.NoUpdateInProgress($"participant '{name}' of uid {peer.UserId} is not asked to acknowledge {phase} now");
+        string notAsked = $"participant '{name}' of uid {peer.UserId} is not asked to acknowledge {phase} now";
+        if (participant is null || !participant.Awaits(phase)) throw LuodErrors.NoUpdateInProgress(notAsked);
+        if (ok && pausedAtNs is { } pausedAt)
+            ReportedMomentCheck.Check("pausedAtNs", pausedAt, SessionRegistry.NowNs(), askedToPrepareNs, $"update '{updateId}' asked its participants to prepare");
+        if (!participant.Acknowledge(phase, new ParticipantAnswer(ok, reason, ok ? pausedAtNs : null)))
+            throw LuodErrors.NoUpdateInProgress(notAsked);
     }
 
     /// <summary>Cancels the update in progress; too late once freeze has started.</summary>
@@ -156,6 +168,7 @@ public sealed class UpdateCoordinator
                 participants = [.. _participants.Where(p => !p.Gone)];
             }
             timeline = timeline.Record(TimelineEvents.Daemon(TimelineEvents.Prepare, detail: $"{participants.Length} participant(s)"));
+            lock (_gate) _askedToPrepareNs = timeline.Events[^1].Sample!.Value.RealtimeNs; // no participant pauses for this update before
             await progress(Progress(Wire.UpdateProgressPhase.Prepare, $"asking {participants.Length} participant(s) to prepare within {request.PrepareTimeout.TotalSeconds:F0} s", updateId));
             told.AddRange(participants);
             timeline = await AwaitAllAsync("prepare", participants, request.PrepareTimeout, updateId, cancelled.Task, timeline,
@@ -224,23 +237,41 @@ public sealed class UpdateCoordinator
                 throw new TimeoutException($"{string.Join(", ", pending.Values)} did not acknowledge {phase} within {timeout.TotalSeconds:F0} s");
             }
             if (finished == cancelled) throw new OperationCanceledException($"cancelled by the operator: {cancelled.Result}");
-            var answered = (Task<(bool Ok, string? Reason)>)finished;
+            var answered = (Task<ParticipantAnswer>)finished;
             var participant = pending[answered];
             pending.Remove(answered);
-            var (ok, reason) = answered.Result;
-            if (!ok) throw new InvalidOperationException($"participant {participant} refused {phase}: {reason ?? "no reason given"}");
-            if (eventName is not null)
-                timeline = timeline.Record(TimelineEvents.Daemon(eventName, UpdateLedger.ParticipantLabel(participant.Owner, participant.Name)));
+            var answer = answered.Result;
+            if (!answer.Ok) throw new InvalidOperationException($"participant {participant} refused {phase}: {answer.Reason ?? "no reason given"}");
+            string client = UpdateLedger.ParticipantLabel(participant.Owner, participant.Name);
+            if (answer.PausedAtNs is { } pausedAt)
+                timeline = WithReportedPause(timeline, client, pausedAt, phase);
+            else if (eventName is not null)
+                timeline = timeline.Record(TimelineEvents.Daemon(eventName, client));
             if (progressPhase is { } shown)
                 await progress(Progress(shown, $"{participant} {Wire.LiveUpdateProtocolWireNames.ToWireName(shown)}", updateId, participant.Name));
         }
         return timeline;
     }
 
-    /// <summary>After the kexec: a participant serves again. Completes the update once all have.</summary>
-    public void Resumed(PeerCredentials peer, string name)
+    /// <summary>
+    /// The client's pause at the moment it reported (<paramref name="pausedAtNs"/>, checked by Acknowledge):
+    /// luod's sample of now shifted back to it, replacing the pause recorded at its prepare acknowledgement.
+    /// </summary>
+    private static UpdateTimeline WithReportedPause(UpdateTimeline timeline, string client, long pausedAtNs, string phase)
     {
-        _ledger.RecordResumed(peer.UserId, name);
+        var now = ClockSample.Capture();
+        var sample = ReportedMoment.Sample(now, pausedAtNs, ClockMapping.ChooseFrequency(timeline.PreviousKernel, timeline.NextKernel));
+        string detail = $"reported by the participant: {Durations.Format(now.RealtimeNs - sample.RealtimeNs)} before its {phase} acknowledgement";
+        return ReportedMoment.Record(timeline, TimelineEvents.ClientPaused, client, sample, detail);
+    }
+
+    /// <summary>
+    /// After the kexec: a participant serves again (since <paramref name="resumedAtNs"/>, CLOCK_REALTIME, when
+    /// given). Completes the update once all have.
+    /// </summary>
+    public void Resumed(PeerCredentials peer, string name, long? resumedAtNs = null)
+    {
+        _ledger.RecordResumed(peer.UserId, name, resumedAtNs);
         Publish(persist: true);
     }
 

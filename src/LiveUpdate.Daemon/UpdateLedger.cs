@@ -58,18 +58,35 @@ public sealed class UpdateLedger(ILogger log)
         lock (_gate) _pending = timeline;
     }
 
-    /// <summary>After the kexec: participant <paramref name="name"/> serves again; completes the update when it was the last.</summary>
-    public void RecordResumed(uint uid, string name)
+    /// <summary>
+    /// After the kexec: participant <paramref name="name"/> serves again — now, or since <paramref name="resumedAtNs"/>
+    /// (CLOCK_REALTIME; refused with InvalidParameter when negative, in the future beyond
+    /// <see cref="ReportedMomentCheck.FutureTolerance"/> or before luod's first sample in this kernel).
+    /// Its first resume counts. Completes the update when it was the last.
+    /// </summary>
+    public void RecordResumed(uint uid, string name, long? resumedAtNs = null)
     {
         lock (_gate)
         {
-            if (_pending is not { } update || !update.Events.Any(e => e.Kernel == KernelSide.Next))
+            if (_pending is not { } update || update.Events.FirstOrDefault(e => e.Kernel == KernelSide.Next && e.Sample is not null)?.Sample is not { } started)
                 throw LuodErrors.NoUpdateInProgress("no live update is waiting for participants to resume in this kernel");
             string client = ParticipantLabel(uid, name);
             if (!update.Events.Any(e => e.Name == TimelineEvents.ClientPaused && e.Client == client))
                 throw LuodErrors.NoUpdateInProgress($"participant '{name}' of uid {uid} did not pause for update {update.UpdateId}");
+            var now = ClockSample.Capture();
+            if (resumedAtNs is { } at)
+                ReportedMomentCheck.Check("resumedAtNs", at, now.RealtimeNs, started.RealtimeNs, "luod started in this kernel");
             if (!update.Events.Any(e => e.Name == TimelineEvents.ClientResumed && e.Client == client))
-                _pending = update.Record(TimelineEvents.Daemon(TimelineEvents.ClientResumed, client));
+            {
+                if (resumedAtNs is { } resumedAt)
+                {
+                    var sample = ReportedMoment.Sample(now, resumedAt, ClockMapping.ChooseFrequency(update.PreviousKernel, update.NextKernel));
+                    string detail = $"reported by the participant: {Durations.Format(now.RealtimeNs - sample.RealtimeNs)} before its resumed call";
+                    _pending = ReportedMoment.Record(update, TimelineEvents.ClientResumed, client, sample, detail);
+                }
+                else
+                    _pending = update.Record(TimelineEvents.Daemon(TimelineEvents.ClientResumed, client, now));
+            }
             CompleteIfDone(null);
         }
     }

@@ -7,10 +7,13 @@ using LiveUpdate.Protocol;
 
 namespace LiveUpdate.Daemon;
 
+/// <summary>A participant's acknowledgement: ok or refused (why), and when it really paused if it said (CLOCK_REALTIME ns).</summary>
+public sealed record ParticipantAnswer(bool Ok, string? Reason, long? PausedAtNs = null);
+
 public sealed class UpdateParticipant(uint owner, string name)
 {
     private readonly Channel<UpdateEvent> _events = Channel.CreateUnbounded<UpdateEvent>(new UnboundedChannelOptions { SingleReader = true });
-    private TaskCompletionSource<(bool Ok, string? Reason)>? _ack;
+    private TaskCompletionSource<ParticipantAnswer>? _ack;
     private string? _awaitedPhase;
 
     public uint Owner { get; } = owner;
@@ -25,25 +28,31 @@ public sealed class UpdateParticipant(uint owner, string name)
     public override string ToString() => Owner == 0 ? Name : $"{Name} (uid {Owner})";
 
     /// <summary>Queues an event and, for prepare/freeze, starts waiting for the acknowledgement of <paramref name="awaitedPhase"/>.</summary>
-    public Task<(bool Ok, string? Reason)>? Send(UpdateEvent update, string? awaitedPhase)
+    public Task<ParticipantAnswer>? Send(UpdateEvent update, string? awaitedPhase)
     {
         lock (_events)
         {
             _awaitedPhase = awaitedPhase;
-            _ack = awaitedPhase is null ? null : new TaskCompletionSource<(bool, string?)>(TaskCreationOptions.RunContinuationsAsynchronously);
-            if (Gone) _ack?.TrySetResult((false, "its connection to luod closed"));
+            _ack = awaitedPhase is null ? null : new TaskCompletionSource<ParticipantAnswer>(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (Gone) _ack?.TrySetResult(new ParticipantAnswer(false, "its connection to luod closed"));
             _events.Writer.TryWrite(update);
             return _ack?.Task;
         }
     }
 
+    /// <summary>True when an acknowledgement of <paramref name="phase"/> is awaited from it now.</summary>
+    public bool Awaits(string phase)
+    {
+        lock (_events) return _ack is { Task.IsCompleted: false } && _awaitedPhase == phase;
+    }
+
     /// <summary>The participant's answer; false when nothing of that phase is awaited from it.</summary>
-    public bool Acknowledge(string phase, bool ok, string? reason)
+    public bool Acknowledge(string phase, ParticipantAnswer answer)
     {
         lock (_events)
         {
             if (_ack is null || _awaitedPhase != phase) return false;
-            return _ack.TrySetResult((ok, reason));
+            return _ack.TrySetResult(answer);
         }
     }
 
@@ -53,7 +62,7 @@ public sealed class UpdateParticipant(uint owner, string name)
         lock (_events)
         {
             Gone = true;
-            _ack?.TrySetResult((false, "its connection to luod closed"));
+            _ack?.TrySetResult(new ParticipantAnswer(false, "its connection to luod closed"));
             _events.Writer.TryComplete();
         }
     }

@@ -10,7 +10,11 @@ public static class TimelineEvents
     public const string Staged = "staged";
     /// <summary>luod starts telling clients to prepare.</summary>
     public const string Prepare = "prepare";
-    /// <summary>One client acknowledged prepare: it is quiesced (its blackout starts). Carries the client name.</summary>
+    /// <summary>
+    /// One client stopped serving (its blackout starts): at its prepare acknowledgement, or at the moment it
+    /// reported (pausedAtNs, <see cref="ReportedMoment"/>) — then in <see cref="UpdatePhase.Freeze"/> for a
+    /// participant that serves until freeze. Carries the client name.
+    /// </summary>
     public const string ClientPaused = "client.paused";
     /// <summary>Every client paused; luod writes its catalog (freeze).</summary>
     public const string Freeze = "freeze";
@@ -42,12 +46,15 @@ public static class TimelineEvents
     public const string SessionsRestored = "sessions.restored";
     /// <summary>A client claimed its sessions. Carries the client name.</summary>
     public const string ClientClaimed = "client.claimed";
-    /// <summary>A client acknowledged "resumed" (its blackout ends). Carries the client name.</summary>
+    /// <summary>A client serves again (its blackout ends): its "resumed" call, or the earlier moment it reported (resumedAtNs). Carries the client name.</summary>
     public const string ClientResumed = "client.resumed";
     /// <summary>FINISH done.</summary>
     public const string Finish = "finish";
 
-    /// <summary>The phase a well-known event belongs to (null for names this library does not know).</summary>
+    /// <summary>
+    /// The phase a well-known event belongs to (null for names this library does not know). A reported
+    /// moment may belong to a later phase (<see cref="ReportedMoment.Record"/>).
+    /// </summary>
     public static UpdatePhase? PhaseOf(string name) => name switch
     {
         Staged => UpdatePhase.Staged,

@@ -23,7 +23,10 @@ public sealed record ReportEvent(
 /// </summary>
 public sealed record PhaseSpan(UpdatePhase Phase, long StartNs, long DurationNs, bool StartApproximate, bool DurationApproximate);
 
-/// <summary>One client's blackout: from its "paused" acknowledgement to its "resumed" one.</summary>
+/// <summary>
+/// One client's blackout: from its pause to its resume — its prepare acknowledgement and its "resumed" call, or
+/// the moments it reported instead (pausedAtNs with prepare or freeze, resumedAtNs).
+/// </summary>
 public sealed record ClientBlackout(
     string Client,
     long? PausedNs,

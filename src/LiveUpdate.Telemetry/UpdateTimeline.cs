@@ -98,7 +98,10 @@ public sealed record UpdateTimeline
     public int KexecCount { get; init; }
     public KernelClockInfo? PreviousKernel { get; init; }
     public KernelClockInfo? NextKernel { get; init; }
-    /// <summary>Events in the order they were recorded (never re-sorted: disorder is reported as an anomaly).</summary>
+    /// <summary>
+    /// Events in the order they were recorded (never re-sorted: disorder is reported as an anomaly). A moment a
+    /// participant reported is placed among luod's samples where it falls (<see cref="ReportedMoment.Record"/>).
+    /// </summary>
     public IReadOnlyList<TimelineEvent> Events { get; init; } = [];
 
     /// <summary>The basis the cross-kernel span resolves to with the events recorded so far (computed, not stored input).</summary>

@@ -96,6 +96,7 @@ public sealed class VarlinkIdlParserTests
         Assert.Equal(new IdlNullable(new IdlPrimitive("string")), session.Fields.Single(f => f.Name == "metadata").Type);
         Assert.Equal(new IdlArray(new IdlNamed("File")), session.Fields.Single(f => f.Name == "files").Type);
         Assert.Equal(15, idl.Methods.Count);
-        Assert.Equal(14, idl.Errors.Count);
+        Assert.Equal(15, idl.Errors.Count);
+        Assert.Equal(["parameter", "reason"], idl.Errors.Single(e => e.Name == "InvalidParameter").Parameters.Fields.Select(f => f.Name));
     }
 }

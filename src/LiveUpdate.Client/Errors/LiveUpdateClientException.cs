@@ -45,6 +45,7 @@ public class LiveUpdateClientException : Exception
             LuodPreflightFailedException.Name => new LuodPreflightFailedException(p, error),
             LuodUpdateCancelledException.Name => new LuodUpdateCancelledException(p, error),
             LuodNoUpdateInProgressException.Name => new LuodNoUpdateInProgressException(p, error),
+            LuodInvalidParameterException.Name => new LuodInvalidParameterException(p, error),
             _ => new LiveUpdateClientException(
                 $"luod answered {error.Method ?? "the call"} with {error.ErrorName}{(p.Count > 0 ? " " + p.ToJsonString() : "")}. " +
                 "An org.varlink.service error usually means luod and this client come from different LiveUpdate versions.",
