@@ -27,6 +27,9 @@ public sealed class VmKeeper(LiveUpdateClient luod, string name, VmDefinition de
     public QemuProcess? Qemu { get; private set; }
     public string QemuVersion { get; private set; } = "";
 
+    /// <summary>When the vCPUs ran again after the last resume from luod's session (QMP RESUME).</summary>
+    public DateTimeOffset? ResumedAt { get; private set; }
+
     /// <summary>Set once freeze saved the device state and QEMU quit (a cancelled update must then restart QEMU).</summary>
     public bool StateSaved { get; set; }
 
@@ -92,8 +95,9 @@ public sealed class VmKeeper(LiveUpdateClient luod, string name, VmDefinition de
         Qemu = await QemuProcess.StartAsync(Definition, _ram, state, run, echoConsole, cancellationToken).ConfigureAwait(false);
         double loadedMs = clock.Elapsed.TotalMilliseconds;
         var resumedAt = await Qemu.RunAsync(cancellationToken).ConfigureAwait(false);
+        ResumedAt = resumedAt;
         double runMs = clock.Elapsed.TotalMilliseconds;
-        await luod.ResumedAsync(name, cancellationToken).ConfigureAwait(false);
+        await luod.ResumedAsync(name, resumedAt, cancellationToken).ConfigureAwait(false);
         double resumedMs = clock.Elapsed.TotalMilliseconds;
         QemuVersion = await ReadQemuVersionAsync(cancellationToken).ConfigureAwait(false);
 

@@ -22,6 +22,7 @@ public sealed class VmUpdateTests(VmFixture fixture) : IClassFixture<VmFixture>
         var run = RunDirectory.Create(Path.Combine(fixture.Directory, "resume"));
         var log = new StringWriter();
         string before;
+        DateTimeOffset stoppedAt;
         await using (var client = await luod.ConnectAsync())
         {
             await using var keeper = new VmKeeper(client, Name, fixture.Vm(64), run, verifyRam: true, echoConsole: false, TextWriter.Synchronized(log));
@@ -32,7 +33,7 @@ public sealed class VmUpdateTests(VmFixture fixture) : IClassFixture<VmFixture>
             await luod.RequestUpdateAsync();
             Assert.True(keeper.StateSaved, log.ToString());
             Assert.Null(keeper.Qemu);
-            Assert.NotNull(participant.PausedAt);
+            stoppedAt = participant.PausedAt ?? throw new Xunit.Sdk.XunitException("no QMP STOP time after freeze");
             before = await File.ReadAllTextAsync(run.ConsoleLog);
         }
         var beforeConsole = VmGuestConsole.Parse(before);
@@ -48,6 +49,12 @@ public sealed class VmUpdateTests(VmFixture fixture) : IClassFixture<VmFixture>
         await WaitForTicksAsync(nextRun, 6);
         var afterConsole = VmGuestConsole.Parse(await File.ReadAllTextAsync(nextRun.ConsoleLog));
         Assert.Null(VmGuestConsole.ContinuityProblem(beforeConsole, afterConsole, seeded));
+        // luod's blackout for "vm" is QEMU's STOP → RESUME, not prepare → Resumed.
+        var report = LiveUpdate.Telemetry.UpdateReport.From(FakeKexecClocks.AsAfterARealKexec(Assert.Single(next.Registry.CompletedUpdates)));
+        long blackoutNs = Assert.Single(report.Clients, c => c.Client == Name).BlackoutNs!.Value;
+        double qmpMs = (resumed.ResumedAt!.Value - stoppedAt).TotalMilliseconds;
+        Assert.InRange(blackoutNs / 1e6, qmpMs - 5, qmpMs + 5);
+        Assert.Empty(report.Anomalies);
         // The RAM went into a new session, ready for the next update.
         var sessions = await after.ListSessionsAsync();
         Assert.Contains(sessions, s => s.Name == Name);
