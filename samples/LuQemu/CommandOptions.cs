@@ -1,7 +1,7 @@
 // CommandOptions: `luqemu run`'s options, checked up front (a missing kernel is reported before luod is touched).
 namespace LuQemu;
 
-public sealed record CommandOptions(string Name, VmDefinition Vm, string RunDirectory, string? LuodSocket, bool VerifyRam, bool EchoConsole)
+public sealed record CommandOptions(string Name, VmDefinition Vm, string RunDirectory, string? LuodSocket, bool VerifyRam, bool EchoConsole, ulong? FillRamSeed = null)
 {
     public static CommandOptions Parse(ReadOnlySpan<string> args)
     {
@@ -26,8 +26,10 @@ public sealed record CommandOptions(string Name, VmDefinition Vm, string RunDire
         foreach (var file in new[] { kernel, initrd })
             if (!File.Exists(file)) throw new ArgumentException($"{file} does not exist");
         var vm = new VmDefinition(Number("--ram-mib", 0, 1 << 20) is var ram && ram > 0 ? ram : throw new ArgumentException("--ram-mib is required"),
-            Number("--cpus", 1, 64), Path.GetFullPath(kernel), Path.GetFullPath(initrd), values.GetValueOrDefault("--append", "console=ttyS0"));
+            Number("--cpus", 1, 64), Path.GetFullPath(kernel), Path.GetFullPath(initrd), values.GetValueOrDefault("--append", "console=ttyS0"),
+            values.GetValueOrDefault("--qemu", VmDefinition.DebianQemu));
         return new CommandOptions(name, vm, values.GetValueOrDefault("--run-dir", $"/run/luqemu/{name}"), values.GetValueOrDefault("--luod-socket"),
-            flags.Contains("--verify-ram"), flags.Contains("--echo-console"));
+            flags.Contains("--verify-ram"), flags.Contains("--echo-console"),
+            values.TryGetValue("--fill-ram", out var fill) ? ulong.TryParse(fill, out var seed) ? seed : throw new ArgumentException($"--fill-ram takes a seed (a whole number), not '{fill}'") : null);
     }
 }

@@ -2,7 +2,7 @@
 // through luod's orchestrated live update of the host kernel (VmUpdateParticipant). The same
 // command in the next kernel finds luod's session and resumes the VM where it stopped.
 //   luqemu run --name NAME --ram-mib N --kernel BZIMAGE --initrd INITRAMFS [--append CMDLINE] [--cpus C]
-//              [--run-dir DIR] [--luod-socket PATH] [--verify-ram] [--echo-console]
+//              [--qemu PATH] [--run-dir DIR] [--luod-socket PATH] [--verify-ram] [--fill-ram SEED] [--echo-console]
 using LiveUpdate.Client;
 using LiveUpdate.Client.Errors;
 using LuQemu;
@@ -14,11 +14,12 @@ internal static class LuQemuCommand
     private const string Usage = """
         usage:
           luqemu run --name NAME --ram-mib N --kernel BZIMAGE --initrd INITRAMFS [--append CMDLINE] [--cpus C]
-                     [--run-dir DIR] [--luod-socket PATH] [--verify-ram] [--echo-console]
+                     [--qemu PATH] [--run-dir DIR] [--luod-socket PATH] [--verify-ram] [--fill-ram SEED] [--echo-console]
         Boots the VM (or, after a live update, resumes it from the session luod kept) and takes part in
         luod's updates as participant NAME. The VM's serial console goes to DIR/console.log
         (DIR: /run/luqemu/NAME). --verify-ram hashes the RAM after the vCPU stop and after the claim
-        (slow: it adds to the blackout).
+        (slow: it adds to the blackout). --fill-ram fills a cold-booted VM's RAM with pseudo-random bytes
+        first, as if its memory were in use (benchmarks: a migration to a file skips zero pages).
         """;
 
     public static async Task<int> RunAsync(string[] args)
@@ -44,7 +45,7 @@ internal static class LuQemuCommand
         {
             await using var luod = await ConnectAsync(options.LuodSocket, stop.Token);
             var run = RunDirectory.Create(options.RunDirectory);
-            await using var keeper = new VmKeeper(luod, options.Name, options.Vm, run, options.VerifyRam, options.EchoConsole, log);
+            await using var keeper = new VmKeeper(luod, options.Name, options.Vm, run, options.VerifyRam, options.EchoConsole, log) { FillRamSeed = options.FillRamSeed };
             log.WriteLine($"luqemu: {await keeper.StartAsync(stop.Token)}");
             var participant = new VmUpdateParticipant(keeper, log);
             await using var subscription = await luod.SubscribeAsync(options.Name, participant, stop.Token);

@@ -3,6 +3,7 @@
 // and its console relay. It starts paused (-S); RunAsync lets the vCPUs go. Stop, save and quit
 // are the freeze; StartIncomingAsync + RunAsync the resume in the next kernel.
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
 using LiveUpdate.Kernel;
 
@@ -24,23 +25,28 @@ public sealed class QemuProcess : IAsyncDisposable
     public QmpClient Qmp { get; }
     public ConsoleRelay Console { get; }
 
-    /// <summary>Starts QEMU for <paramref name="vm"/> on <paramref name="ram"/>, paused; with <paramref name="incomingState"/>, waiting for that device state.</summary>
-    public static async Task<QemuProcess> StartAsync(VmDefinition vm, MemFd ram, MemFd? incomingState, RunDirectory run, bool echoConsole, CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts QEMU for <paramref name="vm"/> on <paramref name="ram"/>, paused; with <paramref name="incomingState"/>, loads that
+    /// saved state (a memfd or a file). <paramref name="ramInStream"/>: the RAM travels in the migration stream (the old way, to a
+    /// file); otherwise x-ignore-shared keeps it out (it is the preserved memfd itself).
+    /// </summary>
+    public static async Task<QemuProcess> StartAsync(VmDefinition vm, MemFd ram, SafeHandle? incomingState, RunDirectory run, bool echoConsole,
+        CancellationToken cancellationToken, bool ramInStream = false)
     {
-        if (!File.Exists(VmDefinition.QemuBinary))
-            throw new FileNotFoundException($"{VmDefinition.QemuBinary} is missing; install Debian's qemu-system-x86 (apt install qemu-system-x86)");
+        if (!File.Exists(vm.Qemu))
+            throw new FileNotFoundException($"{vm.Qemu} is missing; install Debian's qemu-system-x86 (apt install qemu-system-x86) or give --qemu PATH");
         foreach (var path in new[] { run.QmpSocket, run.ConsoleSocket }) File.Delete(path);
         var arguments = vm.QemuArguments(RamDescriptor, run.QmpSocket, run.ConsoleSocket, incomingState is not null);
         var environment = Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
             .Select(e => new KeyValuePair<string, string>((string)e.Key, (string?)e.Value ?? ""));
-        var process = ChildProcessSpawner.Spawn(VmDefinition.QemuBinary, arguments, environment, incomingState is null ? [ram] : [ram, incomingState]);
+        var process = ChildProcessSpawner.Spawn(vm.Qemu, arguments, environment, incomingState is null ? [ram] : [ram, incomingState]);
         try
         {
             var qmp = await QmpClient.ConnectAsync(run.QmpSocket, TimeSpan.FromSeconds(120), () => process.HasExited, cancellationToken).ConfigureAwait(false);
             var console = await ConsoleRelay.ConnectAsync(run.ConsoleSocket, run.ConsoleLog, echoConsole, cancellationToken).ConfigureAwait(false);
             var qemu = new QemuProcess(process, qmp, console);
             // The RAM is the preserved memfd: never copy it into the device-state stream.
-            await qemu.SetIgnoreSharedAsync(cancellationToken).ConfigureAwait(false);
+            if (!ramInStream) await qemu.SetIgnoreSharedAsync(cancellationToken).ConfigureAwait(false);
             if (incomingState is not null)
                 await qemu.LoadIncomingAsync(cancellationToken).ConfigureAwait(false);
             return qemu;
@@ -101,15 +107,22 @@ public sealed class QemuProcess : IAsyncDisposable
     /// <summary>Migrates the paused VM's device state (RAM excluded: x-ignore-shared) into <paramref name="state"/>; returns its length.</summary>
     public async Task<long> SaveDeviceStateAsync(MemFd state, CancellationToken cancellationToken)
     {
+        await MigrateToAsync(state, cancellationToken).ConfigureAwait(false);
+        return state.Size;
+    }
+
+    /// <summary>Migrates the paused VM (with its RAM unless x-ignore-shared is on) into <paramref name="target"/>, from its current position.</summary>
+    public async Task MigrateToAsync(SafeHandle target, CancellationToken cancellationToken)
+    {
         const string name = "luqemu-state";
-        await Qmp.ExecuteAsync("getfd", new JsonObject { ["fdname"] = name }, state, cancellationToken).ConfigureAwait(false);
+        await Qmp.ExecuteAsync("getfd", new JsonObject { ["fdname"] = name }, target, cancellationToken).ConfigureAwait(false);
         await Qmp.ExecuteAsync("migrate", new JsonObject { ["uri"] = $"fd:{name}" }, cancellationToken).ConfigureAwait(false);
         var clock = Stopwatch.StartNew();
         while (true)
         {
             var status = await Qmp.ExecuteAsync("query-migrate", null, cancellationToken).ConfigureAwait(false);
             string? phase = (string?)status?["status"];
-            if (phase == "completed") return state.Size;
+            if (phase == "completed") return;
             if (phase is "failed" or "cancelled")
                 throw new InvalidOperationException($"QEMU could not save the device state: {(string?)status?["error-desc"] ?? phase}");
             if (clock.Elapsed > TimeSpan.FromSeconds(60)) throw new TimeoutException("QEMU did not save the device state within 60 s");

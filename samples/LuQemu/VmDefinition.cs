@@ -4,9 +4,10 @@
 // travels across the kexec in the handover (VmHandover) and the next kernel's luqemu checks it.
 namespace LuQemu;
 
-public sealed record VmDefinition(int RamMib, int Cpus, string Kernel, string Initrd, string Append)
+public sealed record VmDefinition(int RamMib, int Cpus, string Kernel, string Initrd, string Append, string Qemu = VmDefinition.DebianQemu)
 {
-    public const string QemuBinary = "/usr/bin/qemu-system-x86_64";
+    /// <summary>Where Debian's qemu-system-x86 puts QEMU (it finds its modules and firmware relative to itself).</summary>
+    public const string DebianQemu = "/usr/bin/qemu-system-x86_64";
 
     /// <summary>QEMU's arguments: RAM from the memfd QEMU has at descriptor <paramref name="ramDescriptor"/>, paused at start (-S).</summary>
     public IReadOnlyList<string> QemuArguments(int ramDescriptor, string qmpSocket, string consoleSocket, bool incoming) =>

@@ -27,6 +27,9 @@ public sealed class VmKeeper(LiveUpdateClient luod, string name, VmDefinition de
     public QemuProcess? Qemu { get; private set; }
     public string QemuVersion { get; private set; } = "";
 
+    /// <summary>Fill a cold-booted VM's RAM with pseudo-random bytes first (RamFill), as if its memory were in use.</summary>
+    public ulong? FillRamSeed { get; init; }
+
     /// <summary>When the vCPUs ran again after the last resume from luod's session (QMP RESUME).</summary>
     public DateTimeOffset? ResumedAt { get; private set; }
 
@@ -56,13 +59,15 @@ public sealed class VmKeeper(LiveUpdateClient luod, string name, VmDefinition de
         var clock = Stopwatch.StartNew();
         _ram = MemFd.Create($"luqemu-{name}-ram");
         _ram.SetSize((long)Definition.RamMib << 20);
+        if (FillRamSeed is { } seed) RamFill.Fill(_ram, seed);
+        double fillMs = clock.Elapsed.TotalMilliseconds;
         // Preserving now fills the whole file with pages and pins them; from here on the VM's writes land in preserved memory.
         await NewSessionAsync(cancellationToken).ConfigureAwait(false);
         double preserveMs = clock.Elapsed.TotalMilliseconds;
         Qemu = await QemuProcess.StartAsync(Definition, _ram, null, run, echoConsole, cancellationToken).ConfigureAwait(false);
         QemuVersion = await ReadQemuVersionAsync(cancellationToken).ConfigureAwait(false);
         await Qemu.RunAsync(cancellationToken).ConfigureAwait(false);
-        return $"VM {name} booted cold: {Definition.RamMib} MiB RAM in a preserved memfd ({preserveMs:F0} ms), QEMU {QemuVersion} running after {clock.Elapsed.TotalMilliseconds:F0} ms";
+        return $"VM {name} booted cold: {Definition.RamMib} MiB RAM{(FillRamSeed is null ? "" : $" filled with pseudo-random bytes ({fillMs:F0} ms)")} in a preserved memfd ({preserveMs - fillMs:F0} ms), QEMU {QemuVersion} running after {clock.Elapsed.TotalMilliseconds:F0} ms";
     }
 
     private async Task<string> ResumeClaimedAsync(ClaimedManagedSession claimed, CancellationToken cancellationToken)

@@ -37,6 +37,7 @@ try
         ScenarioNames.BenchOldWay => await new OldWayBench(plan, results).RunAsync(),
         ScenarioNames.Criu => await new CriuBench(plan, results).RunAsync(),
         ScenarioNames.VmUpdate => await new VmUpdate(plan, results).RunAsync(),
+        ScenarioNames.VmOldWay => await new VmOldWay(plan, results).RunAsync(),
         ScenarioNames.Boot => true,
         _ => throw new InvalidOperationException($"unknown scenario '{plan.Scenario}' (known: {string.Join(", ", ScenarioNames.All)})"),
     };

@@ -24,6 +24,9 @@ public static class GuestCommandLineKeys
     /// <summary>vm-update: MiB of RAM of the VM luqemu runs (default 64).</summary>
     public const string VmMib = "lu.vm.mib";
 
+    /// <summary>vm-update, vm-oldway: fill the VM's RAM with pseudo-random bytes from this seed before it boots (benchmarks).</summary>
+    public const string VmFillSeed = "lu.vm.fill";
+
     /// <summary>vm-update: 1 = luqemu hashes the VM's RAM after the stop and after the claim (the CI check; it lengthens the blackout).</summary>
     public const string VmVerifyRam = "lu.vm.verify";
 

@@ -57,6 +57,9 @@ public static class ScenarioNames
     /// <summary>The VMM workload: luqemu keeps a QEMU VM (RAM in a preserved memfd) running across `luoctl update`.</summary>
     public const string VmUpdate = "vm-update";
 
+    /// <summary>The old way for VMs: QEMU saves the whole VM (RAM included) to a file on a virtio disk, cold reboot, restore from the file.</summary>
+    public const string VmOldWay = "vm-oldway";
+
     /// <summary>Boots and reports, nothing else: the harness's own smoke run.</summary>
     public const string Boot = "boot";
 
@@ -64,7 +67,7 @@ public static class ScenarioNames
     public static readonly IReadOnlyList<string> All =
     [
         MemfdRoundTrip, LuoRefusals, CrossVersionChain, KernelSelftests, LuodCustody, OrphansAndOwners, CustodyLost,
-        OrchestratedUpdate, CancelAndNoGo, FdStoreRestart, LuodUpgrade, LuodRestoreScaling, CacheDemo, Bench, BenchOldWay, Criu, VmUpdate, Boot,
+        OrchestratedUpdate, CancelAndNoGo, FdStoreRestart, LuodUpgrade, LuodRestoreScaling, CacheDemo, Bench, BenchOldWay, Criu, VmUpdate, VmOldWay, Boot,
     ];
 
     /// <summary>The old numbers (s1…s13, case-insensitive) → the scenario they named.</summary>

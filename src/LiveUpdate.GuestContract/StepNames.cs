@@ -231,6 +231,24 @@ public static class StepNames
         public const string Report = Prefix + UpdateReport.Report;
         public const string ReportTable = Prefix + UpdateReport.Table;
         public const string ReportSvg = Prefix + UpdateReport.Svg;
+        /// <summary>A mark per tick of the VM's console, forwarded as it appears (the host stamps the heartbeat).</summary>
+        public const string TickMark = "vm.tick";
+    }
+
+    /// <summary>vm-oldway (VmOldWay in the guest).</summary>
+    public static class VmOldWay
+    {
+        public const string Prefix = ScenarioNames.VmOldWay + ".";
+        public const string VmStart = Prefix + "vm-start";
+        public const string Running = Prefix + "running";
+        /// <summary>QMP stop, the whole VM migrated into a file on the virtio disk, fsync, QEMU quits.</summary>
+        public const string Save = Prefix + "save";
+        /// <summary>After the cold reboot: a new QEMU loads the file and the vCPUs run.</summary>
+        public const string Restore = Prefix + "restore";
+        public const string Continuity = Prefix + "continuity";
+        /// <summary>Host-stamped marks: right after the vCPU stop (hop 0) and right after the vCPUs run again (hop 1).</summary>
+        public const string StoppedMark = "vm.stopped";
+        public const string ResumedMark = "vm.resumed";
     }
 
     /// <summary>bench and bench-oldway (BlackoutBench, LuodPathBench, OldWayBench in the guest).</summary>

@@ -14,7 +14,7 @@ public sealed class VmFixture : IDisposable
         var layout = KernelCacheLayout.FromEnvironment();
         Kernel = layout.Kernels("7.3").FirstOrDefault()?.BzImage
             ?? throw new InvalidOperationException($"no 7.3 guest kernel in {layout.KernelsDirectory}: run `dotnet run --project src/LiveUpdate.VmHarness -- kernels --series 7.3` (test.sh does) first");
-        if (!File.Exists(LuQemu.VmDefinition.QemuBinary)) throw new InvalidOperationException($"{LuQemu.VmDefinition.QemuBinary} is missing: run vm/install-deps.sh");
+        if (!File.Exists(LuQemu.VmDefinition.DebianQemu)) throw new InvalidOperationException($"{LuQemu.VmDefinition.DebianQemu} is missing: run vm/install-deps.sh");
         Directory = Path.Combine(Path.GetTempPath(), $"luqemu-tests-{Environment.ProcessId}");
         string root = Path.Combine(Directory, "root");
         System.IO.Directory.CreateDirectory(Path.Combine(root, "bin"));

@@ -46,7 +46,7 @@ public sealed class VmUpdateTests(VmFixture fixture) : IClassFixture<VmFixture>
         string account = await resumed.StartAsync(CancellationToken.None);
         Assert.Contains("resumed", account);
         Assert.Contains("equals the one taken after the stop", account);
-        await WaitForTicksAsync(nextRun, 6);
+        await WaitForTicksAsync(nextRun, 30); // one check of the seeded region comes every 25 ticks
         var afterConsole = VmGuestConsole.Parse(await File.ReadAllTextAsync(nextRun.ConsoleLog));
         Assert.Null(VmGuestConsole.ContinuityProblem(beforeConsole, afterConsole, seeded));
         // luod's blackout for "vm" is QEMU's STOP → RESUME, not prepare → Resumed.
@@ -85,7 +85,7 @@ public sealed class VmUpdateTests(VmFixture fixture) : IClassFixture<VmFixture>
             await Task.Delay(50);
         }
         int seen = beforeConsole.Ticks.Count;
-        await WaitForTicksAsync(run, seen + 6);
+        await WaitForTicksAsync(run, seen + 30);
         var all = VmGuestConsole.Parse(await File.ReadAllTextAsync(run.ConsoleLog));
         var later = all with { Ticks = [.. all.Ticks.Skip(seen)], Seeds = [] };
         var earlier = all with { Ticks = [.. all.Ticks.Take(seen)] };

@@ -20,6 +20,7 @@ public static class Program
         root.Subcommands.Add(RunCommand());
         root.Subcommands.Add(DemoCommand());
         root.Subcommands.Add(BenchCommand());
+        root.Subcommands.Add(BenchVmCommand());
         root.Subcommands.Add(DebianKernelCommand.Create());
         using var signals = new TerminationSignals();
         var invocation = new InvocationConfiguration { ProcessTerminationTimeout = null };
@@ -167,6 +168,36 @@ public static class Program
             }
             Console.WriteLine(outcome.Passed ? "Result: PASSED" : "Result: FAILED");
             return outcome.Passed ? 0 : 1;
+        }));
+        return command;
+    }
+
+    private static Command BenchVmCommand()
+    {
+        var sizes = new Option<string>("--sizes") { Description = "The VM's RAM per case in MiB, comma-separated.", DefaultValueFactory = _ => string.Join(',', VmBenchmarkOptions.DefaultSizes) };
+        var runs = new Option<int>("--runs") { Description = "Repetitions of every case (each figure is their median).", DefaultValueFactory = _ => 1 };
+        var floorRuns = new Option<int>("--floor-runs") { Description = "Bare kexecs for the floor.", DefaultValueFactory = _ => 3 };
+        var memory = new Option<int>("--memory") { Description = "Test guest memory in MiB.", DefaultValueFactory = _ => BenchmarkOptions.DefaultMemoryMiB };
+        var kernel = new Option<string>("--kernel") { Description = "The kernel tag the guest boots and updates (or reboots) into.", DefaultValueFactory = _ => "7.3" };
+        var output = new Option<string>("--output") { Description = "The markdown report whose VM section is written (replaced if there).", DefaultValueFactory = _ => "docs/benchmarks.md" };
+        var command = new Command("bench-vm", "The VM workload's blackout (vCPU pause → resume): luqemu through luod against the old way (whole VM to disk, cold reboot), with the floor.")
+        {
+            sizes, runs, floorRuns, memory, kernel, output,
+        };
+        command.SetAction((parse, cancellationToken) => GuardedAsync(async progress =>
+        {
+            var sizeList = ParseChain(parse.GetValue(sizes) ?? "").Select(t => int.TryParse(t, out int v) && v > 0 && v <= 4096 ? v : throw new HarnessException($"bench-vm: --sizes: '{t}' is not a size from 1 to 4096 MiB.")).ToList();
+            if (sizeList.Count == 0 || parse.GetValue(runs) < 1 || parse.GetValue(floorRuns) < 1) throw new HarnessException("bench-vm: give at least one size, --runs 1 or more and --floor-runs 1 or more.");
+            var options = new VmBenchmarkOptions(sizeList, parse.GetValue(runs), parse.GetRequiredValue(kernel)) { MemoryMiB = parse.GetValue(memory), FloorRuns = parse.GetValue(floorRuns) };
+            var (samples, _, section) = await VmBenchmark.RunAsync(ScenarioHarness.FromEnvironment(progress), options, progress, cancellationToken).ConfigureAwait(false);
+            string markdown = Path.GetFullPath(parse.GetRequiredValue(output));
+            string existing = File.Exists(markdown) ? await File.ReadAllTextAsync(markdown, cancellationToken).ConfigureAwait(false) : "";
+            await File.WriteAllTextAsync(markdown, VmBenchmark.Merge(existing, section), cancellationToken).ConfigureAwait(false);
+            Console.Write(section);
+            Console.WriteLine($"Report: {markdown} (its VM section)");
+            bool passed = samples.All(s => s.Passed);
+            Console.WriteLine(passed ? "Result: PASSED" : "Result: FAILED");
+            return passed ? 0 : 1;
         }));
         return command;
     }

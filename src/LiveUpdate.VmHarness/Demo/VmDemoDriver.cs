@@ -18,6 +18,9 @@ public sealed record VmDemoOptions(int Mib, IReadOnlyList<string> Chain)
 
     public static readonly IReadOnlyList<string> DefaultChain = ["7.2", "7.3"];
 
+    /// <summary>Fill the VM's RAM with pseudo-random bytes from this seed before it boots (the benchmark: RAM in use).</summary>
+    public ulong? FillSeed { get; init; }
+
     /// <summary>luqemu hashes the VM's RAM after the stop and after the claim (the test does; it lengthens the blackout by the hashing).</summary>
     public bool VerifyRam { get; init; }
 
@@ -45,8 +48,6 @@ public sealed record VmDemoResult(
 
 public static partial class VmDemoDriver
 {
-    public const string TickMark = "vm.tick";
-
     public static async Task<VmDemoResult> RunAsync(ScenarioHarness harness, VmDemoOptions options, IProgress<string>? progress, CancellationToken cancellationToken)
     {
         var ticks = new List<(int Hop, TimeSpan At)>();
@@ -54,7 +55,7 @@ public static partial class VmDemoDriver
         void OnLine(ObservedGuestLine observed)
         {
             var line = observed.Line;
-            if (line is { Type: GuestReportLineTypes.Mark, Name: TickMark })
+            if (line is { Type: GuestReportLineTypes.Mark, Name: StepNames.VmUpdate.TickMark })
             {
                 lock (gate) ticks.Add((line.Hop ?? -1, observed.At));
                 return;
@@ -69,7 +70,9 @@ public static partial class VmDemoDriver
         {
             Timeout = options.Timeout,
             MemoryMiB = options.MemoryMiB,
-            ScenarioParameters = [GuestCommandLineKeys.Word(GuestCommandLineKeys.VmMib, options.Mib), .. options.VerifyRam ? [GuestCommandLineKeys.Word(GuestCommandLineKeys.VmVerifyRam, 1)] : Array.Empty<string>()],
+            ScenarioParameters = [GuestCommandLineKeys.Word(GuestCommandLineKeys.VmMib, options.Mib), 
+                .. options.VerifyRam ? [GuestCommandLineKeys.Word(GuestCommandLineKeys.VmVerifyRam, 1)] : Array.Empty<string>(),
+                .. options.FillSeed is { } seed ? [GuestCommandLineKeys.Word(GuestCommandLineKeys.VmFillSeed, seed.ToString(System.Globalization.CultureInfo.InvariantCulture))] : Array.Empty<string>()],
             OnGuestLine = OnLine,
         };
         var run = await harness.RunScenarioAsync(request, cancellationToken).ConfigureAwait(false);

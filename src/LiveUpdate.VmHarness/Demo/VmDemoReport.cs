@@ -34,7 +34,7 @@ public static class VmDemoReport
               + (demo.LuodUncertaintyNs is > 0 and var u ? $" ±{u / 1e9:0} s (the next kernel's clock came from the RTC)" : "")
             : "  luod: no report");
         text.AppendLine(demo.HeartbeatGap is { } gap
-            ? $"  host (the VM's 1 s heartbeat as it reached the host): longest silence {gap.TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture)} s (blackout + up to 1 s between beats)"
+            ? $"  host (the VM's heartbeat, 5 a second, as it reached the host): silence across the update {gap.TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture)} s (the blackout + up to one beat)"
             : "  host: no heartbeat on both sides of the update");
         if (demo.Options.VerifyRam)
             text.AppendLine("  (--verify-ram: luqemu hashed the RAM after the stop and after the claim, inside the blackout)");

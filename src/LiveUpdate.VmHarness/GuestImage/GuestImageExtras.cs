@@ -2,8 +2,8 @@
 // the four native binaries and their libraries, the chain's kernels) is what the luod path needs;
 // anything more is paid on every kexec of every scenario — 7.2's purgatory hashes the initramfs,
 // the next kernel unpacks it — so the kernel selftests go only into kernel-selftests' image and criu with its
-// libraries (≈ 8 MiB) only into the criu scenario's, and QEMU with its libraries, firmware, luqemu
-// and the small VM's initramfs (VmmPayload) only into vm-update's.
+// libraries (≈ 8 MiB) only into the criu scenario's; vm-update gets luqemu in its image and QEMU
+// with its libraries, firmware and the small VM on a read-only payload disk (VmmPayload).
 using LiveUpdate.GuestContract;
 using LiveUpdate.VmHarness.Benchmarks;
 
@@ -13,11 +13,8 @@ public sealed record GuestImageExtras(bool KernelSelftests, IReadOnlyList<string
 {
     public static readonly GuestImageExtras None = new(false, [], []);
 
-    /// <summary>Host files copied to the same path in the guest (QEMU, its accelerator module and firmware).</summary>
-    public IReadOnlyList<string> HostFiles { get; init; } = [];
-
-    /// <summary>Files the harness made for this run: guest path and content (the small VM's initramfs).</summary>
-    public IReadOnlyList<(string GuestPath, byte[] Content)> MadeFiles { get; init; } = [];
+    /// <summary>A read-only payload disk the scenario's guest mounts from /dev/vda (vm-update: QEMU and the small VM), when it has one.</summary>
+    public string? PayloadDisk { get; init; }
 
     /// <summary>The scenario this image is for: GuestApps with OnlyForScenario go only into its image.</summary>
     public string? Scenario { get; init; }
@@ -28,9 +25,9 @@ public sealed record GuestImageExtras(bool KernelSelftests, IReadOnlyList<string
     public const string CriuTool = "/usr/sbin/criu";
 
     /// <summary>The extras <paramref name="scenario"/> needs; host tools it names are copied to the guest's /bin with their libraries.</summary>
-    public static async Task<GuestImageExtras> ForScenarioAsync(string scenario, Host.RepositoryLayout repository, CancellationToken cancellationToken)
+    public static async Task<GuestImageExtras> ForScenarioAsync(string scenario, Host.RepositoryLayout repository, HarnessCache cache, CancellationToken cancellationToken)
     {
-        if (scenario == ScenarioNames.VmUpdate) return await VmmPayload.ExtrasAsync(repository, cancellationToken).ConfigureAwait(false);
+        if (scenario == ScenarioNames.VmUpdate) return await VmmPayload.ExtrasAsync(repository, cache, cancellationToken).ConfigureAwait(false);
         IReadOnlyList<string> tools = scenario == CriuComparison.Scenario && File.Exists(CriuTool) ? [CriuTool] : [];
         var libraries = tools.Count == 0 ? [] : await SharedLibraryCollector.CollectAsync(tools, includeDlopened: false, cancellationToken).ConfigureAwait(false);
         return new GuestImageExtras(scenario == SelftestsScenario, tools, libraries) { Scenario = scenario };

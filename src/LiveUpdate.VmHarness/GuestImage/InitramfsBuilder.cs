@@ -50,14 +50,6 @@ public static class InitramfsBuilder
         {
             await writer.AddFileFromHostAsync(library.GuestPath, library.HostPath, Executable, cancellationToken).ConfigureAwait(false);
         }
-        foreach (var file in contents.Extras.HostFiles)
-        {
-            await writer.AddFileFromHostAsync(file.TrimStart('/'), file, Executable, cancellationToken).ConfigureAwait(false);
-        }
-        foreach (var (guestPath, content) in contents.Extras.MadeFiles)
-        {
-            await writer.AddFileAsync(guestPath.TrimStart('/'), content, Readable, cancellationToken).ConfigureAwait(false);
-        }
         // At /bin, ahead of busybox's applet of the same name (busybox --install keeps existing files).
         foreach (var tool in contents.Extras.Tools)
         {

@@ -18,6 +18,9 @@ public sealed record QemuLaunch(string BzImage, string Initramfs, string Command
     /// <summary>A raw disk image attached as virtio disk /dev/vda (writeback cache: guest flushes reach the host file).</summary>
     public string? DiskImage { get; init; }
 
+    /// <summary>Attach <see cref="DiskImage"/> read-only (a shared, cached payload disk such as vm-update's QEMU).</summary>
+    public bool DiskReadOnly { get; init; }
+
     public IReadOnlyList<string> Arguments => [.. BaseArguments, .. NetworkArguments, .. DiskArguments];
 
     private IReadOnlyList<string> NetworkArguments => Forwards.Count == 0
@@ -26,7 +29,7 @@ public sealed record QemuLaunch(string BzImage, string Initramfs, string Command
 
     private IReadOnlyList<string> DiskArguments => DiskImage is null
         ? []
-        : ["-drive", $"file={DiskImage},if=virtio,format=raw,cache=writeback"];
+        : ["-drive", $"file={DiskImage},if=virtio,format=raw,{(DiskReadOnly ? "readonly=on" : "cache=writeback")}"];
 
     private IReadOnlyList<string> BaseArguments =>
     [

@@ -84,7 +84,7 @@ public sealed class ScenarioHarness
         HarnessCache.PruneOldest(Cache.RunsDirectory, KeptRuns - 1, _ => true);
         var runDirectory = Cache.CreateRunDirectory(request.Scenario, DateTimeOffset.UtcNow);
         var initramfs = Path.Combine(runDirectory, "initramfs.cpio");
-        var extras = await GuestImageExtras.ForScenarioAsync(request.Scenario, Repository, cancellationToken).ConfigureAwait(false);
+        var extras = await GuestImageExtras.ForScenarioAsync(request.Scenario, Repository, Cache, cancellationToken).ConfigureAwait(false);
         var contents = new InitramfsContents(Repository.GuestInitScript, InitramfsContents.DefaultBusybox, guest, kernels, extras);
         var archiveBytes = await InitramfsBuilder.BuildAsync(contents, initramfs, cancellationToken).ConfigureAwait(false);
         var initramfsBytes = await InitramfsCompressor.ApplyAsync(request.InitramfsCompression, initramfs, cancellationToken).ConfigureAwait(false);
@@ -109,7 +109,8 @@ public sealed class ScenarioHarness
             {
                 MemoryMiB = request.MemoryMiB,
                 Forwards = request.Forwards,
-                DiskImage = request.DiskImage,
+                DiskImage = request.DiskImage ?? extras.PayloadDisk,
+                DiskReadOnly = request.DiskImage is null && extras.PayloadDisk is not null,
             };
             await File.AppendAllTextAsync(Path.Combine(runDirectory, "qemu.cmd"),
                 new ExternalCommand(QemuLaunch.Executable, launch.Arguments).Display + "\n", cancellationToken).ConfigureAwait(false);

@@ -1,0 +1,207 @@
+// VmBenchmark (`luvm bench-vm`, docs/benchmarks.md "VM workload"): the VM's blackout — vCPU pause
+// → vCPU resume — through luod (vm-update: luqemu, RAM in a preserved memfd, device state in a
+// second one) against the old way for VMs (vm-oldway: the whole VM saved to a file on a virtio
+// disk, cold reboot, restored), at several VM RAM sizes, with the floor (a bare kexec of the same
+// kernel, the blackout benchmark's floor case) measured in the same session. Runs are interleaved
+// (floor, then per repetition every size ours then old way) so a slow spell of the host spreads
+// over all cases. Every VM's RAM is filled with pseudo-random bytes first (RamFill), as if in use.
+// Host-clock figures: ours = the VM's heartbeat gap (its last tick before the update → first tick
+// after, as the host received them; blackout ≤ gap ≤ blackout + one tick period); old way = the
+// marks right after QMP stop and right after the vCPUs ran again (exact on the host's clock), and
+// its heartbeat gap too. luod's figure for ours is QMP STOP → RESUME in `luoctl report`.
+using System.Globalization;
+using System.Text;
+using LiveUpdate.GuestContract;
+using LiveUpdate.VmHarness.Demo;
+using LiveUpdate.VmHarness.Runs;
+
+namespace LiveUpdate.VmHarness.Benchmarks;
+
+public sealed record VmBenchmarkOptions(IReadOnlyList<int> SizesMiB, int Runs, string Kernel)
+{
+    public static readonly IReadOnlyList<int> DefaultSizes = [64, 256, 1024];
+
+    public int MemoryMiB { get; init; } = BenchmarkOptions.DefaultMemoryMiB;
+
+    public int FloorRuns { get; init; } = 3;
+}
+
+/// <summary>One measured VM update: ours or the old way, at one size, one repetition.</summary>
+public sealed record VmBenchSample(string Way, int SizeMiB, int Run, bool Passed, double? LuodBlackoutMs, double? HostBlackoutMs, double? HeartbeatGapMs, string Detail, string RunDirectory);
+
+public static class VmBenchmark
+{
+    public const string Ours = "ours";
+    public const string OldWay = "oldway";
+    public const string SectionStart = "<!-- vm-benchmark: written by `luvm bench-vm`; kept when `luvm bench` rewrites this file -->";
+    public const string SectionEnd = "<!-- /vm-benchmark -->";
+
+    public static async Task<(IReadOnlyList<VmBenchSample> Samples, double? FloorMs, string Markdown)> RunAsync(ScenarioHarness harness, VmBenchmarkOptions options, IProgress<string>? progress, CancellationToken cancellationToken)
+    {
+        var started = DateTimeOffset.UtcNow;
+        double? floor = await FloorAsync(harness, options, progress, cancellationToken).ConfigureAwait(false);
+        progress?.Report($"bench-vm: floor (bare kexec {options.Kernel} → {options.Kernel}, reboot call → /init) median {floor:0} ms");
+        var samples = new List<VmBenchSample>();
+        for (int run = 1; run <= options.Runs; run++)
+        {
+            foreach (int size in options.SizesMiB)
+            {
+                samples.Add(await OursAsync(harness, options, size, run, progress, cancellationToken).ConfigureAwait(false));
+                progress?.Report($"bench-vm: {Describe(samples[^1])}");
+                samples.Add(await OldWayAsync(harness, options, size, run, progress, cancellationToken).ConfigureAwait(false));
+                progress?.Report($"bench-vm: {Describe(samples[^1])}");
+            }
+        }
+        return (samples, floor, Markdown(samples, floor, options, started));
+    }
+
+    private static ulong FillSeed(int size, int run) => (ulong)(size * 1000 + run);
+
+    private static async Task<double?> FloorAsync(ScenarioHarness harness, VmBenchmarkOptions options, IProgress<string>? progress, CancellationToken cancellationToken)
+    {
+        var plan = new BenchPlan([], options.FloorRuns, [], [], Floor: true);
+        var cases = plan.KexecCases;
+        var lines = new List<ObservedGuestLine>();
+        var request = new VmRunRequest(ScenarioNames.Bench, Enumerable.Repeat(options.Kernel, cases.Count + 1).ToList())
+        {
+            Timeout = TimeSpan.FromMinutes(10),
+            MemoryMiB = options.MemoryMiB,
+            ScenarioParameters = plan.Parameters,
+            OnGuestLine = observed => { lock (lines) lines.Add(observed); },
+        };
+        var run = await harness.RunScenarioAsync(request, cancellationToken).ConfigureAwait(false);
+        if (!run.Passed) progress?.Report($"bench-vm: the floor run FAILED: {run.FailureSummary}");
+        List<ObservedGuestLine> seen;
+        lock (lines) seen = [.. lines];
+        var samples = BenchmarkAnalysis.Samples(cases, seen, ConsoleLogAnalysis.UnpackMsByBoot(run.RunDirectory));
+        var floor = BenchmarkAnalysis.Summarize(samples).FirstOrDefault(s => s.Case == "floor" && s.Metric == BenchmarkAnalysis.PrimaryMetric("floor"));
+        return floor?.Median;
+    }
+
+    private static async Task<VmBenchSample> OursAsync(ScenarioHarness harness, VmBenchmarkOptions options, int size, int run, IProgress<string>? progress, CancellationToken cancellationToken)
+    {
+        progress?.Report($"bench-vm: ours, {size} MiB, run {run}");
+        var demo = await VmDemoDriver.RunAsync(harness, new VmDemoOptions(size, [options.Kernel, options.Kernel])
+        {
+            MemoryMiB = options.MemoryMiB,
+            FillSeed = FillSeed(size, run),
+        }, null, cancellationToken).ConfigureAwait(false);
+        string detail = demo.Passed ? $"{demo.FreezeAccount}; {demo.ResumeAccount}" : demo.ContinuityProblem ?? demo.Run.FailureSummary;
+        return new VmBenchSample(Ours, size, run, demo.Passed, demo.LuodBlackoutNs / 1e6, null, demo.HeartbeatGap?.TotalMilliseconds, detail, demo.Run.RunDirectory);
+    }
+
+    private static async Task<VmBenchSample> OldWayAsync(ScenarioHarness harness, VmBenchmarkOptions options, int size, int run, IProgress<string>? progress, CancellationToken cancellationToken)
+    {
+        progress?.Report($"bench-vm: old way, {size} MiB, run {run}");
+        string disk = await DiskForAsync(harness.Cache, size, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var marks = new List<(string Name, int Hop, TimeSpan At)>();
+            var request = new VmRunRequest(ScenarioNames.VmOldWay, [options.Kernel, options.Kernel])
+            {
+                Timeout = TimeSpan.FromMinutes(25),
+                MemoryMiB = options.MemoryMiB,
+                DiskImage = disk,
+                ColdRebootBetweenHops = true,
+                ScenarioParameters = [GuestCommandLineKeys.Word(GuestCommandLineKeys.VmMib, size), GuestCommandLineKeys.Word(GuestCommandLineKeys.VmFillSeed, FillSeed(size, run).ToString(CultureInfo.InvariantCulture))],
+                OnGuestLine = observed =>
+                {
+                    if (observed.Line.Type == GuestReportLineTypes.Mark)
+                        lock (marks) marks.Add((observed.Line.Name ?? "", observed.Line.Hop ?? -1, observed.At));
+                },
+            };
+            var result = await harness.RunScenarioAsync(request, cancellationToken).ConfigureAwait(false);
+            List<(string Name, int Hop, TimeSpan At)> seen;
+            lock (marks) seen = [.. marks];
+            TimeSpan? At(string name, int hop) => seen.Where(m => m.Name == name && m.Hop == hop).Select(m => (TimeSpan?)m.At).FirstOrDefault();
+            double? host = At(StepNames.VmOldWay.ResumedMark, 1) - At(StepNames.VmOldWay.StoppedMark, 0) is { } span ? span.TotalMilliseconds : null;
+            var lastTick = seen.Where(m => m.Name == StepNames.VmUpdate.TickMark && m.Hop == 0).Select(m => (TimeSpan?)m.At).LastOrDefault();
+            var firstTick = seen.Where(m => m.Name == StepNames.VmUpdate.TickMark && m.Hop == 1).Select(m => (TimeSpan?)m.At).FirstOrDefault();
+            double? gap = firstTick - lastTick is { } g ? g.TotalMilliseconds : null;
+            string Detail(int hop, string name) => result.Report.Steps.LastOrDefault(s => s.Hop == hop && s.Name == name)?.Detail ?? "";
+            string detail = result.Passed ? $"{Detail(0, StepNames.VmOldWay.Save)}; {Detail(1, StepNames.VmOldWay.Restore)}" : result.FailureSummary;
+            return new VmBenchSample(OldWay, size, run, result.Passed, null, host, gap, detail, result.RunDirectory);
+        }
+        finally
+        {
+            File.Delete(disk);
+        }
+    }
+
+    /// <summary>A sparse ext4 image with room for the whole VM's state file.</summary>
+    private static async Task<string> DiskForAsync(HarnessCache cache, int sizeMiB, CancellationToken cancellationToken)
+    {
+        Host.HostPrerequisites.Require("The VM old way (ext4 disk image)", [BlackoutBenchmark.Mkfs]);
+        string directory = Path.Combine(cache.Root, "bench");
+        Directory.CreateDirectory(directory);
+        string path = Path.Combine(directory, $"vm-oldway-{DateTimeOffset.UtcNow:yyyyMMdd-HHmmss}.img");
+        await using (var image = new FileStream(path, FileMode.CreateNew, FileAccess.Write))
+            image.SetLength(((long)sizeMiB + 256) << 20);
+        await new Host.ExternalCommand("mkfs.ext4", ["-q", "-F", "-E", "lazy_itable_init=0,lazy_journal_init=0", path])
+            .CaptureCheckedAsync($"The VM old way needs an ext4 image; check e2fsprogs and the free space under {directory}.", cancellationToken).ConfigureAwait(false);
+        return path;
+    }
+
+    private static string Describe(VmBenchSample s) =>
+        $"{s.Way} {s.SizeMiB} MiB run {s.Run}: {(s.Passed ? "passed" : "FAILED")}; luod {Ms(s.LuodBlackoutMs)}, host {Ms(s.HostBlackoutMs)}, heartbeat gap {Ms(s.HeartbeatGapMs)} ms";
+
+    private static string Ms(double? ms) => ms is { } v ? v.ToString("0", CultureInfo.InvariantCulture) : "—";
+
+    private static double? Median(IEnumerable<double?> values)
+    {
+        var list = values.Where(v => v is not null).Select(v => v!.Value).ToList();
+        return list.Count == 0 ? null : BenchmarkAnalysis.Median(list);
+    }
+
+    /// <summary>The section for docs/benchmarks.md: a table per size, ratios to the floor and ours / old way.</summary>
+    public static string Markdown(IReadOnlyList<VmBenchSample> samples, double? floorMs, VmBenchmarkOptions options, DateTimeOffset started)
+    {
+        var md = new StringBuilder();
+        md.AppendLine(SectionStart);
+        md.AppendLine("## VM workload: a QEMU VM through the host's kernel update");
+        md.AppendLine();
+        md.AppendLine($"Measured by `luvm bench-vm` on {started:yyyy-MM-dd HH:mm} UTC: {options.Runs} run(s) per case, interleaved, kernel {options.Kernel} → {options.Kernel}, "
+            + $"{options.MemoryMiB} MiB test guest (2 vCPUs, TCG), inside it Debian's QEMU 7.2 (TCG) running a busybox VM with 1 vCPU whose RAM was filled with pseudo-random bytes. "
+            + "Blackout = vCPU pause → vCPU resume. **ours**: luqemu through `luoctl update` (RAM in a memfd luod preserves, device state in a second one, x-ignore-shared). "
+            + "**old way**: QEMU migrates the whole VM to a file on the guest's virtio disk (ext4), cold reboot, a new QEMU restores it.");
+        md.AppendLine();
+        md.AppendLine($"Floor (a bare kexec, nothing preserved: reboot call → next kernel's /init, median of {options.FloorRuns}): **{Ms(floorMs)} ms**.");
+        md.AppendLine();
+        md.AppendLine("| VM RAM | ours: luod (QMP STOP → RESUME) ms | ours: host heartbeat gap ms | old way: host (stop → resumed marks) ms | old way: heartbeat gap ms | ours / floor | old way / floor | old way / ours |");
+        md.AppendLine("|---|---|---|---|---|---|---|---|");
+        foreach (int size in options.SizesMiB)
+        {
+            var ours = samples.Where(s => s.Way == Ours && s.SizeMiB == size && s.Passed).ToList();
+            var old = samples.Where(s => s.Way == OldWay && s.SizeMiB == size && s.Passed).ToList();
+            double? oursMs = Median(ours.Select(s => s.LuodBlackoutMs)), oursGap = Median(ours.Select(s => s.HeartbeatGapMs));
+            double? oldMs = Median(old.Select(s => s.HostBlackoutMs)), oldGap = Median(old.Select(s => s.HeartbeatGapMs));
+            string Ratio(double? a, double? b) => a is { } x && b is { } y && y > 0 ? (x / y).ToString("0.00", CultureInfo.InvariantCulture) : "—";
+            md.AppendLine($"| {size} MiB | {Ms(oursMs)} | {Ms(oursGap)} | {Ms(oldMs)} | {Ms(oldGap)} | {Ratio(oursMs, floorMs)} | {Ratio(oldMs, floorMs)} | {Ratio(oldMs, oursMs)} |");
+        }
+        md.AppendLine();
+        md.AppendLine("Per run (what each side did, from luqemu's and lu-guest's own accounts):");
+        md.AppendLine();
+        foreach (var s in samples)
+            md.AppendLine($"- {s.Way} {s.SizeMiB} MiB run {s.Run} ({(s.Passed ? "passed" : "FAILED")}; logs {s.RunDirectory}): {s.Detail.ReplaceLineEndings(" ")}");
+        md.AppendLine(SectionEnd);
+        return md.ToString();
+    }
+
+    /// <summary>Puts <paramref name="section"/> into docs/benchmarks.md in place of an earlier one (or at the end).</summary>
+    public static string Merge(string existing, string section)
+    {
+        int start = existing.IndexOf(SectionStart, StringComparison.Ordinal);
+        int end = existing.IndexOf(SectionEnd, StringComparison.Ordinal);
+        if (start >= 0 && end > start)
+            return existing[..start] + section.TrimEnd('\n') + existing[(end + SectionEnd.Length)..];
+        return existing.TrimEnd('\n') + "\n\n" + section;
+    }
+
+    /// <summary>The section of <paramref name="existing"/>, if any (kept by `luvm bench` when it rewrites the file).</summary>
+    public static string? SectionOf(string existing)
+    {
+        int start = existing.IndexOf(SectionStart, StringComparison.Ordinal);
+        int end = existing.IndexOf(SectionEnd, StringComparison.Ordinal);
+        return start >= 0 && end > start ? existing[start..(end + SectionEnd.Length)] + "\n" : null;
+    }
+}
