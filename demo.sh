@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# The main job: a cache survives a kernel live update in a VM. Boots Linux 7.2 with KHO/LUO
-# under QEMU, starts luod and lucache, loads 32 MiB of items (--mib N), keeps a client on the
-# host reading while `luoctl update` moves to Linux 7.3, verifies every item there and prints
-# the blackout the client saw, luod's phase table and the SVG timeline's path.
+# The main job: a virtual machine survives a kernel live update of its host. Boots Linux 7.2 with
+# KHO/LUO under QEMU as the host; in it luod and luqemu, which runs Debian's QEMU with a small VM
+# whose 64 MiB of RAM (--mib N) is a memfd luod preserves. `luoctl update` moves the host to
+# Linux 7.3: the VM's vCPUs pause at freeze, its device state goes into a second preserved memfd,
+# and in 7.3 a new QEMU resumes the same VM on the same RAM. Prints whether the same boot of the VM
+# went on (boot id, ticks, uptime, seeded RAM), its blackout (vCPU pause → resume) as luod, the
+# host and luqemu saw it, luod's phase table and the SVG timeline's path.
+# `--workload cache`: lucache keeps 32 MiB of items instead while a client on the host reads.
 # Installs what it needs (root for apt); the first run builds both kernels (≈ 7 min each).
 set -euo pipefail
 cd "$(dirname "$0")"

@@ -80,14 +80,14 @@ public static class Program
 
     private static Command DemoCommand()
     {
-        var workload = new Option<string>("--workload") { Description = "What crosses the update: cache (lucache with a host client reading) or vm (a QEMU VM run by luqemu).", DefaultValueFactory = _ => "cache" };
+        var workload = new Option<string>("--workload") { Description = "What crosses the update: vm (a QEMU VM run by luqemu, the primary workload) or cache (lucache with a host client reading).", DefaultValueFactory = _ => "vm" };
         var mib = new Option<int?>("--mib") { Description = $"MiB of items to load into the cache (default {CacheDemoOptions.DefaultMib}), or of the VM's RAM (default {VmDemoOptions.DefaultMib})." };
         var chain = new Option<string>("--chain") { Description = "The kernel before and the kernel after the update.", DefaultValueFactory = _ => string.Join(',', CacheDemoOptions.DefaultChain) };
         var verify = new Option<bool>("--verify-ram") { Description = "vm: luqemu also hashes the VM's RAM after the stop and after the claim (inside the blackout)." };
-        var command = new Command("demo", "The main job: lucache keeps its items (or a QEMU VM its RAM and uptime) through `luoctl update` 7.2 → 7.3.") { workload, mib, chain, verify };
+        var command = new Command("demo", "The main job: a QEMU VM keeps its RAM and uptime (or lucache its items) through `luoctl update` 7.2 → 7.3.") { workload, mib, chain, verify };
         command.SetAction((parse, cancellationToken) => GuardedAsync(async progress =>
         {
-            string what = parse.GetValue(workload) ?? "cache";
+            string what = parse.GetValue(workload) ?? "vm";
             var kernels = ParseChain(parse.GetValue(chain) ?? "");
             int? size = parse.GetValue(mib);
             if (size is < 1 || kernels.Count != 2)
