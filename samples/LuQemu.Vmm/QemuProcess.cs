@@ -14,6 +14,9 @@ public sealed class QemuProcess : IAsyncDisposable
     private const int RamDescriptor = ChildProcessSpawner.FirstPassedDescriptor;
     private const int StateDescriptor = ChildProcessSpawner.FirstPassedDescriptor + 1;
 
+    /// <summary>1 TiB/s: no throttle in practice (QEMU refuses values above SIZE_MAX).</summary>
+    private const long UnthrottledBytesPerSecond = 1L << 40;
+
     private QemuProcess(SpawnedProcess process, QmpClient qmp, ConsoleRelay console)
     {
         Process = process;
@@ -47,6 +50,9 @@ public sealed class QemuProcess : IAsyncDisposable
             var qemu = new QemuProcess(process, qmp, console);
             // The RAM is the preserved memfd: never copy it into the device-state stream.
             if (!ramInStream) await qemu.SetIgnoreSharedAsync(cancellationToken).ConfigureAwait(false);
+            // QEMU throttles a migration to 32 MiB/s by default (for live migration over a network); a stopped VM
+            // saved into local memory or a file must go at full speed, as libvirt's save does.
+            await qmp.ExecuteAsync("migrate-set-parameters", new JsonObject { ["max-bandwidth"] = UnthrottledBytesPerSecond }, cancellationToken).ConfigureAwait(false);
             if (incomingState is not null)
                 await qemu.LoadIncomingAsync(cancellationToken).ConfigureAwait(false);
             return qemu;
@@ -69,18 +75,24 @@ public sealed class QemuProcess : IAsyncDisposable
     private async Task LoadIncomingAsync(CancellationToken cancellationToken)
     {
         await Qmp.ExecuteAsync("migrate-incoming", new JsonObject { ["uri"] = $"fd:{StateDescriptor}" }, cancellationToken).ConfigureAwait(false);
+        await WaitForMigrationAsync("load the saved device state", TimeSpan.FromSeconds(120), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Polls query-migrate until the migration in either direction completed; throws with QEMU's reason when it failed or QEMU died.</summary>
+    private async Task WaitForMigrationAsync(string what, TimeSpan timeout, CancellationToken cancellationToken)
+    {
         var clock = Stopwatch.StartNew();
         while (true)
         {
             var status = await Qmp.ExecuteAsync("query-migrate", null, cancellationToken).ConfigureAwait(false);
-            string? state = (string?)status?["status"];
-            if (state == "completed") return;
-            if (state == "failed")
-                throw new InvalidOperationException($"QEMU could not load the saved device state: {(string?)status?["error-desc"] ?? "no reason given"}");
+            string? phase = (string?)status?["status"];
+            if (phase == "completed") return;
+            if (phase is "failed" or "cancelled")
+                throw new InvalidOperationException($"QEMU could not {what}: {(string?)status?["error-desc"] ?? phase}");
             if (Process.HasExited)
-                throw new InvalidOperationException($"QEMU exited with {Process.ExitCode} while loading the saved device state (its messages are above)");
-            if (clock.Elapsed > TimeSpan.FromSeconds(120)) throw new TimeoutException("QEMU did not load the saved device state within 120 s");
-            await Task.Delay(5, cancellationToken).ConfigureAwait(false);
+                throw new InvalidOperationException($"QEMU exited with {Process.ExitCode} while trying to {what} (its messages are above)");
+            if (clock.Elapsed > timeout) throw new TimeoutException($"QEMU did not {what} within {timeout.TotalSeconds:F0} s");
+            await Task.Delay(2, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -117,17 +129,7 @@ public sealed class QemuProcess : IAsyncDisposable
         const string name = "luqemu-state";
         await Qmp.ExecuteAsync("getfd", new JsonObject { ["fdname"] = name }, target, cancellationToken).ConfigureAwait(false);
         await Qmp.ExecuteAsync("migrate", new JsonObject { ["uri"] = $"fd:{name}" }, cancellationToken).ConfigureAwait(false);
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            var status = await Qmp.ExecuteAsync("query-migrate", null, cancellationToken).ConfigureAwait(false);
-            string? phase = (string?)status?["status"];
-            if (phase == "completed") return;
-            if (phase is "failed" or "cancelled")
-                throw new InvalidOperationException($"QEMU could not save the device state: {(string?)status?["error-desc"] ?? phase}");
-            if (clock.Elapsed > TimeSpan.FromSeconds(60)) throw new TimeoutException("QEMU did not save the device state within 60 s");
-            await Task.Delay(2, cancellationToken).ConfigureAwait(false);
-        }
+        await WaitForMigrationAsync("save the VM", TimeSpan.FromMinutes(10), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Ends QEMU (QMP quit), killing it if it does not exit within 10 s.</summary>
