@@ -81,9 +81,11 @@ public sealed class VmKeeper(LiveUpdateClient luod, string name, VmDefinition de
         var handover = VmHandover.Read(claimed.Files[HandoverFile]);
         _ram = claimed.Files[RamFile];
         var state = claimed.Files[StateFile];
-        if (handover.Definition != Definition)
-            log.WriteLine($"luqemu: the VM was started as {handover.Definition}; resuming it with that definition, not {Definition}");
-        Definition = handover.Definition;
+        // The machine is what it was (migration needs the same one); the QEMU binary is this command line's.
+        var machine = handover.Definition with { Qemu = Definition.Qemu };
+        if (machine != Definition)
+            log.WriteLine($"luqemu: the VM was started as {machine}; resuming it with that definition, not {Definition}");
+        Definition = machine;
         if (_ram.Size != (long)Definition.RamMib << 20)
             throw new InvalidDataException($"the preserved RAM is {_ram.Size} bytes, the VM has {Definition.RamMib} MiB. Kept: session {name}, claimed but not finished.");
         double claimMs = clock.Elapsed.TotalMilliseconds;
@@ -97,9 +99,21 @@ public sealed class VmKeeper(LiveUpdateClient luod, string name, VmDefinition de
         }
         double beforeQemuMs = clock.Elapsed.TotalMilliseconds;
         state.Position = 0;
-        Qemu = await QemuProcess.StartAsync(Definition, _ram, state, run, echoConsole, cancellationToken).ConfigureAwait(false);
-        double loadedMs = clock.Elapsed.TotalMilliseconds;
-        var resumedAt = await Qemu.RunAsync(cancellationToken).ConfigureAwait(false);
+        DateTimeOffset resumedAt;
+        double loadedMs;
+        try
+        {
+            Qemu = await QemuProcess.StartAsync(Definition, _ram, state, run, echoConsole, cancellationToken).ConfigureAwait(false);
+            loadedMs = clock.Elapsed.TotalMilliseconds;
+            resumedAt = await Qemu.RunAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception error) when (error is IOException or InvalidOperationException or TimeoutException or QmpException or FileNotFoundException)
+        {
+            // luod keeps a claimed session until it is finished, and lets its owner claim it again.
+            throw new InvalidOperationException($"the VM could not be resumed: {error.Message}. Kept: session {name}, claimed but not finished, "
+                + $"with the RAM ({_ram.Size} bytes) and the device state ({handover.StateBytes} bytes) saved at {handover.StoppedAt:O}; "
+                + "fix the cause and run `luqemu run` with the same options again to resume it.", error);
+        }
         ResumedAt = resumedAt;
         double runMs = clock.Elapsed.TotalMilliseconds;
         await luod.ResumedAsync(name, resumedAt, cancellationToken).ConfigureAwait(false);

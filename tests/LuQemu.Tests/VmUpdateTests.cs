@@ -42,6 +42,15 @@ public sealed class VmUpdateTests(VmFixture fixture) : IClassFixture<VmFixture>
         await using var next = await luod.KexecAsync();
         var nextRun = RunDirectory.Create(Path.Combine(fixture.Directory, "resume-next"));
         await using var after = await next.ConnectAsync();
+
+        // A resume that fails (here: no QEMU at the path given) loses nothing: it says what was kept, and the next try resumes.
+        await using (var broken = new VmKeeper(after, Name, fixture.Vm(64) with { Qemu = "/nonexistent/qemu-system-x86_64" }, nextRun, verifyRam: false, echoConsole: false, TextWriter.Synchronized(log)))
+        {
+            var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => broken.StartAsync(CancellationToken.None));
+            Assert.Contains("/nonexistent/qemu-system-x86_64 is missing", failure.Message);
+            Assert.Contains("Kept: session vm, claimed but not finished", failure.Message);
+        }
+
         await using var resumed = new VmKeeper(after, Name, fixture.Vm(64), nextRun, verifyRam: true, echoConsole: false, TextWriter.Synchronized(log));
         string account = await resumed.StartAsync(CancellationToken.None);
         Assert.Contains("resumed", account);
