@@ -3,17 +3,19 @@
 // second one) against the old way for VMs (vm-oldway: the whole VM saved to a file on a virtio
 // disk, cold reboot, restored), at several VM RAM sizes, with the floor (a bare kexec of the same
 // kernel, the blackout benchmark's floor case) measured in the same session. Runs are interleaved
-// (floor, then per repetition every size ours then old way) so a slow spell of the host spreads
+// (floor, then per repetition every size: the old way, then ours) so a slow spell of the host spreads
 // over all cases. Every VM's RAM is filled with pseudo-random bytes first (RamFill), as if in use.
-// Host-clock figures: ours = the VM's heartbeat gap (its last tick before the update → first tick
-// after, as the host received them; blackout ≤ gap ≤ blackout + one tick period); old way = the
-// marks right after QMP stop and right after the vCPUs ran again (exact on the host's clock), and
-// its heartbeat gap too. luod's figure for ours is QMP STOP → RESUME in `luoctl report`.
+// Host-clock figures: both ways = the VM's heartbeat (VmHeartbeat: the silence between its last tick
+// before and first after, less the time the VM ran in between by its own uptime); the old way also
+// = the marks right after QMP stop and right after the vCPUs ran again (lu-guest drives its QEMU).
+// luod's figure for ours is QMP STOP → RESUME in `luoctl report` (±1 s across the kexec here: the
+// TCG guest's TSC is not invariant, so the report bridges by CLOCK_REALTIME from the RTC).
 using System.Globalization;
 using System.Text;
 using LiveUpdate.GuestContract;
 using LiveUpdate.VmHarness.Demo;
 using LiveUpdate.VmHarness.Runs;
+using VmBeat = LiveUpdate.VmHarness.Demo.VmBeat;
 
 namespace LiveUpdate.VmHarness.Benchmarks;
 
@@ -27,7 +29,8 @@ public sealed record VmBenchmarkOptions(IReadOnlyList<int> SizesMiB, int Runs, s
 }
 
 /// <summary>One measured VM update: ours or the old way, at one size, one repetition.</summary>
-public sealed record VmBenchSample(string Way, int SizeMiB, int Run, bool Passed, double? LuodBlackoutMs, double? HostBlackoutMs, double? HeartbeatGapMs, string Detail, string RunDirectory);
+/// <remarks>HostBlackoutMs: the old way's marks (right after QMP stop → right after the vCPUs ran again); HeartbeatBlackoutMs: VmHeartbeat's estimate.</remarks>
+public sealed record VmBenchSample(string Way, int SizeMiB, int Run, bool Passed, double? LuodBlackoutMs, double? HostBlackoutMs, double? HeartbeatBlackoutMs, string Detail, string RunDirectory);
 
 public static class VmBenchmark
 {
@@ -46,9 +49,9 @@ public static class VmBenchmark
         {
             foreach (int size in options.SizesMiB)
             {
-                samples.Add(await OursAsync(harness, options, size, run, progress, cancellationToken).ConfigureAwait(false));
-                progress?.Report($"bench-vm: {Describe(samples[^1])}");
                 samples.Add(await OldWayAsync(harness, options, size, run, progress, cancellationToken).ConfigureAwait(false));
+                progress?.Report($"bench-vm: {Describe(samples[^1])}");
+                samples.Add(await OursAsync(harness, options, size, run, progress, cancellationToken).ConfigureAwait(false));
                 progress?.Report($"bench-vm: {Describe(samples[^1])}");
             }
         }
@@ -87,7 +90,7 @@ public static class VmBenchmark
             FillSeed = FillSeed(size, run),
         }, null, cancellationToken).ConfigureAwait(false);
         string detail = demo.Passed ? $"{demo.FreezeAccount}; {demo.ResumeAccount}" : demo.ContinuityProblem ?? demo.Run.FailureSummary;
-        return new VmBenchSample(Ours, size, run, demo.Passed, demo.LuodBlackoutNs / 1e6, null, demo.HeartbeatGap?.TotalMilliseconds, detail, demo.Run.RunDirectory);
+        return new VmBenchSample(Ours, size, run, demo.Passed, demo.LuodBlackoutNs / 1e6, null, demo.Heartbeat?.Blackout.TotalMilliseconds, detail, demo.Run.RunDirectory);
     }
 
     private static async Task<VmBenchSample> OldWayAsync(ScenarioHarness harness, VmBenchmarkOptions options, int size, int run, IProgress<string>? progress, CancellationToken cancellationToken)
@@ -97,6 +100,7 @@ public static class VmBenchmark
         try
         {
             var marks = new List<(string Name, int Hop, TimeSpan At)>();
+            var beats = new List<VmBeat>();
             var request = new VmRunRequest(ScenarioNames.VmOldWay, [options.Kernel, options.Kernel])
             {
                 Timeout = TimeSpan.FromMinutes(25),
@@ -108,6 +112,8 @@ public static class VmBenchmark
                 {
                     if (observed.Line.Type == GuestReportLineTypes.Mark)
                         lock (marks) marks.Add((observed.Line.Name ?? "", observed.Line.Hop ?? -1, observed.At));
+                    if (VmHeartbeat.From(observed) is { } beat)
+                        lock (marks) beats.Add(beat);
                 },
             };
             var result = await harness.RunScenarioAsync(request, cancellationToken).ConfigureAwait(false);
@@ -115,12 +121,11 @@ public static class VmBenchmark
             lock (marks) seen = [.. marks];
             TimeSpan? At(string name, int hop) => seen.Where(m => m.Name == name && m.Hop == hop).Select(m => (TimeSpan?)m.At).FirstOrDefault();
             double? host = At(StepNames.VmOldWay.ResumedMark, 1) - At(StepNames.VmOldWay.StoppedMark, 0) is { } span ? span.TotalMilliseconds : null;
-            var lastTick = seen.Where(m => m.Name == StepNames.VmUpdate.TickMark && m.Hop == 0).Select(m => (TimeSpan?)m.At).LastOrDefault();
-            var firstTick = seen.Where(m => m.Name == StepNames.VmUpdate.TickMark && m.Hop == 1).Select(m => (TimeSpan?)m.At).FirstOrDefault();
-            double? gap = firstTick - lastTick is { } g ? g.TotalMilliseconds : null;
+            VmHeartbeatGap? heartbeat;
+            lock (marks) heartbeat = VmHeartbeat.Across(beats);
             string Detail(int hop, string name) => result.Report.Steps.LastOrDefault(s => s.Hop == hop && s.Name == name)?.Detail ?? "";
             string detail = result.Passed ? $"{Detail(0, StepNames.VmOldWay.Save)}; {Detail(1, StepNames.VmOldWay.Restore)}" : result.FailureSummary;
-            return new VmBenchSample(OldWay, size, run, result.Passed, null, host, gap, detail, result.RunDirectory);
+            return new VmBenchSample(OldWay, size, run, result.Passed, null, host, heartbeat?.Blackout.TotalMilliseconds, detail, result.RunDirectory);
         }
         finally
         {
@@ -143,7 +148,7 @@ public static class VmBenchmark
     }
 
     private static string Describe(VmBenchSample s) =>
-        $"{s.Way} {s.SizeMiB} MiB run {s.Run}: {(s.Passed ? "passed" : "FAILED")}; luod {Ms(s.LuodBlackoutMs)}, host {Ms(s.HostBlackoutMs)}, heartbeat gap {Ms(s.HeartbeatGapMs)} ms";
+        $"{s.Way} {s.SizeMiB} MiB run {s.Run}: {(s.Passed ? "passed" : "FAILED")}; luod {Ms(s.LuodBlackoutMs)}, host marks {Ms(s.HostBlackoutMs)}, heartbeat {Ms(s.HeartbeatBlackoutMs)} ms";
 
     private static string Ms(double? ms) => ms is { } v ? v.ToString("0", CultureInfo.InvariantCulture) : "—";
 
@@ -167,14 +172,14 @@ public static class VmBenchmark
         md.AppendLine();
         md.AppendLine($"Floor (a bare kexec, nothing preserved: reboot call → next kernel's /init, median of {options.FloorRuns}): **{Ms(floorMs)} ms**.");
         md.AppendLine();
-        md.AppendLine("| VM RAM | ours: luod (QMP STOP → RESUME) ms | ours: host heartbeat gap ms | old way: host (stop → resumed marks) ms | old way: heartbeat gap ms | ours / floor | old way / floor | old way / ours |");
+        md.AppendLine("| VM RAM | ours: luod (QMP STOP → RESUME) ms | ours: host (heartbeat) ms | old way: host (stop → resumed marks) ms | old way: host (heartbeat) ms | ours / floor | old way / floor | old way / ours |");
         md.AppendLine("|---|---|---|---|---|---|---|---|");
         foreach (int size in options.SizesMiB)
         {
             var ours = samples.Where(s => s.Way == Ours && s.SizeMiB == size && s.Passed).ToList();
             var old = samples.Where(s => s.Way == OldWay && s.SizeMiB == size && s.Passed).ToList();
-            double? oursMs = Median(ours.Select(s => s.LuodBlackoutMs)), oursGap = Median(ours.Select(s => s.HeartbeatGapMs));
-            double? oldMs = Median(old.Select(s => s.HostBlackoutMs)), oldGap = Median(old.Select(s => s.HeartbeatGapMs));
+            double? oursMs = Median(ours.Select(s => s.LuodBlackoutMs)), oursGap = Median(ours.Select(s => s.HeartbeatBlackoutMs));
+            double? oldMs = Median(old.Select(s => s.HostBlackoutMs)), oldGap = Median(old.Select(s => s.HeartbeatBlackoutMs));
             string Ratio(double? a, double? b) => a is { } x && b is { } y && y > 0 ? (x / y).ToString("0.00", CultureInfo.InvariantCulture) : "—";
             md.AppendLine($"| {size} MiB | {Ms(oursMs)} | {Ms(oursGap)} | {Ms(oldMs)} | {Ms(oldGap)} | {Ratio(oursMs, floorMs)} | {Ratio(oldMs, floorMs)} | {Ratio(oldMs, oursMs)} |");
         }

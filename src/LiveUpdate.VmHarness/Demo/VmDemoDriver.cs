@@ -1,9 +1,8 @@
 // VmDemoDriver: the VMM workload of the main job (`luvm demo --workload vm`, `./demo.sh --workload vm`,
 // the vm-update VM test): a QEMU VM run by luqemu inside the test guest keeps its RAM, its boot and
 // its uptime through `luoctl update` into the next kernel. Three views of the VM's blackout:
-// luod's (participant "vm": QMP STOP → RESUME, on the TSC axis across the kexec), the host's (the
-// VM's one-a-second heartbeat, forwarded by lu-guest as marks the host stamps on arrival: the
-// longest gap between two heartbeats), and luqemu's own account of each step. Continuity is judged
+// luod's (participant "vm": QMP STOP → RESUME, across the kexec), the host's (the VM's heartbeat,
+// forwarded by lu-guest as marks the host stamps on arrival: VmHeartbeat), and luqemu's own account. Continuity is judged
 // here on the host: the first kernel's console (sent in the running step) against the next one's.
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
@@ -34,7 +33,7 @@ public sealed record VmDemoResult(
     VmDemoOptions Options,
     long? LuodBlackoutNs,
     long? LuodUncertaintyNs,
-    TimeSpan? HeartbeatGap,
+    VmHeartbeatGap? Heartbeat,
     string? ContinuityProblem,
     VmGuestTick? LastTickBefore,
     VmGuestTick? FirstTickAfter,
@@ -43,21 +42,21 @@ public sealed record VmDemoResult(
     string? ReportTable,
     string? SvgPath)
 {
-    public bool Passed => Run.Passed && ContinuityProblem is null && LuodBlackoutNs > 0 && HeartbeatGap > TimeSpan.Zero;
+    public bool Passed => Run.Passed && ContinuityProblem is null && LuodBlackoutNs > 0 && Heartbeat?.Blackout > TimeSpan.Zero;
 }
 
 public static partial class VmDemoDriver
 {
     public static async Task<VmDemoResult> RunAsync(ScenarioHarness harness, VmDemoOptions options, IProgress<string>? progress, CancellationToken cancellationToken)
     {
-        var ticks = new List<(int Hop, TimeSpan At)>();
+        var beats = new List<VmBeat>();
         var gate = new Lock();
         void OnLine(ObservedGuestLine observed)
         {
             var line = observed.Line;
-            if (line is { Type: GuestReportLineTypes.Mark, Name: StepNames.VmUpdate.TickMark })
+            if (VmHeartbeat.From(observed) is { } beat)
             {
-                lock (gate) ticks.Add((line.Hop ?? -1, observed.At));
+                lock (gate) beats.Add(beat);
                 return;
             }
             if (line.Type == GuestReportLineTypes.Step)
@@ -91,14 +90,8 @@ public static partial class VmDemoDriver
             ? VmGuestConsole.ContinuityProblem(before, after, before.Seeds[0].Sha256)
             : $"the first kernel's console shows {before.Seeds.Count} boots of the VM (expected exactly one)";
 
-        TimeSpan? gap = null;
-        lock (gate)
-        {
-            // The heartbeat across the update: last tick seen from the first kernel → first tick from the next.
-            var last = ticks.Where(t => t.Hop == 0).Select(t => (TimeSpan?)t.At).LastOrDefault();
-            var first = ticks.Where(t => t.Hop == 1).Select(t => (TimeSpan?)t.At).FirstOrDefault();
-            if (last is { } l && first is { } f) gap = f - l;
-        }
+        VmHeartbeatGap? heartbeat;
+        lock (gate) heartbeat = VmHeartbeat.Across(beats);
         string console = File.Exists(run.ConsoleLog) ? await File.ReadAllTextAsync(run.ConsoleLog, cancellationToken).ConfigureAwait(false) : "";
         string? freeze = FreezeLine().Match(console) is { Success: true } m ? m.Value.Trim() : null;
         string? resume = Detail(1, StepNames.VmUpdate.VmStart) is { } start && start.IndexOf("VM vm resumed", StringComparison.Ordinal) is int at and >= 0
@@ -109,7 +102,7 @@ public static partial class VmDemoDriver
             svgPath = Path.Combine(run.RunDirectory, "update.svg");
             await File.WriteAllTextAsync(svgPath, svg, cancellationToken).ConfigureAwait(false);
         }
-        return new VmDemoResult(run, options, blackout, uncertainty, gap, problem, before.Last, after.Ticks.FirstOrDefault(),
+        return new VmDemoResult(run, options, blackout, uncertainty, heartbeat, problem, before.Last, after.Ticks.FirstOrDefault(),
             freeze, resume, Detail(1, StepNames.VmUpdate.ReportTable), svgPath);
     }
 

@@ -8,6 +8,8 @@ namespace LiveUpdate.VmHarness.Demo;
 
 public static class VmDemoReport
 {
+    private static string Seconds(TimeSpan span) => $"{span.TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture)} s";
+
     public static string Text(VmDemoResult demo)
     {
         var run = demo.Run;
@@ -33,8 +35,8 @@ public static class VmDemoReport
             ? $"  luod (participant \"vm\": QEMU's STOP → RESUME): {(ns / 1e9).ToString("0.000", CultureInfo.InvariantCulture)} s"
               + (demo.LuodUncertaintyNs is > 0 and var u ? $" ±{u / 1e9:0} s (the next kernel's clock came from the RTC)" : "")
             : "  luod: no report");
-        text.AppendLine(demo.HeartbeatGap is { } gap
-            ? $"  host (the VM's heartbeat, 5 a second, as it reached the host): silence across the update {gap.TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture)} s (the blackout + up to one beat)"
+        text.AppendLine(demo.Heartbeat is { } beat
+            ? $"  host (the VM's heartbeat as it reached the host): {Seconds(beat.Blackout)} — silence {Seconds(beat.Gap)} between the last beat before and the first after, less the {Seconds(beat.VmRan)} the VM ran between them by its own uptime"
             : "  host: no heartbeat on both sides of the update");
         if (demo.Options.VerifyRam)
             text.AppendLine("  (--verify-ram: luqemu hashed the RAM after the stop and after the claim, inside the blackout)");

@@ -27,7 +27,8 @@ public sealed record GuestImageExtras(bool KernelSelftests, IReadOnlyList<string
     /// <summary>The extras <paramref name="scenario"/> needs; host tools it names are copied to the guest's /bin with their libraries.</summary>
     public static async Task<GuestImageExtras> ForScenarioAsync(string scenario, Host.RepositoryLayout repository, HarnessCache cache, CancellationToken cancellationToken)
     {
-        if (scenario == ScenarioNames.VmUpdate) return await VmmPayload.ExtrasAsync(repository, cache, cancellationToken).ConfigureAwait(false);
+        if (scenario is ScenarioNames.VmUpdate or ScenarioNames.VmOldWay)
+            return await VmmPayload.ExtrasAsync(scenario, repository, cache, cancellationToken).ConfigureAwait(false);
         IReadOnlyList<string> tools = scenario == CriuComparison.Scenario && File.Exists(CriuTool) ? [CriuTool] : [];
         var libraries = tools.Count == 0 ? [] : await SharedLibraryCollector.CollectAsync(tools, includeDlopened: false, cancellationToken).ConfigureAwait(false);
         return new GuestImageExtras(scenario == SelftestsScenario, tools, libraries) { Scenario = scenario };

@@ -32,7 +32,7 @@ public static class VmmPayload
     public const string VmImageOnDisk = "vm-guest.cpio";
     public const string LibrariesOnDisk = "lib/x86_64-linux-gnu";
 
-    public static async Task<GuestImageExtras> ExtrasAsync(RepositoryLayout repository, HarnessCache cache, CancellationToken cancellationToken)
+    public static async Task<GuestImageExtras> ExtrasAsync(string scenario, RepositoryLayout repository, HarnessCache cache, CancellationToken cancellationToken)
     {
         var files = new[] { Qemu, TcgModule }.Concat(Firmware).ToList();
         var missing = files.Where(f => !File.Exists(f)).ToList();
@@ -41,7 +41,7 @@ public static class VmmPayload
         var libraries = await SharedLibraryCollector.CollectAsync([Qemu, TcgModule], includeDlopened: false, cancellationToken).ConfigureAwait(false);
         byte[] vmImage = await BuildVmImageAsync(repository.VmGuestInitScript, InitramfsContents.DefaultBusybox, cancellationToken).ConfigureAwait(false);
         string disk = await EnsureDiskAsync(cache, files, libraries, vmImage, cancellationToken).ConfigureAwait(false);
-        return new GuestImageExtras(false, [], []) { PayloadDisk = disk, Scenario = ScenarioNames.VmUpdate };
+        return new GuestImageExtras(false, [], []) { PayloadDisk = disk, Scenario = scenario };
     }
 
     /// <summary>The payload disk for these files, made with mkfs.ext4 -d unless the cache has it.</summary>

@@ -18,8 +18,8 @@ public sealed record QemuLaunch(string BzImage, string Initramfs, string Command
     /// <summary>A raw disk image attached as virtio disk /dev/vda (writeback cache: guest flushes reach the host file).</summary>
     public string? DiskImage { get; init; }
 
-    /// <summary>Attach <see cref="DiskImage"/> read-only (a shared, cached payload disk such as vm-update's QEMU).</summary>
-    public bool DiskReadOnly { get; init; }
+    /// <summary>A read-only raw image attached after <see cref="DiskImage"/> (/dev/vdb with one, else /dev/vda): a shared, cached payload such as vm-update's QEMU.</summary>
+    public string? PayloadDisk { get; init; }
 
     public IReadOnlyList<string> Arguments => [.. BaseArguments, .. NetworkArguments, .. DiskArguments];
 
@@ -27,9 +27,11 @@ public sealed record QemuLaunch(string BzImage, string Initramfs, string Command
         ? []
         : ["-netdev", "user,id=net0," + string.Join(',', Forwards.Select(f => f.HostFwd)), "-device", "virtio-net-pci,netdev=net0"];
 
-    private IReadOnlyList<string> DiskArguments => DiskImage is null
-        ? []
-        : ["-drive", $"file={DiskImage},if=virtio,format=raw,{(DiskReadOnly ? "readonly=on" : "cache=writeback")}"];
+    private IReadOnlyList<string> DiskArguments =>
+    [
+        .. DiskImage is null ? [] : new[] { "-drive", $"file={DiskImage},if=virtio,format=raw,cache=writeback" },
+        .. PayloadDisk is null ? [] : new[] { "-drive", $"file={PayloadDisk},if=virtio,format=raw,readonly=on" },
+    ];
 
     private IReadOnlyList<string> BaseArguments =>
     [

@@ -109,8 +109,8 @@ public sealed class ScenarioHarness
             {
                 MemoryMiB = request.MemoryMiB,
                 Forwards = request.Forwards,
-                DiskImage = request.DiskImage ?? extras.PayloadDisk,
-                DiskReadOnly = request.DiskImage is null && extras.PayloadDisk is not null,
+                DiskImage = request.DiskImage,
+                PayloadDisk = extras.PayloadDisk,
             };
             await File.AppendAllTextAsync(Path.Combine(runDirectory, "qemu.cmd"),
                 new ExternalCommand(QemuLaunch.Executable, launch.Arguments).Display + "\n", cancellationToken).ConfigureAwait(false);
