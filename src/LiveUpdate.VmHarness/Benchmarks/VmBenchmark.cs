@@ -5,9 +5,9 @@
 // kernel, the blackout benchmark's floor case) measured in the same session. Runs are interleaved
 // (floor, then per repetition every size: the old way, then ours) so a slow spell of the host spreads
 // over all cases. Every VM's RAM is filled with pseudo-random bytes first (RamFill), as if in use.
-// Host-clock figures: both ways = the VM's heartbeat (VmHeartbeat: the silence between its last tick
-// before and first after, less the time the VM ran in between by its own uptime); the old way also
-// = the marks right after QMP stop and right after the vCPUs ran again (lu-guest drives its QEMU).
+// Host-clock figures: the old way's blackout = the marks right after QMP stop and right after the
+// vCPUs ran again (lu-guest drives its QEMU); both ways also get the silence of the VM's heartbeat
+// as the host heard it (VmHeartbeat: an observer's view, which includes any starvation before the stop).
 // luod's figure for ours is QMP STOP → RESUME in `luoctl report` (±1 s across the kexec here: the
 // TCG guest's TSC is not invariant, so the report bridges by CLOCK_REALTIME from the RTC).
 using System.Globalization;
@@ -29,8 +29,8 @@ public sealed record VmBenchmarkOptions(IReadOnlyList<int> SizesMiB, int Runs, s
 }
 
 /// <summary>One measured VM update: ours or the old way, at one size, one repetition.</summary>
-/// <remarks>HostBlackoutMs: the old way's marks (right after QMP stop → right after the vCPUs ran again); HeartbeatBlackoutMs: VmHeartbeat's estimate.</remarks>
-public sealed record VmBenchSample(string Way, int SizeMiB, int Run, bool Passed, double? LuodBlackoutMs, double? HostBlackoutMs, double? HeartbeatBlackoutMs, string Detail, string RunDirectory);
+/// <remarks>HostBlackoutMs: the old way's marks (right after QMP stop → right after the vCPUs ran again); HeartbeatSilenceMs: VmHeartbeat's silence (an observer's view, not the blackout).</remarks>
+public sealed record VmBenchSample(string Way, int SizeMiB, int Run, bool Passed, double? LuodBlackoutMs, double? HostBlackoutMs, double? HeartbeatSilenceMs, string Detail, string RunDirectory);
 
 public static class VmBenchmark
 {
@@ -90,7 +90,7 @@ public static class VmBenchmark
             FillSeed = FillSeed(size, run),
         }, null, cancellationToken).ConfigureAwait(false);
         string detail = demo.Passed ? $"{demo.FreezeAccount}; {demo.ResumeAccount}" : demo.ContinuityProblem ?? demo.Run.FailureSummary;
-        return new VmBenchSample(Ours, size, run, demo.Passed, demo.LuodBlackoutNs / 1e6, null, demo.Heartbeat?.Blackout.TotalMilliseconds, detail, demo.Run.RunDirectory);
+        return new VmBenchSample(Ours, size, run, demo.Passed, demo.LuodBlackoutNs / 1e6, null, demo.Heartbeat?.Gap.TotalMilliseconds, detail, demo.Run.RunDirectory);
     }
 
     private static async Task<VmBenchSample> OldWayAsync(ScenarioHarness harness, VmBenchmarkOptions options, int size, int run, IProgress<string>? progress, CancellationToken cancellationToken)
@@ -125,7 +125,7 @@ public static class VmBenchmark
             lock (marks) heartbeat = VmHeartbeat.Across(beats);
             string Detail(int hop, string name) => result.Report.Steps.LastOrDefault(s => s.Hop == hop && s.Name == name)?.Detail ?? "";
             string detail = result.Passed ? $"{Detail(0, StepNames.VmOldWay.Save)}; {Detail(1, StepNames.VmOldWay.Restore)}" : result.FailureSummary;
-            return new VmBenchSample(OldWay, size, run, result.Passed, null, host, heartbeat?.Blackout.TotalMilliseconds, detail, result.RunDirectory);
+            return new VmBenchSample(OldWay, size, run, result.Passed, null, host, heartbeat?.Gap.TotalMilliseconds, detail, result.RunDirectory);
         }
         finally
         {
@@ -148,7 +148,7 @@ public static class VmBenchmark
     }
 
     private static string Describe(VmBenchSample s) =>
-        $"{s.Way} {s.SizeMiB} MiB run {s.Run}: {(s.Passed ? "passed" : "FAILED")}; luod {Ms(s.LuodBlackoutMs)}, host marks {Ms(s.HostBlackoutMs)}, heartbeat {Ms(s.HeartbeatBlackoutMs)} ms";
+        $"{s.Way} {s.SizeMiB} MiB run {s.Run}: {(s.Passed ? "passed" : "FAILED")}; luod {Ms(s.LuodBlackoutMs)}, host marks {Ms(s.HostBlackoutMs)}, heartbeat silence {Ms(s.HeartbeatSilenceMs)} ms";
 
     private static string Ms(double? ms) => ms is { } v ? v.ToString("0", CultureInfo.InvariantCulture) : "—";
 
@@ -172,14 +172,14 @@ public static class VmBenchmark
         md.AppendLine();
         md.AppendLine($"Floor (a bare kexec, nothing preserved: reboot call → next kernel's /init, median of {options.FloorRuns}): **{Ms(floorMs)} ms**.");
         md.AppendLine();
-        md.AppendLine("| VM RAM | ours: luod (QMP STOP → RESUME) ms | ours: host (heartbeat) ms | old way: host (stop → resumed marks) ms | old way: host (heartbeat) ms | ours / floor | old way / floor | old way / ours |");
+        md.AppendLine("| VM RAM | ours: luod (QMP STOP → RESUME) ms | ours: heartbeat silence on the host ms | old way: host (stop → resumed marks) ms | old way: heartbeat silence ms | ours / floor | old way / floor | old way / ours |");
         md.AppendLine("|---|---|---|---|---|---|---|---|");
         foreach (int size in options.SizesMiB)
         {
             var ours = samples.Where(s => s.Way == Ours && s.SizeMiB == size && s.Passed).ToList();
             var old = samples.Where(s => s.Way == OldWay && s.SizeMiB == size && s.Passed).ToList();
-            double? oursMs = Median(ours.Select(s => s.LuodBlackoutMs)), oursGap = Median(ours.Select(s => s.HeartbeatBlackoutMs));
-            double? oldMs = Median(old.Select(s => s.HostBlackoutMs)), oldGap = Median(old.Select(s => s.HeartbeatBlackoutMs));
+            double? oursMs = Median(ours.Select(s => s.LuodBlackoutMs)), oursGap = Median(ours.Select(s => s.HeartbeatSilenceMs));
+            double? oldMs = Median(old.Select(s => s.HostBlackoutMs)), oldGap = Median(old.Select(s => s.HeartbeatSilenceMs));
             string Ratio(double? a, double? b) => a is { } x && b is { } y && y > 0 ? (x / y).ToString("0.00", CultureInfo.InvariantCulture) : "—";
             md.AppendLine($"| {size} MiB | {Ms(oursMs)} | {Ms(oursGap)} | {Ms(oldMs)} | {Ms(oldGap)} | {Ratio(oursMs, floorMs)} | {Ratio(oldMs, floorMs)} | {Ratio(oldMs, oursMs)} |");
         }

@@ -1,8 +1,9 @@
 // VmDemoDriver: the VMM workload of the main job (`luvm demo --workload vm`, `./demo.sh --workload vm`,
 // the vm-update VM test): a QEMU VM run by luqemu inside the test guest keeps its RAM, its boot and
 // its uptime through `luoctl update` into the next kernel. Three views of the VM's blackout:
-// luod's (participant "vm": QMP STOP → RESUME, across the kexec), the host's (the VM's heartbeat,
-// forwarded by lu-guest as marks the host stamps on arrival: VmHeartbeat), and luqemu's own account. Continuity is judged
+// luod's (participant "vm": QMP STOP → RESUME, across the kexec), the host's silence of the VM's
+// heartbeat (forwarded by lu-guest as marks the host stamps on arrival: VmHeartbeat, a client's view
+// that also holds any starvation before the stop), and luqemu's own account. Continuity is judged
 // here on the host: the first kernel's console (sent in the running step) against the next one's.
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
@@ -42,7 +43,7 @@ public sealed record VmDemoResult(
     string? ReportTable,
     string? SvgPath)
 {
-    public bool Passed => Run.Passed && ContinuityProblem is null && LuodBlackoutNs > 0 && Heartbeat?.Blackout > TimeSpan.Zero;
+    public bool Passed => Run.Passed && ContinuityProblem is null && LuodBlackoutNs > 0 && Heartbeat?.Gap > TimeSpan.Zero;
 }
 
 public static partial class VmDemoDriver

@@ -36,7 +36,7 @@ public static class VmDemoReport
               + (demo.LuodUncertaintyNs is > 0 and var u ? $" ±{u / 1e9:0} s (the next kernel's clock came from the RTC)" : "")
             : "  luod: no report");
         text.AppendLine(demo.Heartbeat is { } beat
-            ? $"  host (the VM's heartbeat as it reached the host): {Seconds(beat.Blackout)} — silence {Seconds(beat.Gap)} between the last beat before and the first after, less the {Seconds(beat.VmRan)} the VM ran between them by its own uptime"
+            ? $"  host (an observer of the VM's heartbeat): silent for {Seconds(beat.Gap)} from the last beat before to the first after — the blackout plus any time the VM got no CPU before the stop (the VM's own uptime moved {Seconds(beat.VmUptimeAdvanced)}: nested under TCG its clock loses time when starved)"
             : "  host: no heartbeat on both sides of the update");
         if (demo.Options.VerifyRam)
             text.AppendLine("  (--verify-ram: luqemu hashed the RAM after the stop and after the claim, inside the blackout)");
