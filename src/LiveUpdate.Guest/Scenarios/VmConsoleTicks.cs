@@ -24,16 +24,41 @@ public static class VmConsoleTicks
         }
     }
 
+    /// <remarks>
+    /// In the next kernel this runs while luod and luqemu start, on the same 2 vCPUs: each poll reads
+    /// only what the console log gained since the last one and parses only its complete lines, so its
+    /// cost does not grow with the log.
+    /// </remarks>
     public static async Task ForwardAsync(ResultChannel results, string consoleLog, CancellationToken cancellationToken)
     {
-        int sent = 0;
+        long offset = 0;
+        var pending = new List<byte>();
+        var buffer = new byte[16 * 1024];
         try
         {
             while (!cancellationToken.IsCancellationRequested)
             {
-                var ticks = Read(consoleLog).Ticks;
-                for (; sent < ticks.Count; sent++)
-                    await results.MarkAsync(StepNames.VmUpdate.TickMark, $"tick={ticks[sent].Tick} uptime={ticks[sent].UptimeSeconds}");
+                if (File.Exists(consoleLog))
+                {
+                    await using (var log = new FileStream(consoleLog, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
+                    {
+                        log.Seek(offset, SeekOrigin.Begin);
+                        int read;
+                        while ((read = await log.ReadAsync(buffer, cancellationToken)) > 0)
+                        {
+                            pending.AddRange(buffer.AsSpan(0, read));
+                            offset += read;
+                        }
+                    }
+                    int end = pending.LastIndexOf((byte)'\n');
+                    if (end >= 0)
+                    {
+                        string complete = System.Text.Encoding.UTF8.GetString(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(pending)[..(end + 1)]);
+                        pending.RemoveRange(0, end + 1);
+                        foreach (var tick in VmGuestConsole.Parse(complete).Ticks)
+                            await results.MarkAsync(StepNames.VmUpdate.TickMark, $"tick={tick.Tick} uptime={tick.UptimeSeconds}");
+                    }
+                }
                 await Task.Delay(20, cancellationToken);
             }
         }
