@@ -76,7 +76,9 @@ public static class BlackoutBenchmark
         if (oldWayCases.Count > 0)
         {
             progress?.Report($"bench: old-way run: {oldWayCases.Count} cases on {oldWayCases.Count + 1} cold boots of {options.Kernel}");
-            string disk = await CreateDiskImageAsync(harness.Cache, options.OldWaySizesMiB.Max(), progress, cancellationToken).ConfigureAwait(false);
+            int largestMiB = options.OldWaySizesMiB.Max();
+            string disk = await CreateDiskImageAsync(harness.Cache, "oldway", ((long)largestMiB + Math.Max(256, largestMiB / 4)) << 20,
+                "The old-way benchmark", progress, cancellationToken).ConfigureAwait(false);
             try
             {
                 oldWayRun = await RunOneAsync(harness, options, BenchPlan.OldWayScenario, options.OldWayPlan, oldWayCases, disk, oldWayLines, progress, cancellationToken).ConfigureAwait(false);
@@ -166,18 +168,20 @@ public static class BlackoutBenchmark
         return run;
     }
 
-    /// <summary>A sparse raw image with an ext4 file system (inode tables initialised now, so no lazy init writes during the measurement).</summary>
-    private static async Task<string> CreateDiskImageAsync(HarnessCache cache, int largestMiB, IProgress<string>? progress, CancellationToken cancellationToken)
+    /// <summary>
+    /// A sparse raw image of <paramref name="bytes"/> with an ext4 file system (inode tables initialised now, so no lazy
+    /// init writes during the measurement), under cache/bench as &lt;name&gt;-&lt;timestamp&gt;.img, for <paramref name="what"/>.
+    /// </summary>
+    internal static async Task<string> CreateDiskImageAsync(HarnessCache cache, string name, long bytes, string what, IProgress<string>? progress, CancellationToken cancellationToken)
     {
-        HostPrerequisites.Require("The old-way benchmark (ext4 disk image)", [Mkfs]);
+        HostPrerequisites.Require($"{what} (ext4 disk image)", [Mkfs]);
         string directory = Path.Combine(cache.Root, "bench");
         Directory.CreateDirectory(directory);
-        string path = Path.Combine(directory, $"oldway-{DateTimeOffset.UtcNow:yyyyMMdd-HHmmss}.img");
-        long bytes = ((long)largestMiB + Math.Max(256, largestMiB / 4)) << 20;
+        string path = Path.Combine(directory, $"{name}-{DateTimeOffset.UtcNow:yyyyMMdd-HHmmss}.img");
         await using (var image = new FileStream(path, FileMode.CreateNew, FileAccess.Write))
             image.SetLength(bytes);
         await new ExternalCommand("mkfs.ext4", ["-q", "-F", "-E", "lazy_itable_init=0,lazy_journal_init=0", path])
-            .CaptureCheckedAsync("The old-way benchmark needs an ext4 image; check e2fsprogs and the free space under " + directory + ".", cancellationToken).ConfigureAwait(false);
+            .CaptureCheckedAsync($"{what} needs an ext4 image; check e2fsprogs and the free space under {directory}.", cancellationToken).ConfigureAwait(false);
         progress?.Report($"bench: ext4 disk image {bytes >> 20} MiB (sparse) at {path}; deleted after the run");
         return path;
     }

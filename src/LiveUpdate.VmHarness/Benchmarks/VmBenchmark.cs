@@ -96,7 +96,8 @@ public static class VmBenchmark
     private static async Task<VmBenchSample> OldWayAsync(ScenarioHarness harness, VmBenchmarkOptions options, int size, int run, IProgress<string>? progress, CancellationToken cancellationToken)
     {
         progress?.Report($"bench-vm: old way, {size} MiB, run {run}");
-        string disk = await DiskForAsync(harness.Cache, size, cancellationToken).ConfigureAwait(false);
+        // Room for the whole VM's state file.
+        string disk = await BlackoutBenchmark.CreateDiskImageAsync(harness.Cache, "vm-oldway", ((long)size + 256) << 20, "The VM old way", null, cancellationToken).ConfigureAwait(false);
         try
         {
             var marks = new List<(string Name, int Hop, TimeSpan At)>();
@@ -131,20 +132,6 @@ public static class VmBenchmark
         {
             File.Delete(disk);
         }
-    }
-
-    /// <summary>A sparse ext4 image with room for the whole VM's state file.</summary>
-    private static async Task<string> DiskForAsync(HarnessCache cache, int sizeMiB, CancellationToken cancellationToken)
-    {
-        Host.HostPrerequisites.Require("The VM old way (ext4 disk image)", [BlackoutBenchmark.Mkfs]);
-        string directory = Path.Combine(cache.Root, "bench");
-        Directory.CreateDirectory(directory);
-        string path = Path.Combine(directory, $"vm-oldway-{DateTimeOffset.UtcNow:yyyyMMdd-HHmmss}.img");
-        await using (var image = new FileStream(path, FileMode.CreateNew, FileAccess.Write))
-            image.SetLength(((long)sizeMiB + 256) << 20);
-        await new Host.ExternalCommand("mkfs.ext4", ["-q", "-F", "-E", "lazy_itable_init=0,lazy_journal_init=0", path])
-            .CaptureCheckedAsync($"The VM old way needs an ext4 image; check e2fsprogs and the free space under {directory}.", cancellationToken).ConfigureAwait(false);
-        return path;
     }
 
     private static string Describe(VmBenchSample s) =>
