@@ -18,6 +18,9 @@ public sealed class CatalogStore(ILiveUpdateBackend backend, IFileDescriptorStor
     private static readonly string[] Slots = [KernelSessionNames.Catalog + ".a", KernelSessionNames.Catalog + ".b"];
 
     /// <summary>True for the kernel names of luod's own catalog sessions.</summary>
+    /// <summary>The kernel names of the catalog's two slots.</summary>
+    public static IReadOnlyList<string> SlotNames => Slots;
+
     public static bool IsCatalogSession(string kernelName) => Array.IndexOf(Slots, kernelName) >= 0;
 
     private IBackendSession? _session;
@@ -72,16 +75,21 @@ public sealed class CatalogStore(ILiveUpdateBackend backend, IFileDescriptorStor
     /// After a kexec: retrieves the catalog the previous luod left (the newest readable
     /// generation of the two slots), finishing its sessions. Null when there was none.
     /// Throws <see cref="CatalogUnreadableException"/> when one exists but cannot be read.
+    /// <paramref name="retrievedBySystemd"/> gives a slot's session when systemd's PID 1 already
+    /// retrieved it and passed it in luod's fd store (then RETRIEVE_SESSION would fail).
     /// </summary>
-    public static CatalogDocument? Restore(ILiveUpdateBackend backend)
+    public static CatalogDocument? Restore(ILiveUpdateBackend backend, Func<string, IBackendSession?>? retrievedBySystemd = null)
     {
         CatalogDocument? newest = null;
         CatalogUnreadableException? problem = null;
         foreach (string slot in Slots)
         {
-            IBackendSession session;
-            try { session = backend.Retrieve(slot); }
-            catch (SessionNotFoundException) { continue; }
+            IBackendSession? session = retrievedBySystemd?.Invoke(slot);
+            if (session is null)
+            {
+                try { session = backend.Retrieve(slot); }
+                catch (SessionNotFoundException) { continue; }
+            }
             using (session)
             {
                 try

@@ -1,9 +1,12 @@
 // StartupRecovery: what luod finds when it starts. After a luod restart within the boot
 // whose sessions systemd's fd store kept (passed back in LISTEN_FDS): the sessions the
 // custody record names, taken back as they were, with the catalog memfd. Otherwise what the
-// previous kernel handed over: the catalog, then every session it lists. Either way, custody
-// lost by a previous luod of this boot is noticed. It only reads and adopts; SessionRegistry
-// takes the result, and the update coordinator the update ledger in it.
+// previous kernel handed over: the catalog, then every session it lists — retrieved by luod,
+// or, when systemd (>= 261, FileDescriptorStorePreserve=yes) carried luod's fd store across
+// the kexec, already retrieved by the next PID 1 and passed in LISTEN_FDS under the names the
+// previous luod stored them with (systemd's src/core/luo.c). Either way, custody lost by a
+// previous luod of this boot is noticed. It only reads and adopts; SessionRegistry takes the
+// result, and the update coordinator the update ledger in it.
 using LiveUpdate.Daemon.Abi;
 using LiveUpdate.Kernel;
 using LiveUpdate.Kernel.Errors;
@@ -41,6 +44,21 @@ public sealed class StartupRecovery(ILiveUpdateBackend backend, IFileDescriptorS
     public RecoveredCustody Run(IReadOnlyList<ListenedDescriptor> stored)
     {
         var record = CustodyRecord.TryRead(options.CustodyRecordPath) is { } found && found.BootId == CustodyRecord.CurrentBootId() ? found : null;
+        var retrieved = new StoredCustody();
+        if (record is null && stored.Any(d => StoredDescriptorNames.Parse(d.Name)?.Kind is StoredDescriptorKind.OutgoingSession or StoredDescriptorKind.IncomingSession)
+            && CatalogRetrievedElsewhere(retrieved))
+        {
+            // Session fds, no custody record of this boot, and the previous kernel's catalog
+            // already retrieved by someone else: these crossed the kexec in systemd's fd store
+            // and the next PID 1 retrieved them for us.
+            var handed = AdoptHandedOverBySystemd(stored, retrieved);
+            RestoreFromPreviousKernel(handed, throughSystemd: true);
+            if (handed.Sessions.Count > 0)
+                log.LogWarning("luod: systemd carried {Count} session(s) across the kexec that the previous kernel's catalog does not list; releasing them", handed.Sessions.Count);
+            ReleaseUnknown(handed);
+            NoticeLostCustody(record);
+            return _found;
+        }
         var kept = AdoptStored(stored);
         if (record is not null && (kept.Sessions.Count > 0 || kept.Catalog is not null))
         {
@@ -58,19 +76,28 @@ public sealed class StartupRecovery(ILiveUpdateBackend backend, IFileDescriptorS
                 stray.MemFd?.Dispose();
                 catalogStore.Adopt(stray.Session, null);
             }
-            RestoreFromPreviousKernel();
+            RestoreFromPreviousKernel(retrieved);
         }
         NoticeLostCustody(record);
         return _found;
     }
 
-    private void RestoreFromPreviousKernel()
+    /// <param name="handedBySystemd">Sessions of the previous kernel already retrieved (by systemd's PID 1, which passed them to luod, or by the start-up probe); taken out as they are used.</param>
+    private void RestoreFromPreviousKernel(StoredCustody? handedBySystemd, bool throughSystemd = false)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
+        IBackendSession? FromSystemd(string kernelName)
+        {
+            if (handedBySystemd is null || !handedBySystemd.Sessions.Remove(kernelName, out var session)) return null;
+            // The catalog's sessions are finished once read: systemd's copy need not be kept.
+            if (CatalogStore.IsCatalogSession(kernelName))
+                fdStore.Remove(StoredDescriptorNames.For(StoredDescriptorKind.OutgoingSession, kernelName));
+            return session;
+        }
         CatalogDocument? previous;
         try
         {
-            previous = CatalogStore.Restore(backend);
+            previous = CatalogStore.Restore(backend, FromSystemd);
         }
         catch (CatalogUnreadableException error)
         {
@@ -98,8 +125,10 @@ public sealed class StartupRecovery(ILiveUpdateBackend backend, IFileDescriptorS
             }
             try
             {
-                session.Backend = backend.Retrieve(entry.KernelName);
+                session.Backend = FromSystemd(entry.KernelName) ?? backend.Retrieve(entry.KernelName);
                 session.RestoredNs = SessionRegistry.NowNs();
+                // systemd passed it under the previous boot's name (luo-out.*): re-file it as incoming.
+                fdStore.Remove(StoredDescriptorNames.For(StoredDescriptorKind.OutgoingSession, entry.KernelName));
                 fdStore.Store(StoredName(session.Backend), session.Backend.Handle);
             }
             catch (SessionNotFoundException)
@@ -109,8 +138,9 @@ public sealed class StartupRecovery(ILiveUpdateBackend backend, IFileDescriptorS
             }
             _found.Sessions[(entry.Owner, entry.Name)] = session;
         }
-        log.LogInformation("luod: restored {Count} sessions from catalog generation {Generation} written by {Release} in {Milliseconds:F1} ms (catalog {CatalogMilliseconds:F1} ms)",
-            previous.Sessions.Count, previous.Generation, previous.KernelRelease, clock.Elapsed.TotalMilliseconds, catalogMs);
+        log.LogInformation("luod: restored {Count} sessions from catalog generation {Generation} written by {Release} in {Milliseconds:F1} ms (catalog {CatalogMilliseconds:F1} ms){Through}",
+            previous.Sessions.Count, previous.Generation, previous.KernelRelease, clock.Elapsed.TotalMilliseconds, catalogMs,
+            throughSystemd ? "; systemd carried them across the kexec in luod's fd store" : "");
         _found.Updates = new RecoveredUpdates(previous.PendingUpdate?.ToTelemetry(), [.. (previous.Updates ?? []).Select(u => u.ToTelemetry())],
             new HandoverMoments(startSample, catalogRestored, ClockSample.Capture(), previous.Sessions.Count));
     }
@@ -120,6 +150,58 @@ public sealed class StartupRecovery(ILiveUpdateBackend backend, IFileDescriptorS
     {
         public Dictionary<string, IBackendSession> Sessions { get; } = [];
         public (IBackendSession Session, MemFd? MemFd)? Catalog { get; set; }
+    }
+
+    /// <summary>
+    /// True when a catalog slot of the previous kernel exists but was already retrieved in this
+    /// boot (RETRIEVE_SESSION says EINVAL) — by systemd's PID 1, since no luod of this boot
+    /// left a record. A slot nobody retrieved yet is retrieved here and left in <paramref name="retrieved"/>.
+    /// </summary>
+    private bool CatalogRetrievedElsewhere(StoredCustody retrieved)
+    {
+        bool elsewhere = false;
+        foreach (string slot in CatalogStore.SlotNames)
+        {
+            try { retrieved.Sessions[slot] = backend.Retrieve(slot); }
+            catch (SessionNotFoundException) { }
+            catch (DuplicateSessionException) { elsewhere = true; }
+        }
+        return elsewhere;
+    }
+
+    /// <summary>
+    /// After a kexec through systemd: every session fd systemd passed is an incoming session
+    /// the next PID 1 retrieved (whatever name the previous luod stored it under). Catalog
+    /// memfds are not carried as such — systemd-shutdown cannot preserve a file a second time
+    /// (EBUSY), the catalog session holds it — so any such entry is dropped.
+    /// </summary>
+    private StoredCustody AdoptHandedOverBySystemd(IReadOnlyList<ListenedDescriptor> stored, StoredCustody handed)
+    {
+        foreach (var descriptor in stored)
+        {
+            try
+            {
+                switch (StoredDescriptorNames.Parse(descriptor.Name))
+                {
+                    case ({ } kind, _) when kind is StoredDescriptorKind.OutgoingSession or StoredDescriptorKind.IncomingSession:
+                        var session = backend.Adopt(descriptor.Handle, SessionDirection.Incoming);
+                        handed.Sessions[session.KernelName] = session;
+                        break;
+                    default:
+                        log.LogInformation("luod: systemd passed '{Name}' across the kexec; luod keeps only sessions, closing it", descriptor.Name ?? "(unnamed)");
+                        descriptor.Handle.Dispose();
+                        if (descriptor.Name is not null) fdStore.Remove(descriptor.Name);
+                        break;
+                }
+            }
+            catch (LiveUpdateException error)
+            {
+                log.LogError("luod: the descriptor '{Name}' systemd passed across the kexec is not a session handed over by the previous kernel ({Message}); releasing it", descriptor.Name, error.Message);
+                descriptor.Handle.Dispose();
+                if (descriptor.Name is not null) fdStore.Remove(descriptor.Name);
+            }
+        }
+        return handed;
     }
 
     private StoredCustody AdoptStored(IReadOnlyList<ListenedDescriptor> stored)
@@ -241,6 +323,9 @@ public sealed class StartupRecovery(ILiveUpdateBackend backend, IFileDescriptorS
         foreach (var session in kept.Sessions.Values)
         {
             fdStore.Remove(StoredName(session));
+            // Carried by systemd across a kexec, an incoming session is still filed under its outgoing name.
+            if (session.Direction == SessionDirection.Incoming)
+                fdStore.Remove(StoredDescriptorNames.For(StoredDescriptorKind.OutgoingSession, session.KernelName));
             session.Dispose();
         }
         kept.Sessions.Clear();

@@ -70,6 +70,17 @@ public sealed class FakeLiveUpdateBackend : ILiveUpdateBackend
         }
     }
 
+    /// <summary>The name of the session <paramref name="descriptor"/> refers to, or null when it is no LUO session (systemd's fd_get_luo_session_name).</summary>
+    public string? SessionNameOf(System.Runtime.InteropServices.SafeHandle descriptor)
+    {
+        lock (Gate)
+        {
+            Collect();
+            var identity = NativeFile.Identity(descriptor);
+            return _outgoing.Values.Concat(_incoming.Values).FirstOrDefault(s => s.HandleIdentity == identity)?.KernelName;
+        }
+    }
+
     /// <summary>Tokens preserved in the outgoing session <paramref name="kernelName"/> (empty when it does not exist).</summary>
     public IReadOnlyList<ulong> OutgoingTokens(string kernelName)
     {

@@ -3,7 +3,10 @@
 // $NOTIFY_SOCKET that keeps every descriptor sent with FDSTORE=1 under its FDNAME, drops
 // them on FDSTOREREMOVE=1, and on a "restart" passes duplicates back the way LISTEN_FDS and
 // LISTEN_FDNAMES would. Because it holds real descriptors, the fake device sees sessions
-// stay alive exactly as the kernel would while systemd holds them.
+// stay alive exactly as the kernel would while systemd holds them. KexecThroughSystemd is
+// systemd >= 261's LUO handover of a FileDescriptorStorePreserve=yes store (src/core/luo.c,
+// src/shared/luo-util.c): systemd-shutdown keeps session fds open and preserves plain fds
+// in its own session "systemd"; the next PID 1 retrieves both and refills the store.
 using System.Net.Sockets;
 using System.Text;
 using LiveUpdate.Kernel;
@@ -23,7 +26,7 @@ public sealed class FakeSystemdFdStore : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
     private readonly Lock _gate = new();
-    private readonly List<(string Name, ReceivedFileDescriptor Descriptor)> _entries = [];
+    private readonly List<(string Name, FileDescriptorHandle Descriptor)> _entries = [];
 
     /// <summary>Binds the notify socket as <paramref name="directory"/>/notify and starts receiving.</summary>
     public FakeSystemdFdStore(string directory)
@@ -48,6 +51,63 @@ public sealed class FakeSystemdFdStore : IAsyncDisposable
     {
         lock (_gate)
             return [.. _entries.Select(e => new ListenedDescriptor(InheritedFileDescriptor.Adopt(NativeFile.Duplicate(e.Descriptor)), e.Name))];
+    }
+
+    /// <summary>
+    /// A `systemctl kexec` with the store preserved, around <paramref name="backend"/>'s kexec
+    /// (call it after luod stopped): systemd-shutdown creates session "systemd", preserves
+    /// every plain descriptor in it from token 1 on (one already preserved elsewhere fails
+    /// with EBUSY and is lost, as systemd warns) and holds the session descriptors open; after
+    /// the kexec PID 1 retrieves them all, finishes "systemd" and puts each back under its
+    /// FDNAME. Returns the names that did not survive. (systemd's JSON mapping at token 0 is
+    /// kept in memory here: the fake stands for both ends.)
+    /// </summary>
+    public IReadOnlyList<string> KexecThroughSystemd(FakeLiveUpdateBackend backend)
+    {
+        lock (_gate)
+        {
+            var carried = new List<(string Name, string? SessionName, ulong Token)>();
+            var lost = new List<string>();
+            var shutdownSession = backend.Create("systemd");
+            ulong token = 1;
+            foreach (var (name, descriptor) in _entries)
+            {
+                if (backend.SessionNameOf(descriptor) is { } sessionName)
+                {
+                    carried.Add((name, sessionName, 0));
+                    continue;
+                }
+                try
+                {
+                    shutdownSession.Preserve(descriptor, token);
+                    carried.Add((name, null, token++));
+                }
+                catch (LiveUpdate.Kernel.Errors.LiveUpdateException) { lost.Add(name); }
+            }
+            backend.SimulateKexec();
+            shutdownSession.Dispose();
+            foreach (var entry in _entries) entry.Descriptor.Dispose();
+            _entries.Clear();
+
+            var retrieved = backend.Retrieve("systemd");
+            foreach (var (name, sessionName, fileToken) in carried)
+            {
+                if (sessionName is null)
+                {
+                    using var memfd = retrieved.RetrieveMemFd(fileToken);
+                    _entries.Add((name, InheritedFileDescriptor.Adopt(NativeFile.Duplicate(memfd))));
+                    continue;
+                }
+                IBackendSession session;
+                try { session = backend.Retrieve(sessionName); }
+                catch (LiveUpdate.Kernel.Errors.LiveUpdateException) { lost.Add(name); continue; } // "Failed to retrieve LUO session"
+                _entries.Add((name, InheritedFileDescriptor.Adopt(NativeFile.Duplicate(session.Handle))));
+                session.Dispose(); // PID 1's own descriptor; the store's copy keeps the session
+            }
+            retrieved.Finish();
+            retrieved.Dispose();
+            return lost;
+        }
     }
 
     /// <summary>

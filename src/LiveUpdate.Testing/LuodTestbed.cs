@@ -69,6 +69,20 @@ public sealed class LuodTestbed : IDisposable
         return StartRegistry();
     }
 
+    /// <summary>
+    /// `systemctl kexec` under systemd >= 261: <paramref name="running"/> is stopped (its fds
+    /// close; <paramref name="systemd"/>'s copies keep the sessions), systemd carries its fd store
+    /// across the kexec, and the next kernel's luod starts with what PID 1 passes back (/run is
+    /// empty again). Returns that luod and the FDNAMEs that did not survive.
+    /// </summary>
+    public (SessionRegistry Next, IReadOnlyList<string> Lost) KexecThroughSystemd(SessionRegistry running, FakeSystemdFdStore systemd)
+    {
+        running.Dispose();
+        var lost = systemd.KexecThroughSystemd(Backend);
+        File.Delete(Options.CustodyRecordPath);
+        return (StartRegistry(systemd), lost);
+    }
+
     /// <summary>A new memfd holding <paramref name="bytes"/>; the caller owns it.</summary>
     public static MemFd MemFdWith(byte[] bytes)
     {

@@ -149,4 +149,60 @@ public sealed class FdStoreCustodyTests
         Assert.Null(StoredDescriptorNames.Parse("luod.socket"));
         Assert.Null(StoredDescriptorNames.Parse(null));
     }
+
+    [Fact]
+    public async Task Sessions_systemd_carries_across_the_kexec_come_back_to_their_owners_byte_for_byte()
+    {
+        using var bed = new LuodTestbed();
+        await using var systemd = new FakeSystemdFdStore(bed.Directory);
+        var first = bed.StartRegistry(systemd);
+        var (db, _) = first.Create(Alice, "db", CatalogSessionMode.Managed, null);
+        var (vm, _) = first.Create(Bob, "vm", CatalogSessionMode.Delegated, null);
+        byte[] heap = RandomNumberGenerator.GetBytes(300_000);
+        using (var memfd = LuodTestbed.MemFdWith(heap))
+            first.Preserve(Alice, "db", "heap", memfd);
+        await first.FileDescriptorStore.FlushAsync();
+        await systemd.WaitUntilAsync(names => names.Contains("luo-out." + db.KernelName) && names.Contains("luo-catalog-memfd.luod.catalog.a"));
+
+        var (next, lost) = bed.KexecThroughSystemd(first, systemd);
+
+        // systemd-shutdown cannot preserve the catalog memfd a second time (the catalog session holds it): only that is lost.
+        Assert.Equal(["luo-catalog-memfd.luod.catalog.a"], lost);
+        Assert.True(next.BootedByHandover);
+        Assert.False(next.CustodyLost, next.CustodyLostReason);
+        Assert.Equal(CustodyState.Restored, Assert.Single(next.List(Bob, all: false)).State);
+        var (claimed, _, files) = next.Claim(Alice, "db");
+        Assert.Equal("heap", Assert.Single(claimed.Files).Name);
+        Assert.Equal(SHA256.HashData(heap), SHA256.HashData(LuodTestbed.Contents((MemFd)files[0])));
+
+        // The sessions are re-filed as incoming, the previous boot's names and the finished catalog gone.
+        await next.FileDescriptorStore.FlushAsync();
+        await systemd.WaitUntilAsync(names => names.Contains("luo-in." + vm.KernelName)
+            && !names.Contains("luo-out." + vm.KernelName) && !names.Contains("luo-out." + db.KernelName));
+    }
+
+    [Fact]
+    public async Task After_a_kexec_through_systemd_a_luod_restart_still_finds_the_restored_sessions()
+    {
+        using var bed = new LuodTestbed();
+        await using var systemd = new FakeSystemdFdStore(bed.Directory);
+        var first = bed.StartRegistry(systemd);
+        var (vm, _) = first.Create(Bob, "vm", CatalogSessionMode.Managed, null);
+        byte[] ram = RandomNumberGenerator.GetBytes(100_000);
+        using (var memfd = LuodTestbed.MemFdWith(ram))
+            first.Preserve(Bob, "vm", "ram", memfd);
+        await first.FileDescriptorStore.FlushAsync();
+        await systemd.WaitUntilAsync(names => names.Contains("luo-out." + vm.KernelName));
+
+        var (next, _) = bed.KexecThroughSystemd(first, systemd);
+        await next.FileDescriptorStore.FlushAsync();
+        await systemd.WaitUntilAsync(names => names.Contains("luo-in." + vm.KernelName) && !names.Contains("luo-out." + vm.KernelName));
+
+        next.Dispose(); // a luod crash in the new boot, before Bob claims his session
+        var restarted = bed.StartRegistry(systemd);
+        Assert.False(restarted.CustodyLost, restarted.CustodyLostReason);
+        var (claimed, _, files) = restarted.Claim(Bob, "vm");
+        Assert.Equal("ram", Assert.Single(claimed.Files).Name);
+        Assert.Equal(SHA256.HashData(ram), SHA256.HashData(LuodTestbed.Contents((MemFd)files[0])));
+    }
 }
