@@ -17,9 +17,11 @@ mount -t tmpfs -o mode=0755 tmpfs /run
 exec </dev/console >/dev/console 2>&1
 
 hop=0
+root=""
 for word in $(cat /proc/cmdline); do
     case "$word" in
         lu.hop=*) hop="${word#lu.hop=}" ;;
+        lu.root=*) root="${word#lu.root=}" ;;
     esac
 done
 case "$hop" in
@@ -42,6 +44,26 @@ report_failure() {
     printf '{"type":"end","ok":false,"hop":%s,"detail":"%s"}\n' "$hop" "$1" > /dev/ttyS1
     echo "lu-init: FAILED: $1"
 }
+
+# The systemd scenarios (lu.root=): real systemd is PID 1 in the Debian root on that disk.
+# The native binaries and the chain's kernels come from this initramfs (the next kernel gets
+# the same one: retain_initrd); lu-guest.service runs this hop there. switch_root empties the
+# initramfs and execs systemd as PID 1.
+if [ -n "$root" ]; then
+    mkdir -p /newroot
+    if mount -t ext4 -o rw "$root" /newroot && [ -x /newroot/lib/systemd/systemd ]; then
+        mkdir -p /newroot/opt/liveupdate /newroot/boot
+        cp -a /opt/liveupdate/. /newroot/opt/liveupdate/
+        cp -a /boot/. /newroot/boot/
+        printf '{"type":"mark","name":"switch-root","hop":%s}\n' "$hop" > /dev/ttyS1
+        echo "lu-init: $(uname -r) hop $hop, uptime $(cut -d' ' -f1 /proc/uptime) s, switching to systemd on $root"
+        umount /sys/kernel/debug /tmp 2>/dev/null
+        for fs in /dev /proc /sys /run; do mount --move "$fs" "/newroot$fs"; done
+        exec switch_root /newroot /lib/systemd/systemd
+    fi
+    report_failure "lu.root=$root: cannot mount it as ext4 with systemd in it"
+    reboot -f
+fi
 
 # Our programs are NativeAOT binaries (no JIT, no runtime files); in a 2-CPU TCG guest their GC
 # runs as workstation and non-concurrent (no background GC thread), with no ICU.

@@ -38,6 +38,7 @@ try
         ScenarioNames.Criu => await new CriuBench(plan, results).RunAsync(),
         ScenarioNames.VmUpdate => await new VmUpdate(plan, results).RunAsync(),
         ScenarioNames.VmOldWay => await new VmOldWay(plan, results).RunAsync(),
+        ScenarioNames.SystemdUpdate => await new SystemdUpdate(plan, results).RunAsync(),
         ScenarioNames.Boot => true,
         _ => throw new InvalidOperationException($"unknown scenario '{plan.Scenario}' (known: {string.Join(", ", ScenarioNames.All)})"),
     };
@@ -57,13 +58,20 @@ if (ok && !plan.IsLastHop && plan.ColdReboot)
 
 if (ok && !plan.IsLastHop)
 {
-    await NextKernelHop.KexecAsync(plan, results);
+    // A systemd scenario crosses its hops through luod and systemd; returning ok here means it did not.
+    if (SystemdGuest.IsUnderSystemd)
+        ok = false;
+    else
+        await NextKernelHop.KexecAsync(plan, results);
     // Only reached when the kexec could not happen.
     await results.EndAsync(false, $"hop {plan.Hop}: kexec into {plan.NextTag} did not happen");
+    if (SystemdGuest.IsUnderSystemd) await SystemdGuest.PowerOffNowAsync();
     return 1;
 }
 
 await results.EndAsync(ok, ok
     ? $"scenario {plan.Scenario} passed on hop {plan.Hop} of {plan.Chain.Count} ({string.Join(" → ", plan.Chain)})"
     : $"scenario {plan.Scenario} failed on hop {plan.Hop}");
+// Under systemd (lu-guest.service) nobody reboots after us as /init does: end the run now.
+if (SystemdGuest.IsUnderSystemd) await SystemdGuest.PowerOffNowAsync();
 return ok ? 0 : 1;

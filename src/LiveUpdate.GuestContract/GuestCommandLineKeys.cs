@@ -21,6 +21,9 @@ public static class GuestCommandLineKeys
     /// <summary>lu.cold=1: hops are crossed by cold reboots (QEMU restarted by the host), not by kexec.</summary>
     public const string Cold = "lu.cold";
 
+    /// <summary>The systemd scenarios: the block device holding the Debian root; /init mounts it and switches to systemd there.</summary>
+    public const string SystemRoot = "lu.root";
+
     /// <summary>vm-update: MiB of RAM of the VM luqemu runs (default 64).</summary>
     public const string VmMib = "lu.vm.mib";
 

@@ -60,6 +60,9 @@ public static class ScenarioNames
     /// <summary>The old way for VMs: QEMU saves the whole VM (RAM included) to a file on a virtio disk, cold reboot, restore from the file.</summary>
     public const string VmOldWay = "vm-oldway";
 
+    /// <summary>Real systemd 262 (a Debian sid root): luod from the Debian package, `luoctl update` rebooting through `systemctl kexec` so systemd carries luod's fd store.</summary>
+    public const string SystemdUpdate = "systemd-update";
+
     /// <summary>Boots and reports, nothing else: the harness's own smoke run.</summary>
     public const string Boot = "boot";
 
@@ -67,7 +70,7 @@ public static class ScenarioNames
     public static readonly IReadOnlyList<string> All =
     [
         MemfdRoundTrip, LuoRefusals, CrossVersionChain, KernelSelftests, LuodCustody, OrphansAndOwners, CustodyLost,
-        OrchestratedUpdate, CancelAndNoGo, FdStoreRestart, LuodUpgrade, LuodRestoreScaling, CacheDemo, Bench, BenchOldWay, Criu, VmUpdate, VmOldWay, Boot,
+        OrchestratedUpdate, CancelAndNoGo, FdStoreRestart, LuodUpgrade, LuodRestoreScaling, CacheDemo, Bench, BenchOldWay, Criu, VmUpdate, VmOldWay, SystemdUpdate, Boot,
     ];
 
     /// <summary>The old numbers (s1…s13, case-insensitive) → the scenario they named.</summary>

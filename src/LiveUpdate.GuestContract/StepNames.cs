@@ -140,6 +140,35 @@ public static class StepNames
         public const string ReportSvg = Prefix + UpdateReport.Svg;
     }
 
+    /// <summary>systemd-update (SystemdUpdate in the guest): real systemd 262, luod from the Debian package.</summary>
+    public static class SystemdUpdate
+    {
+        public const string Prefix = ScenarioNames.SystemdUpdate + ".";
+        /// <summary>systemd reached a running state; the detail has its version, the boot's KExecsCount and startup time.</summary>
+        public const string Boot = Prefix + "boot";
+        /// <summary>dpkg -i of the package; luod.socket listening, luod.service enabled and not yet started.</summary>
+        public const string Install = Prefix + "install";
+        /// <summary>The first connection to luod.socket starts luod.service (socket activation), active only after READY=1 (Type=notify).</summary>
+        public const string SocketActivation = Prefix + "socket-activation";
+        /// <summary>luod's process under luod.service's sandboxing: no new privileges, a seccomp filter, only CAP_SYS_BOOT.</summary>
+        public const string Sandbox = Prefix + "sandbox";
+        public const string Participants = Prefix + "participants";
+        public const string Update = Prefix + "update";
+        /// <summary>After the kexec: what systemd and luod logged about the handover (PID 1's serialization in the previous boot, luod's restore).</summary>
+        public const string Handover = Prefix + "handover";
+        /// <summary>luod frozen with SIGSTOP past WatchdogSec: systemd aborts and restarts it, the sessions stay.</summary>
+        public const string Watchdog = Prefix + "watchdog";
+        public const string CacheParticipant = "cache";
+        public const string VmmParticipant = "vmm";
+        /// <summary>Hop 1 → 2: the operator's own `kexec -s -l` and plain `systemctl kexec`, no luoctl; luod freezes the participants under logind's delay lock.</summary>
+        public const string PlainKexec = Prefix + "plain-kexec";
+        public const string PlainParticipants = Prefix + "plain-participants";
+        public const string PlainCacheParticipant = "cache2";
+        public const string PlainVmmParticipant = "vmm2";
+        public static string Resume(string participant) => $"{Prefix}{participant}.resume";
+        public const string Report = Prefix + UpdateReport.Report;
+    }
+
     /// <summary>The `luoctl report` checks after an orchestrated update (UpdateReportSteps), after the scenario's prefix.</summary>
     public static class UpdateReport
     {

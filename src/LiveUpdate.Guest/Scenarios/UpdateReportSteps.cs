@@ -10,14 +10,18 @@ public static class UpdateReportSteps
 {
     private static readonly string[] ExpectedPhases = ["staged", "prepare", "freeze", "reboot", "kernelBoot", "startup", "restore", "resume"];
 
-    public static async Task<bool> RunAsync(ResultChannel results, string prefix, IReadOnlyList<string> participants)
+    /// <summary>An update luod did not start (an operator's `systemctl kexec`, frozen under logind's delay lock): no stage, and the reboot is systemd's.</summary>
+    public static readonly IReadOnlyList<string> SystemKexecPhases = ["prepare", "freeze", "kernelBoot", "startup", "restore", "resume"];
+
+    public static async Task<bool> RunAsync(ResultChannel results, string prefix, IReadOnlyList<string> participants, IReadOnlyList<string>? expectedPhases = null)
     {
+        var expected = expectedPhases ?? ExpectedPhases;
         bool ok = await results.StepAsync(prefix + StepNames.UpdateReport.Report, async () =>
         {
             string json = await LuodProcess.LuoctlOkAsync("report", "--json");
             var report = JsonNode.Parse(json)!;
             var names = report["phases"]!.AsArray().Select(p => p!["phase"]!.GetValue<string>()).ToList();
-            var missing = ExpectedPhases.Where(e => !names.Contains(e)).ToList();
+            var missing = expected.Where(e => !names.Contains(e)).ToList();
             if (missing.Count > 0) throw new InvalidOperationException($"the report lacks phases {string.Join(", ", missing)}: {json}");
             var anomalies = report["anomalies"]?.AsArray() ?? [];
             if (anomalies.Count > 0) throw new InvalidOperationException($"the report has anomalies: {anomalies.ToJsonString()}");

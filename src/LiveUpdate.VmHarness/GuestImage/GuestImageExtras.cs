@@ -16,6 +16,9 @@ public sealed record GuestImageExtras(bool KernelSelftests, IReadOnlyList<string
     /// <summary>A read-only payload disk the scenario's guest mounts from /dev/vda (vm-update: QEMU and the small VM), when it has one.</summary>
     public string? PayloadDisk { get; init; }
 
+    /// <summary>The systemd scenarios: the Debian root disk (SystemdRoot) /init switches to, attached as /dev/vda.</summary>
+    public string? SystemRootDisk { get; init; }
+
     /// <summary>The scenario this image is for: GuestApps with OnlyForScenario go only into its image.</summary>
     public string? Scenario { get; init; }
 
@@ -25,8 +28,18 @@ public sealed record GuestImageExtras(bool KernelSelftests, IReadOnlyList<string
     public const string CriuTool = "/usr/sbin/criu";
 
     /// <summary>The extras <paramref name="scenario"/> needs; host tools it names are copied to the guest's /bin with their libraries.</summary>
-    public static async Task<GuestImageExtras> ForScenarioAsync(string scenario, Host.RepositoryLayout repository, HarnessCache cache, CancellationToken cancellationToken)
+    public static async Task<GuestImageExtras> ForScenarioAsync(string scenario, Host.RepositoryLayout repository, HarnessCache cache, CancellationToken cancellationToken,
+        Func<Task<string>>? debianPackage = null, IProgress<string>? progress = null)
     {
+        if (scenario is ScenarioNames.SystemdUpdate)
+        {
+            string package = await (debianPackage ?? throw new HarnessException($"{scenario} installs LiveUpdate's Debian package, but no package was built"))().ConfigureAwait(false);
+            return new GuestImageExtras(false, [], [])
+            {
+                SystemRootDisk = await SystemdRoot.EnsureDiskAsync(cache, package, progress, cancellationToken).ConfigureAwait(false),
+                Scenario = scenario,
+            };
+        }
         if (scenario is ScenarioNames.VmUpdate or ScenarioNames.VmOldWay)
             return await VmmPayload.ExtrasAsync(scenario, repository, cache, cancellationToken).ConfigureAwait(false);
         IReadOnlyList<string> tools = scenario == CriuComparison.Scenario && File.Exists(CriuTool) ? [CriuTool] : [];

@@ -18,6 +18,12 @@ public sealed record QemuLaunch(string BzImage, string Initramfs, string Command
     /// <summary>A raw disk image attached as virtio disk /dev/vda (writeback cache: guest flushes reach the host file).</summary>
     public string? DiskImage { get; init; }
 
+    /// <summary>
+    /// The systemd scenarios' Debian root, attached first (/dev/vda) with snapshot=on: the guest
+    /// writes to it across its kexecs (one QEMU process), and the cached image stays unchanged.
+    /// </summary>
+    public string? RootDisk { get; init; }
+
     /// <summary>A read-only raw image attached after <see cref="DiskImage"/> (/dev/vdb with one, else /dev/vda): a shared, cached payload such as vm-update's QEMU.</summary>
     public string? PayloadDisk { get; init; }
 
@@ -29,6 +35,7 @@ public sealed record QemuLaunch(string BzImage, string Initramfs, string Command
 
     private IReadOnlyList<string> DiskArguments =>
     [
+        .. RootDisk is null ? [] : new[] { "-drive", $"file={RootDisk},if=virtio,format=raw,snapshot=on" },
         .. DiskImage is null ? [] : new[] { "-drive", $"file={DiskImage},if=virtio,format=raw,cache=writeback" },
         .. PayloadDisk is null ? [] : new[] { "-drive", $"file={PayloadDisk},if=virtio,format=raw,readonly=on" },
     ];

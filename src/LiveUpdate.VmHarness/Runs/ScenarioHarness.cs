@@ -84,7 +84,10 @@ public sealed class ScenarioHarness
         HarnessCache.PruneOldest(Cache.RunsDirectory, KeptRuns - 1, _ => true);
         var runDirectory = Cache.CreateRunDirectory(request.Scenario, DateTimeOffset.UtcNow);
         var initramfs = Path.Combine(runDirectory, "initramfs.cpio");
-        var extras = await GuestImageExtras.ForScenarioAsync(request.Scenario, Repository, Cache, cancellationToken).ConfigureAwait(false);
+        var extras = await GuestImageExtras.ForScenarioAsync(request.Scenario, Repository, Cache, cancellationToken,
+            async () => (await new Packaging.DebianPackageBuilder(Cache, Repository, progress).BuildAsync(cancellationToken).ConfigureAwait(false)).Path, progress).ConfigureAwait(false);
+        if (extras.SystemRootDisk is not null)
+            commandLine += " " + GuestCommandLineKeys.Word(GuestCommandLineKeys.SystemRoot, SystemdRoot.GuestDevice);
         var contents = new InitramfsContents(Repository.GuestInitScript, InitramfsContents.DefaultBusybox, guest, kernels, extras);
         var archiveBytes = await InitramfsBuilder.BuildAsync(contents, initramfs, cancellationToken).ConfigureAwait(false);
         var initramfsBytes = await InitramfsCompressor.ApplyAsync(request.InitramfsCompression, initramfs, cancellationToken).ConfigureAwait(false);
@@ -111,6 +114,7 @@ public sealed class ScenarioHarness
                 Forwards = request.Forwards,
                 DiskImage = request.DiskImage,
                 PayloadDisk = extras.PayloadDisk,
+                RootDisk = extras.SystemRootDisk,
             };
             await File.AppendAllTextAsync(Path.Combine(runDirectory, "qemu.cmd"),
                 new ExternalCommand(QemuLaunch.Executable, launch.Arguments).Display + "\n", cancellationToken).ConfigureAwait(false);
