@@ -46,7 +46,7 @@ internal static class CommandLineHelp
     /// <summary>Writes the help (or else the version) when an argument asks for it and returns true; false means: run the daemon.</summary>
     internal static bool Answered(string[] args, TextWriter output)
     {
-        if (args.Any(a => a is "--help" or "-h"))
+        if (args.Any(a => a is "--help" or "-h" or "-?"))
         {
             output.WriteLine(Text);
             return true;
