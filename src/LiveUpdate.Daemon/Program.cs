@@ -9,6 +9,10 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Logging;
 
+// `luod --help` / `luod --version` answer and exit; any other argument is configuration.
+if (CommandLineHelp.Answered(args, Console.Out))
+    return 0;
+
 // The catalog's first read is slow under emulation (first-use JIT and serializer setup):
 // do that on another thread while the host starts, off the restore path.
 _ = Task.Run(CatalogCodec.WarmUp);

@@ -28,6 +28,9 @@ public sealed class HarnessCache
     /// <summary>Published guest binaries: guest/&lt;sha12 of the guest sources&gt;/.</summary>
     public string GuestDirectory => Path.Combine(Root, "guest");
 
+    /// <summary>Built Debian packages: packages/&lt;sha12 of their inputs&gt;/liveupdate_&lt;version&gt;_amd64.deb.</summary>
+    public string PackagesDirectory => Path.Combine(Root, "packages");
+
     /// <summary>One directory per VM run: runs/&lt;timestamp&gt;-&lt;scenario&gt;/.</summary>
     public string RunsDirectory => Path.Combine(Root, "runs");
 
@@ -42,6 +45,8 @@ public sealed class HarnessCache
 
     /// <summary>One guest app's native publish, keyed by the hash of the projects it is built from.</summary>
     public string GuestAppDirectory(string subdirectory, string sourcesSha12) => Path.Combine(GuestDirectory, $"{subdirectory}-{sourcesSha12}");
+
+    public string PackageDirectory(string inputsSha12) => Path.Combine(PackagesDirectory, inputsSha12);
 
     public string LockFile(string name) => Path.Combine(LocksDirectory, name + ".lock");
 

@@ -1,7 +1,7 @@
 // luvm: command line of the VM harness. `kernels` fetches and builds guest kernels, `run NAME`
 // boots a scenario (ScenarioNames; the old sN numbers resolve) through a kernel chain and prints the
 // step table, `demo` is the main job: the cache demo (CacheDemoDriver) across 7.2 → 7.3, `bench` the
-// blackout benchmark. Errors are printed as one clear line; exit code 0 = passed.
+// blackout benchmark, `package` the Debian package of luod and luoctl. Errors are printed as one clear line; exit code 0 = passed.
 using System.CommandLine;
 using LiveUpdate.GuestContract;
 using LiveUpdate.VmHarness.Benchmarks;
@@ -22,6 +22,7 @@ public static class Program
         root.Subcommands.Add(BenchCommand());
         root.Subcommands.Add(BenchVmCommand());
         root.Subcommands.Add(DebianKernelCommand.Create());
+        root.Subcommands.Add(PackageCommand.Create());
         using var signals = new TerminationSignals();
         var invocation = new InvocationConfiguration { ProcessTerminationTimeout = null };
         return await root.Parse(args).InvokeAsync(invocation, signals.Token).ConfigureAwait(false);
@@ -206,7 +207,7 @@ public static class Program
         text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     /// <summary>Runs a command body with progress on stderr; harness errors become one "luvm: error:" line and exit code 2.</summary>
-    private static async Task<int> GuardedAsync(Func<IProgress<string>, Task<int>> body)
+    internal static async Task<int> GuardedAsync(Func<IProgress<string>, Task<int>> body)
     {
         try
         {

@@ -44,11 +44,19 @@ public sealed class GuestPayloadPublisher
     /// <summary>Publishes each app whose sources changed since its last publish; reuses the others.</summary>
     public async Task<GuestPayload> PublishAsync(CancellationToken cancellationToken)
     {
+        var published = await PublishAppsAsync(GuestApp.All(repository), cancellationToken).ConfigureAwait(false);
+        var libraries = await SharedLibraryCollector.CollectAsync(published.Select(p => p.ExecutablePath), includeDlopened: true, cancellationToken).ConfigureAwait(false);
+        return new GuestPayload(published, libraries);
+    }
+
+    /// <summary>Publishes (or reuses) only <paramref name="apps"/>, e.g. luod and luoctl for the Debian package.</summary>
+    public async Task<IReadOnlyList<PublishedApp>> PublishAppsAsync(IEnumerable<GuestApp> apps, CancellationToken cancellationToken)
+    {
         var published = new List<PublishedApp>();
         using (await CacheLock.AcquireAsync(cache.LockFile("guest-publish"), "the guest publish", progress, cancellationToken).ConfigureAwait(false))
         {
             RemoveInterruptedPublishes();
-            foreach (var app in GuestApp.All(repository))
+            foreach (var app in apps)
             {
                 var directory = cache.GuestAppDirectory(app.Subdirectory, SourcesHash(app));
                 if (!Directory.Exists(directory))
@@ -68,9 +76,7 @@ public sealed class GuestPayloadPublisher
             // Publishes of the earlier layout (one directory for all apps, named by a bare hash).
             HarnessCache.PruneOldest(cache.GuestDirectory, 0, name => name.Length == ContentHash.ShortLength && !name.Contains('-'));
         }
-
-        var libraries = await SharedLibraryCollector.CollectAsync(published.Select(p => p.ExecutablePath), includeDlopened: true, cancellationToken).ConfigureAwait(false);
-        return new GuestPayload(published, libraries);
+        return published;
     }
 
     /// <summary>

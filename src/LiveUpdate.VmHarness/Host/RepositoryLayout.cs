@@ -28,6 +28,14 @@ public sealed class RepositoryLayout
     public string LuCacheProject => Path.Combine(Root, "samples", "LuCache", "LuCache.csproj");
     public string LuQemuProject => Path.Combine(Root, "samples", "LuQemu", "LuQemu.csproj");
 
+    /// <summary>The Debian package's control template, maintainer scripts and static files.</summary>
+    public string DebianPackagingDirectory => Path.Combine(Root, "packaging", "debian");
+
+    /// <summary>luod.service, luod.socket and luod.conf (tmpfiles.d), installed as they are.</summary>
+    public string SystemdDirectory => Path.Combine(Root, "systemd");
+
+    public string BuildProps => Path.Combine(Root, "Directory.Build.props");
+
     /// <summary>/init of the small VM luqemu runs in the vm-update scenario.</summary>
     public string VmGuestInitScript => Path.Combine(Root, "vm", "vm-guest-init.sh");
 
