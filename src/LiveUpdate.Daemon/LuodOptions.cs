@@ -11,6 +11,19 @@ public enum OrphanPolicy
     Finish,
 }
 
+/// <summary>Who performs the kexec at the end of an update (docs/protocol.md, "luod and systemd share /dev/liveupdate").</summary>
+public enum RebootBy
+{
+    /// <summary>systemd when it started luod, gives it an fd store and is v261 or later (it then carries that store across the kexec); else luod.</summary>
+    Auto,
+
+    /// <summary>luod calls reboot(LINUX_REBOOT_CMD_KEXEC) itself.</summary>
+    Luod,
+
+    /// <summary>luod asks PID 1 for kexec.target (as `systemctl kexec` does): systemd stops every unit, then kexecs.</summary>
+    Systemd,
+}
+
 public sealed class LuodOptions
 {
     public string SocketPath { get; set; } = "/run/luod/io.liveupdate";
@@ -32,6 +45,9 @@ public sealed class LuodOptions
     public TimeSpan OrphanGrace { get; set; } = TimeSpan.FromMinutes(5);
 
     public OrphanPolicy OrphanPolicy { get; set; } = OrphanPolicy.Keep;
+
+    /// <summary>Who performs the final kexec of an update (Auto: systemd when it can carry luod's fd store across it).</summary>
+    public RebootBy RebootBy { get; set; } = RebootBy.Auto;
 
     /// <summary>File mode of the socket (octal text).</summary>
     public string SocketMode { get; set; } = "0666";

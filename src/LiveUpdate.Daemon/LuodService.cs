@@ -1,8 +1,12 @@
 // LuodService: luod's life — take /dev/liveupdate (exit naming the holder if another
 // process has it), adopt what the previous kernel handed over, serve io.liveupdate,
-// apply the orphan policy, keep systemd informed, and perform the final kexec itself so
-// every session stays held to the last moment. io.liveupdate is served on the socket
-// systemd passed (luod.socket, socket activation) when there is one, else on SocketPath.
+// apply the orphan policy, keep systemd informed, and have the final kexec performed with
+// every session held to the last moment: by luod itself, or, under systemd v261+ (RebootBy),
+// by systemd, which carries luod's fd store across it (Systemd/RebootByChoice.cs). While
+// participants are subscribed luod holds logind's shutdown delay lock, so a plain
+// `systemctl kexec` waits for them too (Systemd/ShutdownInhibitor.cs). io.liveupdate is served
+// on the socket systemd passed (luod.socket, socket activation) when there is one, else on SocketPath.
+using LiveUpdate.Daemon.Systemd;
 using LiveUpdate.Kernel;
 using LiveUpdate.Kernel.Errors;
 using LiveUpdate.Varlink;
@@ -19,6 +23,7 @@ public sealed class LuodService(IOptions<LuodOptions> options, ILogger<LuodServi
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var systemdEnvironment = SystemdEnvironment.Current;
         // Taken first, so the LISTEN_* variables are gone before anything else runs: the
         // listening socket (socket activation) and what luod parked in systemd's fd store.
         var passed = SystemdListenFds.Take(out string? passProblem);
@@ -49,8 +54,14 @@ public sealed class LuodService(IOptions<LuodOptions> options, ILogger<LuodServi
         {
             registry.Start(passed);
             await registry.FileDescriptorStore.FlushAsync(stoppingToken);
-            var kexec = new KexecPerformer(registry, log, systemd);
+            var kernelKexec = new KexecPerformer(registry, log, systemd);
+            var (rebootBy, manager) = await RebootByChoice.ChooseAsync(_options.RebootBy, systemdEnvironment,
+                cancellationToken => SystemdManagerClient.ConnectAsync(cancellationToken: cancellationToken), log, stoppingToken);
+            using var systemdManager = manager;
+            IKexecPerformer kexec = rebootBy.BySystemd ? new SystemdKexecPerformer(kernelKexec, manager!, log, stoppingToken) : kernelKexec;
             var coordinator = new UpdateCoordinator(registry, kexec, new KernelImagePreflight(), log, release);
+            await using var shutdownInhibitor = await ShutdownInhibitor.TryStartAsync(null, coordinator, () => coordinator.HasParticipants, log,
+                cancellationToken: stoppingToken);
             var service = new LiveUpdateInterface(registry, _options, kexec, coordinator);
             var server = new VarlinkServer(new VarlinkServiceInfo("LiveUpdate", "luod", "0.1", "https://github.com/liveupdate"),
                 new VarlinkServerOptions { SocketFileMode = (UnixFileMode)Convert.ToInt32(_options.SocketMode, 8), Log = (message, error) => log.LogWarning(error, "varlink: {Message}", message) });

@@ -1,6 +1,7 @@
 // luod: the LiveUpdate custody daemon. Configuration comes from /etc/luod/luod.json, then
 // environment variables LUOD_*, then the command line (later sources win), e.g.
-// --SocketPath=…, --QuotaBytesPerOwner=…, --OrphanGrace=00:05:00, --OrphanPolicy=Finish.
+// --SocketPath=…, --QuotaBytesPerOwner=…, --OrphanGrace=00:05:00, --OrphanPolicy=Finish,
+// --RebootBy=Auto|Luod|Systemd (who performs the final kexec; Systemd/RebootByChoice.cs).
 // Started by systemd through luod.socket, it serves the socket systemd passes instead.
 using LiveUpdate.Daemon;
 using Microsoft.Extensions.Configuration;

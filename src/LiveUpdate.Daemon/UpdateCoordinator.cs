@@ -10,6 +10,9 @@
 // coordinator owns the update ledger (UpdateLedger) on both sides of the kexec: in the next
 // kernel it adopts what start-up recovery found, and it hands every change of the ledger to
 // the registry, which persists it. Calls run one way: interface → coordinator → registry.
+// RunForSystemKexecAsync is the same update for a `systemctl kexec` someone else started
+// (heard through logind's delay lock, Systemd/ShutdownInhibitor.cs): no check, no stage, no
+// reboot — participants prepare and freeze, the catalog is written, systemd kexecs.
 using System.Runtime.InteropServices;
 using LiveUpdate.Kernel;
 using LiveUpdate.Kernel.Errors;
@@ -38,6 +41,7 @@ public sealed class UpdateCoordinator
     private string? _updateId;
     private TaskCompletionSource<string>? _cancelled;
     private long _askedToPrepareNs;
+    private (string UpdateId, UpdateParticipant[] Told)? _heldForSystemKexec;
 
     /// <summary>Takes over the update ledger start-up recovery found in <paramref name="registry"/> (which must have started).</summary>
     public UpdateCoordinator(SessionRegistry registry, IKexecPerformer kexec, IUpdatePreflight preflight, ILogger log, string release)
@@ -50,6 +54,9 @@ public sealed class UpdateCoordinator
     }
 
     public UpdateStage Stage { get { lock (_gate) return _stage; } }
+
+    /// <summary>True while some participant is subscribed to update events.</summary>
+    public bool HasParticipants { get { lock (_gate) return _participants.Any(p => !p.Gone); } }
 
     /// <summary>The update in flight (before the kexec: being recorded; after: waiting for participants to resume).</summary>
     public UpdateTimeline? PendingUpdate => _ledger.Snapshot().Pending;
@@ -125,8 +132,36 @@ public sealed class UpdateCoordinator
     /// next kernel and nothing returns — except with a test double of the kexec, whose
     /// RebootAsync returns: then this returns the update's id.
     /// </summary>
-    public async Task<string> RunAsync(UpdateRequest request, Func<Wire.UpdateProgress, Task> progress, CancellationToken cancellationToken)
+    public Task<string> RunAsync(UpdateRequest request, Func<Wire.UpdateProgress, Task> progress, CancellationToken cancellationToken) =>
+        RunStepsAsync(request, null, progress, cancellationToken);
+
+    /// <summary>
+    /// `systemctl kexec` started by someone else, heard through logind's delay lock: the same update
+    /// without check and stage (the caller loaded the kernel) and without the reboot (systemd performs
+    /// it) — participants prepare and freeze, the catalog is written with the pending update, whose
+    /// reboot event says systemd performs it. Returns the update's id; throws as <see cref="RunAsync"/>
+    /// does (participants resumed). If the shutdown is then cancelled, call <see cref="ResumeAfterCancelledSystemKexec"/>.
+    /// </summary>
+    public Task<string> RunForSystemKexecAsync(SystemKexecRequest request, CancellationToken cancellationToken) =>
+        RunStepsAsync(null, request, static _ => Task.CompletedTask, cancellationToken);
+
+    /// <summary>The shutdown a system kexec prepared for was cancelled: its participants resume, its pending update is dropped.</summary>
+    public void ResumeAfterCancelledSystemKexec(string reason)
     {
+        (string UpdateId, UpdateParticipant[] Told)? held;
+        lock (_gate) (held, _heldForSystemKexec) = (_heldForSystemKexec, null);
+        if (held is not { } frozen) return;
+        log.LogWarning("luod: update {UpdateId} cancelled: {Reason}", frozen.UpdateId, reason);
+        _ledger.SetPending(null);
+        Publish(persist: true);
+        foreach (var participant in frozen.Told)
+            _ = participant.Send(Event("resume", frozen.UpdateId, null, reason), null);
+    }
+
+    private async Task<string> RunStepsAsync(UpdateRequest? request, SystemKexecRequest? systemKexec, Func<Wire.UpdateProgress, Task> progress,
+        CancellationToken cancellationToken)
+    {
+        TimeSpan prepareTimeout = request?.PrepareTimeout ?? systemKexec!.PrepareTimeout;
         string updateId = $"u{DateTime.UtcNow:yyyyMMdd'T'HHmmss}-{Environment.ProcessId}";
         var cancelled = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_gate)
@@ -141,24 +176,33 @@ public sealed class UpdateCoordinator
             PreviousKernel = KernelClockInfo.From(release, TimestampCounter.Describe()),
         };
         var told = new List<UpdateParticipant>();
-        bool staged = false;
+        bool staged = false, catalogWritten = false;
         try
         {
-            // 1. Check: nothing is paused or staged yet.
-            var report = await preflight.CheckAsync(request, registry.HandlerKindsInUse(), cancellationToken);
-            var findings = report.Findings.Where(f => f.Severity is FindingSeverity.Warning or FindingSeverity.Error)
-                .Select(f => $"{f.Severity.ToString().ToUpperInvariant()} {f.Code}: {f.What} — {f.Why}{(f.Fix is null ? "" : $" Fix: {f.Fix}")}").ToList();
-            await progress(Progress(Wire.UpdateProgressPhase.Check, $"{PreflightReport.VerdictText(report.Verdict)}: {report.NextRelease} from {report.ReferenceRelease ?? report.Reference}", updateId, null, findings));
-            if (report.Verdict == PreflightVerdict.NoGo) throw LuodErrors.PreflightFailed(findings);
-            timeline = timeline with { NextRelease = report.NextRelease };
+            if (request is not null)
+            {
+                // 1. Check: nothing is paused or staged yet.
+                var report = await preflight.CheckAsync(request, registry.HandlerKindsInUse(), cancellationToken);
+                var findings = report.Findings.Where(f => f.Severity is FindingSeverity.Warning or FindingSeverity.Error)
+                    .Select(f => $"{f.Severity.ToString().ToUpperInvariant()} {f.Code}: {f.What} — {f.Why}{(f.Fix is null ? "" : $" Fix: {f.Fix}")}").ToList();
+                await progress(Progress(Wire.UpdateProgressPhase.Check, $"{PreflightReport.VerdictText(report.Verdict)}: {report.NextRelease} from {report.ReferenceRelease ?? report.Reference}", updateId, null, findings));
+                if (report.Verdict == PreflightVerdict.NoGo) throw LuodErrors.PreflightFailed(findings);
+                timeline = timeline with { NextRelease = report.NextRelease };
 
-            // 2. Stage.
-            SetStage(UpdateStage.Staging);
-            try { kexec.Load(request.Kexec); }
-            catch (LiveUpdateException error) { throw LuodErrors.Kernel(error); }
-            staged = true;
-            timeline = timeline.Record(TimelineEvents.Daemon(TimelineEvents.Staged, detail: request.Kexec.Kernel));
-            await progress(Progress(Wire.UpdateProgressPhase.Staged, $"{request.Kexec.Kernel} loaded with kexec_file_load", updateId));
+                // 2. Stage.
+                SetStage(UpdateStage.Staging);
+                try { kexec.Load(request.Kexec); }
+                catch (LiveUpdateException error) { throw LuodErrors.Kernel(error); }
+                staged = true;
+                timeline = timeline.Record(TimelineEvents.Daemon(TimelineEvents.Staged, detail: request.Kexec.Kernel));
+                await progress(Progress(Wire.UpdateProgressPhase.Staged, $"{request.Kexec.Kernel} loaded with kexec_file_load", updateId));
+            }
+            else
+            {
+                // Steps 1 and 2 were someone else's: `systemctl kexec` loads the kernel (or finds it loaded).
+                timeline = timeline.Record(TimelineEvents.Daemon(TimelineEvents.Staged,
+                    detail: $"by {systemKexec!.Trigger} (/sys/kernel/kexec_loaded: {(systemKexec.KernelLoaded ? 1 : 0)})"));
+            }
 
             // 3. Prepare.
             UpdateParticipant[] participants;
@@ -169,27 +213,35 @@ public sealed class UpdateCoordinator
             }
             timeline = timeline.Record(TimelineEvents.Daemon(TimelineEvents.Prepare, detail: $"{participants.Length} participant(s)"));
             lock (_gate) _askedToPrepareNs = timeline.Events[^1].Sample!.Value.RealtimeNs; // no participant pauses for this update before
-            await progress(Progress(Wire.UpdateProgressPhase.Prepare, $"asking {participants.Length} participant(s) to prepare within {request.PrepareTimeout.TotalSeconds:F0} s", updateId));
+            await progress(Progress(Wire.UpdateProgressPhase.Prepare, $"asking {participants.Length} participant(s) to prepare within {prepareTimeout.TotalSeconds:F0} s", updateId));
             told.AddRange(participants);
-            timeline = await AwaitAllAsync("prepare", participants, request.PrepareTimeout, updateId, cancelled.Task, timeline,
+            timeline = await AwaitAllAsync("prepare", participants, prepareTimeout, updateId, cancelled.Task, timeline,
                 TimelineEvents.ClientPaused, progress, Wire.UpdateProgressPhase.Paused, cancellationToken);
 
             // 4. Freeze: from here on the update can no longer be cancelled by an operator.
             lock (_gate) _stage = UpdateStage.Freezing;
             timeline = timeline.Record(TimelineEvents.Daemon(TimelineEvents.Freeze));
             await progress(Progress(Wire.UpdateProgressPhase.Freeze, "every participant paused; freezing", updateId));
-            timeline = await AwaitAllAsync("freeze", participants, request.PrepareTimeout, updateId, null, timeline,
+            timeline = await AwaitAllAsync("freeze", participants, prepareTimeout, updateId, null, timeline,
                 null, progress, null, cancellationToken);
             _ledger.SetPending(timeline);
             Publish(persist: true);
+            catalogWritten = true;
             timeline = timeline.Record(TimelineEvents.Daemon(TimelineEvents.CatalogWritten));
 
             // 5. Reboot. The catalog's last write carries the reboot sample.
             lock (_gate) _stage = UpdateStage.Rebooting;
             await progress(Progress(Wire.UpdateProgressPhase.Rebooting, $"rebooting into {timeline.NextRelease}", updateId));
-            timeline = timeline.Record(TimelineEvents.Daemon(TimelineEvents.Reboot));
+            timeline = timeline.Record(TimelineEvents.Daemon(TimelineEvents.Reboot, detail: systemKexec is null ? null : $"by systemd ({systemKexec.Trigger})"));
             _ledger.SetPending(timeline);
             Publish(persist: true);
+            if (systemKexec is not null)
+            {
+                // systemd performs the kexec; until then the participants stay frozen.
+                lock (_gate) _heldForSystemKexec = (updateId, [.. told]);
+                log.LogInformation("luod: update {UpdateId}: participants frozen and the catalog written; systemd performs the kexec ({Trigger})", updateId, systemKexec.Trigger);
+                return updateId;
+            }
             log.LogInformation("luod: update {UpdateId}: rebooting into {Release}", updateId, timeline.NextRelease);
             await kexec.RebootAsync();
             return updateId;
@@ -199,7 +251,8 @@ public sealed class UpdateCoordinator
             string reason = error is Varlink.VarlinkErrorException varlink ? Describe(varlink) : error.Message;
             log.LogWarning("luod: update {UpdateId} cancelled: {Reason}", updateId, reason);
             _ledger.SetPending(null);
-            Publish(persist: false);
+            // Once written (a failure at the reboot itself), the catalog must no longer announce the update.
+            Publish(persist: catalogWritten);
             foreach (var participant in told)
                 _ = participant.Send(Event("resume", updateId, null, reason), null);
             if (staged)
