@@ -76,7 +76,7 @@ public sealed class LuodService(IOptions<LuodOptions> options, ILogger<LuodServi
             // After a live update: the kernel logs join its timeline now that clients can reclaim.
             _ = Task.Run(() =>
             {
-                try { coordinator.MergeKernelLogs(); }
+                try { coordinator.MergeKernelLogs(rebootBy.Systemd); }
                 catch (Exception error) when (error is LiveUpdateException or IOException or Varlink.VarlinkErrorException)
                 {
                     log.LogError("luod: merging the kernel logs into the update's timeline failed: {Message}", error.Message);

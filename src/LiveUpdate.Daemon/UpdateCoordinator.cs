@@ -338,9 +338,10 @@ public sealed class UpdateCoordinator
     }
 
     /// <summary>Once luod serves after a kexec: the kernel logs join the update's timeline.</summary>
-    public void MergeKernelLogs()
+    /// <param name="systemd">systemd's account of the previous boot's shutdown (v262, read over D-Bus), when luod runs under it.</param>
+    public void MergeKernelLogs(Systemd.SystemdDescription? systemd = null)
     {
-        if (_ledger.MergeKernelLogs(release)) Publish(persist: true);
+        if (_ledger.MergeKernelLogs(release, systemd)) Publish(persist: true);
     }
 
     /// <summary>

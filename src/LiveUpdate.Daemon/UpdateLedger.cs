@@ -129,7 +129,7 @@ public sealed class UpdateLedger(ILogger log)
     /// seconds under emulation, and every participant's blackout would include them.
     /// False when there was nothing to merge.
     /// </summary>
-    public bool MergeKernelLogs(string release)
+    public bool MergeKernelLogs(string release, Systemd.SystemdDescription? systemd = null)
     {
         string? updateId;
         lock (_gate) updateId = _kernelLogsPendingFor;
@@ -142,9 +142,11 @@ public sealed class UpdateLedger(ILogger log)
             log.LogWarning("luod: the kernel log cannot be read ({Message}); the update's timeline lacks the kernel's boot steps", error.Message);
         }
         var previousConsole = KernelLogParser.ReadPstoreConsole();
+        var shutdown = systemd is null ? [] : SystemdShutdownMoments(systemd);
         UpdateTimeline Merge(UpdateTimeline update)
         {
             update = KernelLogMerge.WithNextKernelLog(update with { NextKernel = clockInfo }, nextKernel);
+            if (shutdown.Count > 0) update = SystemdShutdown.With(update, shutdown, $"systemd {systemd!.Version}" + (systemd.KexecsCount is { } n ? $", kexec {n} since the cold boot" : ""));
             return previousConsole is null ? update : KernelLogMerge.WithPreviousKernelLog(update, previousConsole);
         }
         lock (_gate)
@@ -154,6 +156,21 @@ public sealed class UpdateLedger(ILogger log)
             _kernelLogsPendingFor = null;
         }
         return true;
+    }
+
+    /// <summary>systemd's PreviousShutdown*Timestamp values (µs of CLOCK_REALTIME) as timeline moments, those it has.</summary>
+    private static List<(string Name, long RealtimeNs)> SystemdShutdownMoments(Systemd.SystemdDescription systemd)
+    {
+        var moments = new List<(string, long)>();
+        void Add(string name, ulong? usec)
+        {
+            if (usec is { } us and > 0) moments.Add((name, checked((long)us * 1000)));
+        }
+        Add(SystemdShutdown.Start, systemd.PreviousShutdownStartUsec);
+        Add(SystemdShutdown.Finish, systemd.PreviousShutdownFinishUsec);
+        Add(SystemdShutdown.LateStart, systemd.PreviousShutdownLateStartUsec);
+        Add(SystemdShutdown.LateFinish, systemd.PreviousShutdownLateFinishUsec);
+        return moments;
     }
 
     private void CompleteIfDone(string? givingUp)

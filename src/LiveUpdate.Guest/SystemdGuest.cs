@@ -27,13 +27,14 @@ public static class SystemdGuest
         RunOkAsync("busctl", ["get-property", "org.freedesktop.systemd1", "/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager", property]);
 
     /// <summary>
-    /// PID 1's count of kexecs it came through (v262), as "NAME TYPE VALUE": systemd's own test
-    /// reads the property as KexecsCount, its NEWS calls it KExecsCount; whichever this build has.
+    /// PID 1's count of kexecs it came through (v262), as "NAME TYPE VALUE": 262.1 names the D-Bus
+    /// property KExecCount (its libsystemd-core), systemd's own LUO test KexecsCount, the issue
+    /// KExecsCount; whichever this build has.
     /// </summary>
     public static async Task<string> KexecsCountAsync()
     {
         var problems = new List<string>();
-        foreach (var name in new[] { "KExecsCount", "KexecsCount" })
+        foreach (var name in new[] { "KExecCount", "KExecsCount", "KexecsCount" })
         {
             try { return $"{name} {await ManagerPropertyAsync(name)}"; }
             catch (InvalidOperationException error) { problems.Add(error.Message); }

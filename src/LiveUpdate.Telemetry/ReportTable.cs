@@ -58,9 +58,15 @@ public sealed record ReportTable(
         if (report.Handover is { } h)
         {
             bool approx = h.Approximate;
-            handover.Add(new HandoverRow("reboot(LINUX_REBOOT_CMD_KEXEC) called", Offset(h.RebootNs, false), ""));
+            handover.Add(new HandoverRow(h.Systemd.Count > 0 ? "luod asked systemd for kexec.target" : "reboot(LINUX_REBOOT_CMD_KEXEC) called", Offset(h.RebootNs, false), ""));
+            long previous = h.RebootNs;
+            foreach (var moment in h.Systemd)
+            {
+                handover.Add(new HandoverRow(SystemdShutdown.Describe(moment.Event), Offset(moment.AtNs, false), Durations.Format(moment.AtNs - previous)));
+                previous = moment.AtNs;
+            }
             if (h.PreviousKernelShutdownNs is { } s)
-                handover.Add(new HandoverRow("previous kernel: Starting new kernel", Offset(s, false), Opt(h.ShutdownDurationNs, false)));
+                handover.Add(new HandoverRow("previous kernel: Starting new kernel", Offset(s, false), Durations.Format(s - previous)));
             if (h.NextKernelBootNs is { } b)
                 handover.Add(new HandoverRow("next kernel: time 0", Offset(b, approx), Opt(h.JumpDurationNs, approx)));
             if (h.InitNs is { } i)

@@ -51,7 +51,14 @@ public sealed record KernelHandover(
     long? BootToInitNs,
     long? InitToDaemonNs,
     long? TotalNs,
-    bool Approximate);
+    bool Approximate)
+{
+    /// <summary>systemd's shutdown between the reboot request and the previous kernel's end (SystemdShutdown), when luod asked systemd to kexec.</summary>
+    public IReadOnlyList<HandoverMoment> Systemd { get; init; } = [];
+}
+
+/// <summary>A moment of the handover that is not one of the fixed steps: a <see cref="SystemdShutdown"/> event and its place on the axis.</summary>
+public sealed record HandoverMoment(string Event, long AtNs);
 
 public sealed record UpdateReport
 {
@@ -218,6 +225,9 @@ public sealed record UpdateReport
         static long? Between(long? a, long? b) => a is { } x && b is { } y ? y - x : null;
         return new KernelHandover(reboot, shutdown, boot, init, daemon,
             Between(reboot, shutdown), Between(shutdown ?? reboot, boot), Between(boot, init), Between(init, daemon),
-            Between(reboot, daemon), mapping.Basis == ClockBasis.RealtimeApproximate && boot is not null);
+            Between(reboot, daemon), mapping.Basis == ClockBasis.RealtimeApproximate && boot is not null)
+        {
+            Systemd = [.. events.Where(e => SystemdShutdown.Names.Contains(e.Name) && e.OffsetNs is not null).Select(e => new HandoverMoment(e.Name, e.OffsetNs!.Value))],
+        };
     }
 }

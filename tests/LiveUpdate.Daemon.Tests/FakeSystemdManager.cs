@@ -1,5 +1,5 @@
 // FakeSystemdManager: org.freedesktop.systemd1's Manager object as far as luod uses it —
-// Properties.GetAll (Version, and KexecsCount and the previous-shutdown timestamps when set)
+// Properties.GetAll (Version, and KExecCount — systemd 262.1's name — and the previous-shutdown timestamps when set)
 // and StartUnit, whose calls are recorded (with what the test wants to capture at that moment)
 // and which fails with a D-Bus error when told to.
 using Tmds.DBus.Protocol;
@@ -37,7 +37,7 @@ public sealed class FakeSystemdManager : IPathMethodHandler
             case ("org.freedesktop.DBus.Properties", "GetAll"):
             {
                 var properties = new Dictionary<string, VariantValue> { ["Version"] = VariantValue.String(Version) };
-                if (KexecsCount is { } count) properties["KexecsCount"] = VariantValue.UInt32(count);
+                if (KexecsCount is { } count) properties["KExecCount"] = VariantValue.UInt32(count);
                 if (PreviousShutdownStartUsec is { } start) properties["PreviousShutdownStartTimestamp"] = VariantValue.UInt64(start);
                 using var writer = context.CreateReplyWriter("a{sv}");
                 writer.WriteDictionary(properties);

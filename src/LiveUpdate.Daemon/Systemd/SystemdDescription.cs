@@ -2,7 +2,7 @@
 // version, which decides whether systemd carries luod's fd store across `systemctl kexec`
 // through LUO (v261 and later: FileDescriptorStorePreserve= entries go to systemd-shutdown,
 // which preserves them in the LUO session "systemd"), and, from v262, how many kexecs this
-// manager's lineage went through (Manager.KexecsCount, restored from that session's
+// manager's lineage went through (Manager.KExecCount in 262.1, restored from that session's
 // "kexecsCount") and the previous boot's shutdown timestamps it keeps across the kexec
 // (Manager.PreviousShutdown{Start,Finish,LateStart,LateFinish}Timestamp, CLOCK_REALTIME µs).
 // The names are systemd's own (src/core/luo.c, src/core/varlink-metrics.c); an older
@@ -17,7 +17,7 @@ public sealed record SystemdDescription
     /// <summary>Manager.Version as systemd reports it, e.g. "261", "262.1-1" or "v262-rc1-12-gabcdef".</summary>
     public required string Version { get; init; }
 
-    /// <summary>Manager.KexecsCount (v262+): kexecs since the last cold boot, null when the manager lacks it.</summary>
+    /// <summary>Manager.KExecCount (v262+): kexecs since the last cold boot, null when the manager lacks it.</summary>
     public uint? KexecsCount { get; init; }
 
     /// <summary>Manager.PreviousShutdownStartTimestamp (v262+): when the previous boot began stopping units.</summary>

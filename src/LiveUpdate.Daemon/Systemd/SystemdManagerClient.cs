@@ -89,7 +89,7 @@ public sealed class SystemdManagerClient : IDisposable
         return new SystemdDescription
         {
             Version = version.GetString(),
-            KexecsCount = properties.TryGetValue("KexecsCount", out var count) && count.Type == VariantValueType.UInt32 ? count.GetUInt32() : null,
+            KexecsCount = KexecCount(properties),
             PreviousShutdownStartUsec = Timestamp(properties, "PreviousShutdownStartTimestamp"),
             PreviousShutdownFinishUsec = Timestamp(properties, "PreviousShutdownFinishTimestamp"),
             PreviousShutdownLateStartUsec = Timestamp(properties, "PreviousShutdownLateStartTimestamp"),
@@ -117,6 +117,21 @@ public sealed class SystemdManagerClient : IDisposable
     }
 
     /// <summary>A dual timestamp's CLOCK_REALTIME half (µs); 0 (not set) and absence are null.</summary>
+    /// <summary>
+    /// Manager.KExecCount, as systemd 262.1 names it (read from its libsystemd-core: "KExecCount";
+    /// systemd's own LUO test spells it KexecsCount); u or t, whichever this build sends.
+    /// </summary>
+    private static uint? KexecCount(Dictionary<string, VariantValue> properties)
+    {
+        foreach (var name in new[] { "KExecCount", "KexecsCount", "KExecsCount" })
+        {
+            if (!properties.TryGetValue(name, out var value)) continue;
+            if (value.Type == VariantValueType.UInt32) return value.GetUInt32();
+            if (value.Type == VariantValueType.UInt64) return (uint)Math.Min(value.GetUInt64(), uint.MaxValue);
+        }
+        return null;
+    }
+
     private static ulong? Timestamp(Dictionary<string, VariantValue> properties, string name) =>
         properties.TryGetValue(name, out var value) && value.Type == VariantValueType.UInt64 && value.GetUInt64() is > 0 and var usec ? usec : null;
 

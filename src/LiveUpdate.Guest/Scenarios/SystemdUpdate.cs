@@ -96,13 +96,21 @@ public sealed class SystemdUpdate(GuestPlan plan, ResultChannel results)
         });
         ok = ok && await results.StepAsync(Steps.SocketActivation, async () =>
         {
+            // `luoctl sessions` asks luod (`luoctl status` is the local preflight): the connection queued on
+            // luod.socket starts luod.service; with Type=notify it turns active at READY=1, which
+            // luod sends as it starts serving (systemd may see it just after the reply).
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            string status = await SystemdGuest.RunOkAsync(Luoctl, "status");
+            string sessions = await SystemdGuest.RunOkAsync(Luoctl, "sessions", "--json");
             double ms = clock.Elapsed.TotalMilliseconds;
-            var service = await SystemdGuest.ShowAsync(Unit, "ActiveState", "SubState", "Type", "MainPID", "StatusText", "WatchdogUSec");
+            var service = await SystemdGuest.ShowAsync(Unit, "ActiveState", "SubState", "Type", "MainPID", "StatusText", "WatchdogUSec", "TriggeredBy");
+            for (int i = 0; i < 20 && service["ActiveState"] != "active"; i++)
+            {
+                await Task.Delay(500);
+                service = await SystemdGuest.ShowAsync(Unit, "ActiveState", "SubState", "Type", "MainPID", "StatusText", "WatchdogUSec", "TriggeredBy");
+            }
             if (service["ActiveState"] != "active" || service["Type"] != "notify")
-                throw new InvalidOperationException($"luod.service after the first connection: {string.Join(", ", service.Select(p => $"{p.Key}={p.Value}"))}");
-            return $"luoctl status answered in {ms:F0} ms by luod pid {service["MainPID"]} started on the first connection; Type={service["Type"]} {service["ActiveState"]}/{service["SubState"]}, watchdog {service["WatchdogUSec"]}; {status.Split('\n')[0]}";
+                throw new InvalidOperationException($"luod.service after the first connection: {string.Join(", ", service.Select(p => $"{p.Key}={p.Value}"))}; luoctl said {sessions}");
+            return $"luoctl sessions answered in {ms:F0} ms by luod pid {service["MainPID"]} started on the first connection (triggered by {service["TriggeredBy"]}); Type={service["Type"]} {service["ActiveState"]}/{service["SubState"]}, status \"{service["StatusText"]}\", watchdog {service["WatchdogUSec"]}";
         });
         ok = ok && await results.StepAsync(Steps.Sandbox, DescribeSandboxAsync);
         ok = ok && await results.StepAsync(Steps.Participants, async () =>

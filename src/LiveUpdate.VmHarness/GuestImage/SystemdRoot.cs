@@ -18,9 +18,19 @@ public static class SystemdRoot
 
     /// <summary>
     /// What goes into the root beyond Debian's essential set: systemd as init, udev, D-Bus (logind's
-    /// inhibitors, PID 1's bus API) and kexec-tools (an operator's own `kexec -s -l` before `systemctl kexec`).
+    /// inhibitors, PID 1's bus API), mount (systemd's .mount units exec /usr/bin/mount: without it
+    /// /tmp and debugfs failed), kexec-tools (an operator's own `kexec -s -l` before `systemctl
+    /// kexec`) and the LiveUpdate package's one dependency beyond libc, OpenSSL (`dpkg -i` does not
+    /// fetch dependencies; apt would). Plus the libraries systemd 262 dlopens and only Recommends
+    /// (mmdebstrap installs no Recommends, apt does): without libseccomp2 SystemCallFilter= and
+    /// RestrictNamespaces= are silently not applied (the first run: luod had Seccomp 0), without
+    /// libbpf1 the BPF-based settings; the others as a default install has them.
     /// </summary>
-    public static readonly IReadOnlyList<string> Packages = ["systemd-sysv", "udev", "dbus", "kexec-tools"];
+    public static readonly IReadOnlyList<string> Packages =
+    [
+        "systemd-sysv", "udev", "dbus", "mount", "kexec-tools", "libssl3t64",
+        "libseccomp2", "libbpf1", "libacl1", "libpam0g", "libcrypt1", "libkmod2", "libzstd1", "libaudit1", "libapparmor1", "libselinux1",
+    ];
 
     public const string Suite = "sid";
 
@@ -57,7 +67,7 @@ public static class SystemdRoot
         string tree = await EnsureTreeAsync(cache, progress, cancellationToken).ConfigureAwait(false);
         await using var packageStream = File.OpenRead(package);
         string packageHash = Convert.ToHexStringLower(await SHA256.HashDataAsync(packageStream, cancellationToken).ConfigureAwait(false));
-        string hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{Path.GetFileName(tree)}\n{packageHash}\n{GuestUnitText}")))[..12];
+        string hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{Path.GetFileName(tree)}\n{packageHash}\n{GuestUnitText}\nno-coldplug")))[..12];
         string directory = Path.Combine(cache.Root, "rootfs");
         string disk = Path.Combine(directory, $"disk-{hash}.img");
         if (File.Exists(disk)) return disk;
@@ -74,6 +84,10 @@ public static class SystemdRoot
             await File.WriteAllTextAsync(Path.Combine(units, GuestUnit), GuestUnitText.Replace("\r", "") + "\n", cancellationToken).ConfigureAwait(false);
             Directory.CreateDirectory(Path.Combine(units, "multi-user.target.wants"));
             File.CreateSymbolicLink(Path.Combine(units, "multi-user.target.wants", GuestUnit), "/etc/systemd/system/" + GuestUnit);
+            // udev's coldplug took 42 s of every TCG boot (the first run) and sysinit.target — so
+            // luod.service — waits for it; nothing here needs it (devtmpfs makes /dev/liveupdate
+            // and the disks). On a real host it is on luod's path after a kexec too: see docs/protocol.md.
+            File.CreateSymbolicLink(Path.Combine(units, "systemd-udev-trigger.service"), "/dev/null");
 
             long bytes = await DirectoryBytesAsync(stage, cancellationToken).ConfigureAwait(false);
             string partial = disk + ".partial";
