@@ -52,7 +52,12 @@ report_failure() {
 if [ -n "$root" ]; then
     mkdir -p /newroot
     if mount -t ext4 -o rw "$root" /newroot && [ -x /newroot/lib/systemd/systemd ]; then
+        # Into tmpfs, not onto the disk: writing 40 MB through ext4 and virtio took 17 s of the
+        # next kernel's boot under TCG (the first run); tmpfs is fresh on every boot and moves
+        # along with /newroot.
         mkdir -p /newroot/opt/liveupdate /newroot/boot
+        mount -t tmpfs -o mode=0755 lu-binaries /newroot/opt/liveupdate
+        mount -t tmpfs -o mode=0755 lu-kernels /newroot/boot
         cp -a /opt/liveupdate/. /newroot/opt/liveupdate/
         cp -a /boot/. /newroot/boot/
         printf '{"type":"mark","name":"switch-root","hop":%s}\n' "$hop" > /dev/ttyS1

@@ -152,7 +152,10 @@ public sealed class SystemdUpdate(GuestPlan plan, ResultChannel results)
             var luod = await SystemdGuest.JournalAsync("-b", "0", "-u", Unit, "--grep", "restored|systemd carried");
             if (!luod.Any(l => l.Contains("systemd carried them", StringComparison.Ordinal)))
                 throw new InvalidOperationException($"luod did not take its sessions from systemd's fd store: {string.Join(" | ", luod)}");
-            return "previous boot: " + string.Join(" | ", previousBoot.TakeLast(12)) + " || this boot: " + string.Join(" | ", luod);
+            // What luod waited for in this boot: the units on its path (inside every participant's blackout).
+            var chain = await GuestCommand.RunAsync("systemd-analyze", "critical-chain", Unit, "--no-pager");
+            return "previous boot: " + string.Join(" | ", previousBoot.TakeLast(12)) + " || this boot: " + string.Join(" | ", luod)
+                + " || critical chain: " + string.Join(" | ", chain.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Trim()));
         });
         ok &= await results.StepAsync(Steps.Watchdog, WatchdogAsync);
         foreach (var (name, mib, seed) in Participants)
@@ -185,7 +188,7 @@ public sealed class SystemdUpdate(GuestPlan plan, ResultChannel results)
         await SystemdGuest.SystemctlAsync("restart", Unit);
         var before = await SystemdGuest.ShowAsync(Unit, "MainPID", "NRestarts", "WatchdogUSec");
         string sessionsBefore = await SessionsAsync();
-        await SystemdGuest.RunOkAsync("kill", "-STOP", before["MainPID"]);
+        await SystemdGuest.SystemctlAsync("kill", "--signal=SIGSTOP", "--kill-whom=main", Unit);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         IReadOnlyDictionary<string, string> after = before;
         while (clock.Elapsed < TimeSpan.FromSeconds(90))
