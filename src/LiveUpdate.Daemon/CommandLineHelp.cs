@@ -32,6 +32,8 @@ internal static class CommandLineHelp
           --QuotaBytesPerOwner=N      bytes one owner may preserve in managed sessions; 0 = unlimited [{Defaults.QuotaBytesPerOwner}]
           --OrphanGrace=HH:MM:SS      how long an unclaimed session waits after the kexec [{Defaults.OrphanGrace}]
           --OrphanPolicy=Keep|Finish  what happens to it then [{Defaults.OrphanPolicy}]
+          --RebootBy=Auto|Luod|Systemd  who performs an update's final kexec; Auto: systemd when it
+                                      started luod with an fd store and is v261 or later [{Defaults.RebootBy}]
           --SocketMode=OCTAL          file mode of the socket luod binds itself [{Defaults.SocketMode}]
 
           --help                      print this and exit

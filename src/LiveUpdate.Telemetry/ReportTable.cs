@@ -58,7 +58,7 @@ public sealed record ReportTable(
         if (report.Handover is { } h)
         {
             bool approx = h.Approximate;
-            handover.Add(new HandoverRow(h.Systemd.Count > 0 ? "luod asked systemd for kexec.target" : "reboot(LINUX_REBOOT_CMD_KEXEC) called", Offset(h.RebootNs, false), ""));
+            handover.Add(new HandoverRow(h.Systemd.Count > 0 ? "reboot handed to systemd (kexec.target)" : "reboot(LINUX_REBOOT_CMD_KEXEC) called", Offset(h.RebootNs, false), ""));
             long previous = h.RebootNs;
             foreach (var moment in h.Systemd)
             {

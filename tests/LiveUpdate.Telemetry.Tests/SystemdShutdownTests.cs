@@ -36,7 +36,7 @@ public sealed class SystemdShutdownTests
         Assert.Equal(ClockBasis.Tsc, report.ClockBasis);
         Assert.Equal(Shutdown.Select(m => m.TrueNs - SyntheticUpdate.Origin), report.Handover!.Systemd.Select(m => m.AtNs));
         var rows = ReportTable.From(report).Handover;
-        Assert.Equal("luod asked systemd for kexec.target", rows[0].Step);
+        Assert.Equal("reboot handed to systemd (kexec.target)", rows[0].Step);
         Assert.Equal(["systemd: stopping units", "systemd: every unit stopped", "systemd-shutdown started", "systemd-shutdown: kexec"], rows.Skip(1).Take(4).Select(r => r.Step));
         Assert.Equal("21.0 ms", rows[2].Duration);
     }

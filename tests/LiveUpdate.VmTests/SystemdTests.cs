@@ -40,7 +40,7 @@ public sealed class SystemdTests : IDisposable
         Assert.True(result.Passed, result.FailureSummary);
         Assert.Equal(3, result.Report.Boots.Count);
         foreach (var (hop, name) in new[] { (0, Steps.Boot), (0, Steps.Install), (0, Steps.SocketActivation), (0, Steps.Sandbox), (0, Steps.Participants),
-                     (1, Steps.Boot), (1, Steps.Handover), (1, Steps.Watchdog), (1, Steps.Resume(Steps.CacheParticipant)), (1, Steps.Resume(Steps.VmmParticipant)), (1, Steps.Report),
+                     (1, Steps.Boot), (1, Steps.Handover), (2, Steps.Watchdog), (1, Steps.Resume(Steps.CacheParticipant)), (1, Steps.Resume(Steps.VmmParticipant)), (1, Steps.Report),
                      (1, Steps.PlainParticipants), (2, Steps.Boot), (2, Steps.Resume(Steps.PlainCacheParticipant)), (2, Steps.Resume(Steps.PlainVmmParticipant)), (2, Steps.Report) })
         {
             var step = result.Report.Steps.SingleOrDefault(s => s.Hop == hop && s.Name == name);
@@ -54,7 +54,7 @@ public sealed class SystemdTests : IDisposable
         Assert.Matches("K[Ee]xecs?Count [ut] 1", Detail(1, Steps.Boot));
         Assert.Contains("started on the first connection", Detail(0, Steps.SocketActivation));
         Assert.Contains("CAP_SYS_BOOT only", Detail(0, Steps.Sandbox));
-        Assert.Contains("sessions unchanged", Detail(1, Steps.Watchdog));
+        Assert.Contains("sessions unchanged", Detail(2, Steps.Watchdog));
         foreach (var participant in new[] { Steps.CacheParticipant, Steps.VmmParticipant })
             Assert.Matches("intact sha256=[0-9a-f]{64}", Detail(1, Steps.Resume(participant)));
         foreach (var participant in new[] { Steps.PlainCacheParticipant, Steps.PlainVmmParticipant })

@@ -4,12 +4,13 @@
 // unit's sandboxing; two SDK participants preserve seeded bytes; `luoctl update` prepares and
 // freezes them, and luod asks systemd to kexec, so systemd stops every unit, carries luod's fd
 // store (its session fds) across the kexec through LUO, and the next PID 1 hands it back. Hop 1:
-// systemd counts the kexec (KExecsCount), luod took its sessions from the fd store; luod frozen
-// with SIGSTOP past WatchdogSec is aborted and restarted by systemd with the sessions intact;
-// then each participant claims, checks SHA-256 and resumes, and `luoctl report` has every phase.
+// each participant claims, checks SHA-256 and resumes; systemd counted the kexec (KExecCount) and
+// luod took its sessions from the fd store; `luoctl report` has every phase and systemd's shutdown.
 // Hop 1 → 2 (when the chain has a third kernel): two new participants, then what an operator
 // may do without luoctl — `kexec -s -l` and a plain `systemctl kexec`; logind's delay lock
 // lets luod freeze them first. Hop 2: they claim and check SHA-256, and the report has the update.
+// On the last hop, after everyone resumed: luod frozen with SIGSTOP past WatchdogSec is aborted
+// and restarted by systemd, a session it held unchanged.
 using LiveUpdate.GuestContract;
 using Steps = LiveUpdate.GuestContract.StepNames.SystemdUpdate;
 
@@ -28,8 +29,8 @@ public sealed class SystemdUpdate(GuestPlan plan, ResultChannel results)
         return plan.Hop switch
         {
             0 => await BeforeAsync(),
-            1 => await AfterAsync() && (plan.IsLastHop || await PlainKexecAsync()),
-            _ => await AfterPlainKexecAsync(),
+            1 => await AfterAsync() && (plan.IsLastHop ? await results.StepAsync(Steps.Watchdog, WatchdogAsync) : await PlainKexecAsync()),
+            _ => await AfterPlainKexecAsync() && await results.StepAsync(Steps.Watchdog, WatchdogAsync),
         };
     }
 
@@ -144,9 +145,20 @@ public sealed class SystemdUpdate(GuestPlan plan, ResultChannel results)
         return $"luod pid {pid}: NoNewPrivs 1, Seccomp filter, CapBnd {onlySysBoot} (CAP_SYS_BOOT only); {exposure}";
     }
 
+    /// <summary>The participants resume first (nothing of the scenario's own may lengthen their blackout), then the checks of what systemd and luod did.</summary>
     private async Task<bool> AfterAsync()
     {
-        bool ok = await results.StepAsync(Steps.Handover, async () =>
+        bool ok = true;
+        foreach (var (name, mib, seed) in Participants)
+        {
+            ok &= await results.StepAsync(Steps.Resume(name), async () =>
+            {
+                var (code, output) = await UpdateParticipantProcess.ResumeAsync(name, mib, seed);
+                if (code != 0) throw new InvalidOperationException($"participant {name} exited {code}: {output}");
+                return output;
+            });
+        }
+        ok &= await results.StepAsync(Steps.Handover, async () =>
         {
             var previousBoot = await SystemdGuest.JournalAsync("-b", "-1", "--grep", "LUO|luod|kexec");
             var luod = await SystemdGuest.JournalAsync("-b", "0", "-u", Unit, "--grep", "restored|systemd carried");
@@ -157,16 +169,6 @@ public sealed class SystemdUpdate(GuestPlan plan, ResultChannel results)
             return "previous boot: " + string.Join(" | ", previousBoot.TakeLast(12)) + " || this boot: " + string.Join(" | ", luod)
                 + " || critical chain: " + string.Join(" | ", chain.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Trim()));
         });
-        ok &= await results.StepAsync(Steps.Watchdog, WatchdogAsync);
-        foreach (var (name, mib, seed) in Participants)
-        {
-            ok &= await results.StepAsync(Steps.Resume(name), async () =>
-            {
-                var (code, output) = await UpdateParticipantProcess.ResumeAsync(name, mib, seed);
-                if (code != 0) throw new InvalidOperationException($"participant {name} exited {code}: {output}");
-                return output;
-            });
-        }
         ok &= await UpdateReportSteps.RunAsync(results, Steps.Prefix, Participants.Select(p => p.Name).ToList());
         return ok;
     }
@@ -182,6 +184,11 @@ public sealed class SystemdUpdate(GuestPlan plan, ResultChannel results)
     /// </summary>
     private static async Task<string> WatchdogAsync()
     {
+        // A session of its own to check (the participants have finished theirs by now).
+        byte[] probe = new byte[1 << 20];
+        new SeededPattern(97).Fill(probe);
+        await File.WriteAllBytesAsync("/tmp/watchdog-probe.bin", probe);
+        await SystemdGuest.RunOkAsync(Luoctl, "preserve", "--session", "watchdog-probe", "--name", "data", "--file", "/tmp/watchdog-probe.bin");
         Directory.CreateDirectory($"/run/systemd/system/{Unit}.d");
         await File.WriteAllTextAsync($"/run/systemd/system/{Unit}.d/watchdog.conf", "[Service]\nWatchdogSec=6s\n");
         await SystemdGuest.SystemctlAsync("daemon-reload");
@@ -204,6 +211,7 @@ public sealed class SystemdUpdate(GuestPlan plan, ResultChannel results)
         if (sessionsAfter != sessionsBefore)
             throw new InvalidOperationException($"the sessions changed across the watchdog restart:\nbefore: {sessionsBefore}\nafter: {sessionsAfter}");
         var reasons = await SystemdGuest.JournalAsync("-b", "0", "-u", Unit, "--grep", "[Ww]atchdog");
+        await SystemdGuest.RunOkAsync(Luoctl, "release", "--session", "watchdog-probe");
         return $"luod pid {before["MainPID"]} SIGSTOPped; watchdog {before["WatchdogUSec"]}; pid {after["MainPID"]} active after {restartedAfter:F1} s (NRestarts {before["NRestarts"]} → {after["NRestarts"]}); sessions unchanged ({System.Text.Json.Nodes.JsonNode.Parse(sessionsAfter)!.AsArray().Count} held); systemd: {string.Join(" | ", reasons.TakeLast(3))}";
     }
 }
