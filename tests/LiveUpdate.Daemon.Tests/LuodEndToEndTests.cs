@@ -171,6 +171,8 @@ public sealed class LuodEndToEndTests
         using var reply = await client.CallAsync("io.liveupdate.Kexec", request).WaitAsync(Timeout);
         var loaded = Assert.Single(luod.Kexec.Loaded);
         Assert.Equal("/boot/next", loaded.Kernel);
+        // luod replies, then reboots (the client must hear "loaded" before the machine goes): wait for it.
+        for (int i = 0; i < 500 && luod.Kexec.Reboots == 0; i++) await Task.Delay(10);
         Assert.Equal(1, luod.Kexec.Reboots);
     }
 
