@@ -55,13 +55,30 @@ public sealed class LuodService(IOptions<LuodOptions> options, ILogger<LuodServi
             registry.Start(passed);
             await registry.FileDescriptorStore.FlushAsync(stoppingToken);
             var kernelKexec = new KexecPerformer(registry, log, systemd);
-            var (rebootBy, manager) = await RebootByChoice.ChooseAsync(_options.RebootBy, systemdEnvironment,
+            // Who reboots is asked of systemd over D-Bus, and the logind lock taken, while luod
+            // already serves: after a kexec every client waits for luod (ChosenKexecPerformer).
+            var choosing = RebootByChoice.ChooseAsync(_options.RebootBy, systemdEnvironment,
                 cancellationToken => SystemdManagerClient.ConnectAsync(cancellationToken: cancellationToken), log, stoppingToken);
-            using var systemdManager = manager;
-            IKexecPerformer kexec = rebootBy.BySystemd ? new SystemdKexecPerformer(kernelKexec, manager!, log, stoppingToken) : kernelKexec;
+            async Task<IKexecPerformer> ChooseAsync()
+            {
+                var (choice, manager) = await choosing;
+                return choice.BySystemd ? new SystemdKexecPerformer(kernelKexec, manager!, log, stoppingToken) : kernelKexec;
+            }
+            IKexecPerformer kexec = new ChosenKexecPerformer(kernelKexec, ChooseAsync());
             var coordinator = new UpdateCoordinator(registry, kexec, new KernelImagePreflight(), log, release);
-            await using var shutdownInhibitor = await ShutdownInhibitor.TryStartAsync(null, coordinator, () => coordinator.HasParticipants, log,
+            var inhibiting = ShutdownInhibitor.TryStartAsync(null, coordinator, () => coordinator.HasParticipants, log,
                 cancellationToken: stoppingToken);
+            await using var releaseOnStop = new AsyncStopActions(async () =>
+            {
+                try { if (await inhibiting is { } inhibitor) await inhibitor.DisposeAsync(); }
+                catch (Exception error) when (error is not OperationCanceledException)
+                {
+                    log.LogWarning("luod: the logind delay lock could not be taken or released cleanly: {Message}", error.Message);
+                }
+                catch (OperationCanceledException) { }
+                try { (await choosing).Manager?.Dispose(); }
+                catch (OperationCanceledException) { }
+            });
             var service = new LiveUpdateInterface(registry, _options, kexec, coordinator);
             var server = new VarlinkServer(new VarlinkServiceInfo("LiveUpdate", "luod", "0.1", "https://github.com/liveupdate"),
                 new VarlinkServerOptions { SocketFileMode = (UnixFileMode)Convert.ToInt32(_options.SocketMode, 8), Log = (message, error) => log.LogWarning(error, "varlink: {Message}", message) });
@@ -74,9 +91,12 @@ public sealed class LuodService(IOptions<LuodOptions> options, ILogger<LuodServi
             log.LogInformation("luod: serving io.liveupdate on {Socket}", where);
             systemd.Notify(new ServiceState($"READY=1\nSTATUS=serving {where}"));
             // After a live update: the kernel logs join its timeline now that clients can reclaim.
-            _ = Task.Run(() =>
+            _ = Task.Run(async () =>
             {
-                try { coordinator.MergeKernelLogs(rebootBy.Systemd); }
+                SystemdDescription? systemdFacts = null;
+                try { systemdFacts = (await choosing).Choice.Systemd; }
+                catch (OperationCanceledException) { return; }
+                try { coordinator.MergeKernelLogs(systemdFacts); }
                 catch (Exception error) when (error is LiveUpdateException or IOException or Varlink.VarlinkErrorException)
                 {
                     log.LogError("luod: merging the kernel logs into the update's timeline failed: {Message}", error.Message);
@@ -135,5 +155,11 @@ public sealed class LuodService(IOptions<LuodOptions> options, ILogger<LuodServi
             Kexec.RebootIntoLoadedKernel();
             return Task.CompletedTask;
         }
+    }
+
+    /// <summary>Runs <paramref name="actions"/> when disposed (luod stopping): what was started in the background is ended in order.</summary>
+    private sealed class AsyncStopActions(Func<Task> actions) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync() => await actions();
     }
 }

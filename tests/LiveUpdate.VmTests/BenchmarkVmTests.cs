@@ -65,7 +65,13 @@ public sealed class BenchmarkVmTests : IDisposable
                 Assert.Equal(0, ours.Metrics["shmemHugeKibAfterFill"]);
         }
         var oldWay = samples.Single(s => s.Kind == "oldway");
-        Assert.True(oldWay.Metrics["rebootMs"] > 0 && oldWay.Metrics["saveMs"] > 0 && oldWay.Metrics["reloadMs"] > 0);
+        // The host stamps save-start and saved as it reads them; with both vCPU threads busy its
+        // 10 ms poll can read the two in one go (CI, 2026-12-01: 0 ms against 310 ms of write,
+        // fsync and umount the guest measured), so the host span may be 0 but must be there, and
+        // the guest's own measurement must show the work.
+        Assert.True(oldWay.Metrics["rebootMs"] > 0 && oldWay.Metrics["saveMs"] >= 0 && oldWay.Metrics["reloadMs"] > 0,
+            $"old way: rebootMs {oldWay.Metrics["rebootMs"]}, saveMs {oldWay.Metrics["saveMs"]}, reloadMs {oldWay.Metrics["reloadMs"]}");
+        Assert.True(oldWay.Metrics["writeMs"] > 0 && oldWay.Metrics["fsyncMs"] > 0, $"old way: writeMs {oldWay.Metrics["writeMs"]}, fsyncMs {oldWay.Metrics["fsyncMs"]}");
         Assert.True(samples.Single(s => s.Kind == "luod").Metrics["claimedMs"] > 0);
         var luodPath = samples.Single(s => s.Kind == "luodpath");
         // Every item lucache held came back through luod and `luoctl update`, byte for byte.

@@ -36,12 +36,7 @@ public sealed class SystemdUpdate(GuestPlan plan, ResultChannel results)
 
     private async Task<bool> PlainKexecAsync()
     {
-        bool ok = await results.StepAsync(Steps.PlainParticipants, async () =>
-        {
-            foreach (var (name, mib, seed) in PlainParticipants)
-                await UpdateParticipantProcess.StartAsync(name, mib, seed);
-            return string.Join("; ", PlainParticipants.Select(p => $"{p.Name}: {p.Mib} MiB preserved, subscribed"));
-        });
+        bool ok = await results.StepAsync(Steps.PlainParticipants, () => StartAllAsync(PlainParticipants));
         return ok && await results.StepAsync(Steps.PlainKexec, async () =>
         {
             string initrd = await LuodProcess.CopyInitrdForNextHopAsync();
@@ -57,16 +52,7 @@ public sealed class SystemdUpdate(GuestPlan plan, ResultChannel results)
 
     private async Task<bool> AfterPlainKexecAsync()
     {
-        bool ok = true;
-        foreach (var (name, mib, seed) in PlainParticipants)
-        {
-            ok &= await results.StepAsync(Steps.Resume(name), async () =>
-            {
-                var (code, output) = await UpdateParticipantProcess.ResumeAsync(name, mib, seed);
-                if (code != 0) throw new InvalidOperationException($"participant {name} exited {code}: {output}");
-                return output;
-            });
-        }
+        bool ok = await ResumeAllAsync(PlainParticipants);
         ok &= await UpdateReportSteps.RunAsync(results, Steps.Prefix, PlainParticipants.Select(p => p.Name).ToList(), UpdateReportSteps.SystemKexecPhases);
         return ok;
     }
@@ -114,12 +100,7 @@ public sealed class SystemdUpdate(GuestPlan plan, ResultChannel results)
             return $"luoctl sessions answered in {ms:F0} ms by luod pid {service["MainPID"]} started on the first connection (triggered by {service["TriggeredBy"]}); Type={service["Type"]} {service["ActiveState"]}/{service["SubState"]}, status \"{service["StatusText"]}\", watchdog {service["WatchdogUSec"]}";
         });
         ok = ok && await results.StepAsync(Steps.Sandbox, DescribeSandboxAsync);
-        ok = ok && await results.StepAsync(Steps.Participants, async () =>
-        {
-            foreach (var (name, mib, seed) in Participants)
-                await UpdateParticipantProcess.StartAsync(name, mib, seed);
-            return string.Join("; ", Participants.Select(p => $"{p.Name}: {p.Mib} MiB preserved, subscribed"));
-        });
+        ok = ok && await results.StepAsync(Steps.Participants, () => StartAllAsync(Participants));
         return ok && await results.StepAsync(Steps.Update, async () =>
         {
             await LuodProcess.UpdateThroughLuodAsync(plan, results, () => "participants: " + string.Join(" | ", Participants.Select(p =>
@@ -148,25 +129,19 @@ public sealed class SystemdUpdate(GuestPlan plan, ResultChannel results)
     /// <summary>The participants resume first (nothing of the scenario's own may lengthen their blackout), then the checks of what systemd and luod did.</summary>
     private async Task<bool> AfterAsync()
     {
-        bool ok = true;
-        foreach (var (name, mib, seed) in Participants)
-        {
-            ok &= await results.StepAsync(Steps.Resume(name), async () =>
-            {
-                var (code, output) = await UpdateParticipantProcess.ResumeAsync(name, mib, seed);
-                if (code != 0) throw new InvalidOperationException($"participant {name} exited {code}: {output}");
-                return output;
-            });
-        }
+        bool ok = await ResumeAllAsync(Participants);
         ok &= await results.StepAsync(Steps.Handover, async () =>
         {
             var previousBoot = await SystemdGuest.JournalAsync("-b", "-1", "--grep", "LUO|luod|kexec");
             var luod = await SystemdGuest.JournalAsync("-b", "0", "-u", Unit, "--grep", "restored|systemd carried");
             if (!luod.Any(l => l.Contains("systemd carried them", StringComparison.Ordinal)))
                 throw new InvalidOperationException($"luod did not take its sessions from systemd's fd store: {string.Join(" | ", luod)}");
-            // What luod waited for in this boot: the units on its path (inside every participant's blackout).
+            // What luod waited for in this boot: the units on its path (inside every participant's blackout),
+            // and its own start-up as the journal stamped it (systemd starting it → serving → the D-Bus answers).
             var chain = await GuestCommand.RunAsync("systemd-analyze", "critical-chain", Unit, "--no-pager");
+            var start = await SystemdGuest.JournalAsync("-b", "0", "--grep", "luod.service|luod: (restored|serving|the final kexec|holding|took|logind)");
             return "previous boot: " + string.Join(" | ", previousBoot.TakeLast(12)) + " || this boot: " + string.Join(" | ", luod)
+                + " || luod's start: " + string.Join(" | ", start.Take(12))
                 + " || critical chain: " + string.Join(" | ", chain.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Trim()));
         });
         ok &= await UpdateReportSteps.RunAsync(results, Steps.Prefix, Participants.Select(p => p.Name).ToList());
@@ -213,5 +188,29 @@ public sealed class SystemdUpdate(GuestPlan plan, ResultChannel results)
         var reasons = await SystemdGuest.JournalAsync("-b", "0", "-u", Unit, "--grep", "[Ww]atchdog");
         await SystemdGuest.RunOkAsync(Luoctl, "release", "--session", "watchdog-probe");
         return $"luod pid {before["MainPID"]} SIGSTOPped; watchdog {before["WatchdogUSec"]}; pid {after["MainPID"]} active after {restartedAfter:F1} s (NRestarts {before["NRestarts"]} → {after["NRestarts"]}); sessions unchanged ({System.Text.Json.Nodes.JsonNode.Parse(sessionsAfter)!.AsArray().Count} held); systemd: {string.Join(" | ", reasons.TakeLast(3))}";
+    }
+
+    /// <summary>Each participant in its own process: seeded bytes preserved, subscribed to luod's updates.</summary>
+    private static async Task<string> StartAllAsync((string Name, int Mib, ulong Seed)[] participants)
+    {
+        foreach (var (name, mib, seed) in participants)
+            await UpdateParticipantProcess.StartAsync(name, mib, seed);
+        return string.Join("; ", participants.Select(p => $"{p.Name}: {p.Mib} MiB preserved, subscribed"));
+    }
+
+    /// <summary>After the kexec, each participant claims, checks SHA-256, resumes and finishes: one step each.</summary>
+    private async Task<bool> ResumeAllAsync((string Name, int Mib, ulong Seed)[] participants)
+    {
+        bool ok = true;
+        foreach (var (name, mib, seed) in participants)
+        {
+            ok &= await results.StepAsync(Steps.Resume(name), async () =>
+            {
+                var (code, output) = await UpdateParticipantProcess.ResumeAsync(name, mib, seed);
+                if (code != 0) throw new InvalidOperationException($"participant {name} exited {code}: {output}");
+                return output;
+            });
+        }
+        return ok;
     }
 }
