@@ -15,13 +15,14 @@
 # - criu, which the "criu" scenario copies into the guest (docs/criu.md), and e2fsprogs
 #   (mkfs.ext4 makes the benchmark's old-way disk image).
 # - perl, with which ./test.sh names the failed tests at the end of its output.
-# - mmdebstrap, which builds the systemd scenarios' Debian sid root (real systemd 262) once.
+# - mmdebstrap, which builds the systemd scenarios' Debian sid root (real systemd 262) once;
+#   dbus-daemon, which luod's D-Bus tests start privately (the fresh image has it).
 # Packages the fresh image already has are listed too: this script states everything the
 # harness runs (HostPrerequisitesTests checks that each program luvm looks for is here).
 # Idempotent: installs only what is missing, runs apt-get update only when it must.
 set -eu
 
-PACKAGES="perl qemu-system-x86 busybox-static cpio make gcc binutils flex bison bc openssl pkgconf diffutils mawk libelf-dev libssl-dev libc6-dev libc-bin zlib1g-dev rsync apt dpkg tar xz-utils debian-archive-keyring zstd lz4 bzip2 criu e2fsprogs mmdebstrap"
+PACKAGES="perl qemu-system-x86 busybox-static cpio make gcc binutils flex bison bc openssl pkgconf diffutils mawk libelf-dev libssl-dev libc6-dev libc-bin zlib1g-dev rsync apt dpkg tar xz-utils debian-archive-keyring zstd lz4 bzip2 criu e2fsprogs mmdebstrap dbus-daemon"
 
 missing=""
 for package in $PACKAGES; do
