@@ -50,7 +50,7 @@ internal static class LuodConnection
                 Console.Error.WriteLine($"luoctl: {error.Message}");
                 return UnreachableExitCode;
             }
-            catch (Exception error) when (error is LiveUpdateException or LiveUpdateClientException)
+            catch (Exception error) when (error is LiveUpdateException or LiveUpdateClientException or LocalFileException)
             {
                 Console.Error.WriteLine($"luoctl: {error.Message}");
                 return 1;

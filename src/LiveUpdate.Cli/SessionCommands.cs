@@ -95,12 +95,13 @@ internal static class SessionCommands
         command.SetAction((parse, ct) => LuodConnection.RunAsync(parse.GetValue(socket)!, async client =>
         {
             string sessionName = parse.GetValue(session)!, fileName = parse.GetValue(name)!;
+            LocalFileException.CheckWritable(parse.GetValue(output)!, "--output"); // before the claim, not after it
             using var claimed = await client.ClaimManagedAsync(sessionName, ct);
             if (!claimed.Files.TryGetValue(fileName, out var memfd))
                 throw new LuodSessionNotFoundException(VarlinkParameters.From(new SessionNotFoundError { Session = $"{sessionName}/{fileName}" },
                     LiveUpdateProtocolJson.Default.SessionNotFoundError));
             long size = memfd.Size;
-            await using var target = System.IO.File.Create(parse.GetValue(output)!.FullName);
+            await using var target = LocalFileException.CreateToWrite(parse.GetValue(output)!, "--output");
             byte[] chunk = new byte[1 << 20];
             for (long offset = 0; offset < size;)
             {
@@ -129,17 +130,25 @@ internal static class SessionCommands
 
     private static MemFd CopyToMemFd(FileInfo path)
     {
+        using var source = LocalFileException.OpenToRead(path, "--file");
         var memfd = MemFd.Create($"luoctl:{path.Name}");
-        using var source = System.IO.File.OpenRead(path.FullName);
-        byte[] chunk = new byte[1 << 20];
-        long offset = 0;
-        int read;
-        while ((read = source.Read(chunk)) > 0)
+        try
         {
-            memfd.Write(chunk.AsSpan(0, read), offset);
-            offset += read;
+            byte[] chunk = new byte[1 << 20];
+            long offset = 0;
+            int read;
+            while ((read = source.Read(chunk)) > 0)
+            {
+                memfd.Write(chunk.AsSpan(0, read), offset);
+                offset += read;
+            }
+            return memfd;
         }
-        return memfd;
+        catch
+        {
+            memfd.Dispose();
+            throw;
+        }
     }
 
     /// <summary>{"status":…,"sessions":[…]}: luod's GetStatus and ListSessions replies as io.liveupdate records.</summary>

@@ -196,9 +196,17 @@ public sealed class LiveUpdateInterface(SessionRegistry registry, LuodOptions op
         await kexec.RebootAsync();
     }
 
-    /// <summary>Exactly one of a command line and reuseCommandLine.</summary>
-    private static KexecRequest CheckKexecRequest(KexecRequest request) =>
-        request.CommandLine is null == !request.ReuseCommandLine ? throw VarlinkErrorException.InvalidParameter("commandLine") : request;
+    /// <summary>
+    /// Exactly one of a command line and reuseCommandLine, and files kexec_file_load can read:
+    /// a bad path is refused here, before any participant is asked to pause, with the file and the fix.
+    /// </summary>
+    private static KexecRequest CheckKexecRequest(KexecRequest request)
+    {
+        if (request.CommandLine is null == !request.ReuseCommandLine) throw VarlinkErrorException.InvalidParameter("commandLine");
+        try { KexecImageFile.Check(request.Kernel, request.Initrd); }
+        catch (LiveUpdate.Kernel.Errors.LiveUpdateException error) { throw LuodErrors.Kernel(error); }
+        return request;
+    }
 
     private Task GetStatusAsync(VarlinkCallContext call)
     {

@@ -44,8 +44,8 @@ public static unsafe class Kexec
     /// <summary>Loads a kernel and initrd from files.</summary>
     public static void Load(string kernelPath, string? initrdPath, string commandLine)
     {
-        using var kernel = OpenImage(kernelPath);
-        using var initrd = initrdPath is null ? null : OpenImage(initrdPath);
+        using var kernel = KexecImageFile.Open(kernelPath, KexecFileRole.Kernel);
+        using var initrd = initrdPath is null ? null : KexecImageFile.Open(initrdPath, KexecFileRole.Initrd);
         Load(kernel, initrd, commandLine, kernelPath);
     }
 
@@ -70,14 +70,5 @@ public static unsafe class Kexec
         LibC.Sync();
         if (LibC.Reboot(LibC.LINUX_REBOOT_CMD_KEXEC) < 0)
             throw ErrnoTranslator.Translate(KernelOperation.RebootKexec, LibC.LastErrno, "reboot(LINUX_REBOOT_CMD_KEXEC)");
-    }
-
-    private static Microsoft.Win32.SafeHandles.SafeFileHandle OpenImage(string path)
-    {
-        try { return File.OpenHandle(path, FileMode.Open, FileAccess.Read); }
-        catch (FileNotFoundException)
-        {
-            throw new KexecLoadException(KernelOperation.KexecLoad, Errno.ENOENT, $"{path} does not exist; give the path of the next kernel's bzImage (and initrd).");
-        }
     }
 }

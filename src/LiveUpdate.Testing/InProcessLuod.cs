@@ -67,14 +67,14 @@ public sealed class InProcessLuod : IAsyncDisposable
     /// has "rebooted" (see <see cref="Kexec"/>); a cancelled update throws
     /// <see cref="VarlinkErrorException"/> (io.liveupdate.UpdateCancelled, with the reason).
     /// </summary>
-    public async Task<IReadOnlyList<JsonObject>> RequestUpdateAsync(string kernel = "/boot/vmlinuz-next",
+    public async Task<IReadOnlyList<JsonObject>> RequestUpdateAsync(string? kernel = null,
         string commandLine = "console=ttyS0 kho=on liveupdate=on", int prepareTimeoutMs = 10_000, CancellationToken cancellationToken = default)
     {
         await using var varlink = await VarlinkClient.ConnectAsync(SocketPath, cancellationToken: cancellationToken);
         var progress = new List<JsonObject>();
         await foreach (var reply in varlink.CallMoreAsync(LiveUpdateProtocol.Methods.Update, new JsonObject
         {
-            ["kernel"] = kernel, ["commandLine"] = commandLine, ["prepareTimeoutMs"] = prepareTimeoutMs,
+            ["kernel"] = kernel ?? StandInKernelImage.SharedPath, ["commandLine"] = commandLine, ["prepareTimeoutMs"] = prepareTimeoutMs,
         }, cancellationToken: cancellationToken))
         {
             using (reply) progress.Add((JsonObject)reply.Parameters["progress"]!.DeepClone());

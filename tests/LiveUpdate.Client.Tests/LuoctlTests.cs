@@ -84,6 +84,37 @@ public sealed class LuoctlTests
         Assert.EndsWith("Is luod running (systemctl status luod)?\n", absent.Stderr);
     }
 
+    [Fact]
+    public async Task Luoctl_names_a_local_file_it_cannot_use_and_asks_luod_for_nothing()
+    {
+        using var bed = new LuodTestbed();
+        await using var luod = InProcessLuod.Start(bed);
+        string missing = Path.Combine(bed.Directory, "no-such-dir", "input.bin");
+        foreach (var (file, says) in new[] { (missing, $"--file {missing} does not exist"), (bed.Directory, $"--file {bed.Directory} is a directory") })
+        {
+            var refused = await RunAsync("preserve", "--socket", luod.SocketPath, "--session", "db", "--name", "blob", "--file", file);
+            Assert.Equal(1, refused.ExitCode);
+            Assert.StartsWith($"luoctl: {says}", refused.Stderr);
+            Assert.DoesNotContain("   at ", refused.Stderr); // no stack trace
+        }
+        var sessions = await RunAsync("sessions", "--socket", luod.SocketPath, "--json");
+        Assert.Empty(JsonNode.Parse(sessions.Stdout)!["sessions"]!.AsArray()); // a bad --file created no session
+
+        string input = Path.Combine(bed.Directory, "input.bin");
+        await File.WriteAllBytesAsync(input, [1, 2, 3]);
+        Assert.Equal(0, (await RunAsync("preserve", "--socket", luod.SocketPath, "--session", "db", "--name", "blob", "--file", input)).ExitCode);
+        var next = await luod.KexecAsync();
+        await using (next)
+        {
+            var badOutput = await RunAsync("retrieve", "--socket", next.SocketPath, "--session", "db", "--name", "blob", "--output", missing);
+            Assert.Equal(1, badOutput.ExitCode);
+            Assert.StartsWith($"luoctl: --output {missing}: the directory {Path.GetDirectoryName(missing)} does not exist", badOutput.Stderr);
+            string output = Path.Combine(bed.Directory, "output.bin");
+            Assert.Equal(0, (await RunAsync("retrieve", "--socket", next.SocketPath, "--session", "db", "--name", "blob", "--output", output)).ExitCode);
+            Assert.Equal([1, 2, 3], await File.ReadAllBytesAsync(output));
+        }
+    }
+
     private sealed record Result(int ExitCode, string Stdout, string Stderr);
 
     /// <summary>luoctl.dll of the same configuration as this test (the project reference builds it first).</summary>

@@ -48,7 +48,7 @@ public sealed class UpdateFlowTests
         {
             await foreach (var reply in varlink.CallMoreAsync("io.liveupdate.Update", new JsonObject
             {
-                ["kernel"] = "/boot/vmlinuz-next", ["commandLine"] = "console=ttyS0 kho=on liveupdate=on", ["prepareTimeoutMs"] = prepareTimeoutMs,
+                ["kernel"] = StandInKernelImage.SharedPath, ["commandLine"] = "console=ttyS0 kho=on liveupdate=on", ["prepareTimeoutMs"] = prepareTimeoutMs,
             }))
             {
                 using (reply) progress.Add((JsonObject)reply.Parameters["progress"]!.DeepClone());
@@ -83,7 +83,7 @@ public sealed class UpdateFlowTests
             Assert.Equal(["prepare", "freeze"], vmm.Calls);
         }
         Assert.Equal(1, luod.Kexec.Reboots);
-        Assert.Equal("/boot/vmlinuz-next", Assert.Single(luod.Kexec.Loaded).Kernel);
+        Assert.Equal(StandInKernelImage.SharedPath, Assert.Single(luod.Kexec.Loaded).Kernel);
 
         var next = await luod.KexecAsync();
         await using (next)

@@ -160,7 +160,8 @@ public sealed class LuodEndToEndTests
         Assert.Equal("org.varlink.service.InvalidParameter", neither.ErrorName);
         Assert.Empty(luod.Kexec.Loaded);
 
-        var request = new JsonObject { ["kernel"] = "/boot/next", ["commandLine"] = "console=ttyS0 kho=on liveupdate=on" };
+        string kernel = StandInKernelImage.SharedPath;
+        var request = new JsonObject { ["kernel"] = kernel, ["commandLine"] = "console=ttyS0 kho=on liveupdate=on" };
         if (Environment.UserName != "root")
         {
             var refused = await Assert.ThrowsAsync<VarlinkErrorException>(() => client.CallAsync("io.liveupdate.Kexec", request).WaitAsync(Timeout));
@@ -170,10 +171,39 @@ public sealed class LuodEndToEndTests
         }
         using var reply = await client.CallAsync("io.liveupdate.Kexec", request).WaitAsync(Timeout);
         var loaded = Assert.Single(luod.Kexec.Loaded);
-        Assert.Equal("/boot/next", loaded.Kernel);
+        Assert.Equal(kernel, loaded.Kernel);
         // luod replies, then reboots (the client must hear "loaded" before the machine goes): wait for it.
         for (int i = 0; i < 500 && luod.Kexec.Reboots == 0; i++) await Task.Delay(10);
         Assert.Equal(1, luod.Kexec.Reboots);
+    }
+
+    [Fact]
+    public async Task Kexec_and_Update_name_a_kernel_or_initrd_that_cannot_be_loaded_before_anything_starts()
+    {
+        if (Environment.UserName != "root") return; // only root may ask; the refusal for others is tested above
+        using var bed = new LuodTestbed();
+        await using var luod = RunningLuod.Start(bed, bed.StartRegistry(), "kexec-paths.sock");
+        await using var client = await luod.ConnectAsync();
+        string missing = Path.Combine(Path.GetTempPath(), $"no-such-dir-{Guid.NewGuid():N}", "vmlinuz-7.9");
+        const string commandLine = "console=ttyS0 kho=on liveupdate=on";
+
+        foreach (var (method, parameters, errno, says) in new (string, JsonObject, int, string)[]
+        {
+            ("io.liveupdate.Kexec", new() { ["kernel"] = missing, ["commandLine"] = commandLine }, 2, $"{missing} does not exist"),
+            ("io.liveupdate.Kexec", new() { ["kernel"] = Path.GetTempPath(), ["commandLine"] = commandLine }, 21, "is a directory"),
+            ("io.liveupdate.Kexec", new() { ["kernel"] = StandInKernelImage.SharedPath, ["initrd"] = missing, ["commandLine"] = commandLine }, 2, $"initrd {missing} does not exist"),
+            ("io.liveupdate.Update", new() { ["kernel"] = missing, ["commandLine"] = commandLine }, 2, $"{missing} does not exist"),
+            ("io.liveupdate.Update", new() { ["kernel"] = "vmlinuz", ["commandLine"] = commandLine }, 22, "relative"),
+        })
+        {
+            var error = await Assert.ThrowsAsync<VarlinkErrorException>(() => client.CallAsync(method, parameters).WaitAsync(Timeout));
+            Assert.Equal("io.liveupdate.KernelError", error.ErrorName);
+            Assert.Equal("KexecLoad", error.Parameters["operation"]!.GetValue<string>());
+            Assert.Equal(errno, error.Parameters["errno"]!.GetValue<int>());
+            Assert.Contains(says, error.Parameters["message"]!.GetValue<string>());
+        }
+        Assert.Empty(luod.Kexec.Loaded);
+        Assert.Equal(0, luod.Kexec.Reboots);
     }
 
     [Fact]

@@ -16,7 +16,12 @@ internal static class Errno
     public const int EBUSY = 16;
     public const int EEXIST = 17;
     public const int ENODEV = 19;
+    public const int ENOTDIR = 20;
+    public const int EISDIR = 21;
     public const int EINVAL = 22;
+    public const int ENAMETOOLONG = 36;
+    public const int ELOOP = 40;
+    public const int EADDRNOTAVAIL = 99;
     public const int EPIPE = 32;
     public const int ENOTTY = 25;
     public const int EFBIG = 27;
