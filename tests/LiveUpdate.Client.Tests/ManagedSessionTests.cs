@@ -105,6 +105,36 @@ public sealed class ManagedSessionTests
     }
 
     [Fact]
+    public async Task A_second_claim_returns_every_file_again_until_finish()
+    {
+        // docs/protocol.md §4.5: a client that crashed after its Claim claims again (the kernel's
+        // luo_retrieve_file hands out another reference to a file already retrieved).
+        using var bed = new LuodTestbed();
+        var before = InProcessLuod.Start(bed);
+        byte[] heap = System.Security.Cryptography.RandomNumberGenerator.GetBytes(8192);
+        await using (var client = await before.ConnectAsync())
+        {
+            var session = await client.CreateManagedSessionAsync("db").WaitAsync(Timeout);
+            using (var memfd = LuodTestbed.MemFdWith(heap)) await session.PreserveAsync("heap", memfd).WaitAsync(Timeout);
+            using var index = PreservedMemory.Create("index", 4);
+            "abcd"u8.CopyTo(index.Memory.Span);
+            await session.PreserveAsync("index", index).WaitAsync(Timeout);
+        }
+        await using var after = await before.KexecAsync();
+        await using var next = await after.ConnectAsync();
+        using (var first = await next.ClaimManagedAsync("db").WaitAsync(Timeout))
+            Assert.Equal(heap, LuodTestbed.Contents(first.Files["heap"]));
+        using (var second = await next.ClaimManagedAsync("db").WaitAsync(Timeout))
+        {
+            Assert.Equal(["heap", "index"], second.Files.Keys.Order());
+            Assert.Equal(heap, LuodTestbed.Contents(second.Files["heap"]));
+            Assert.Equal("abcd"u8.ToArray(), LuodTestbed.Contents(second.Files["index"]));
+            await second.FinishAsync().WaitAsync(Timeout);
+        }
+        await Assert.ThrowsAsync<LuodSessionNotFoundException>(() => next.ClaimAsync("db").WaitAsync(Timeout));
+    }
+
+    [Fact]
     public async Task Claiming_a_managed_session_as_delegated_says_so()
     {
         using var bed = new LuodTestbed();
