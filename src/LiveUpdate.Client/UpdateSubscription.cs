@@ -4,6 +4,11 @@
 // the participant's hooks as events arrive: prepare and freeze are acknowledged with ok or
 // the hook's exception message (a refusal), within the deadline luod gave, and with the
 // participant's PausedAt when it says it stopped serving at another moment. Dispose to leave.
+// If luod goes away between prepare and freeze (it crashed or was killed: the update cannot
+// go on, nobody will send resume), the participant is resumed here, so its pause ends now and
+// not never. After freeze it stays frozen: the kexec may already be under way (systemd stops
+// luod while it performs the reboot), and a workload that changed its preserved memory then
+// would hand the next kernel torn state.
 using LiveUpdate.Client.Errors;
 using LiveUpdate.Protocol;
 using LiveUpdate.Varlink;
@@ -21,6 +26,9 @@ public sealed class UpdateSubscription : IAsyncDisposable
     private string? _updateId;
     private DateTimeOffset _preparedAt;
     private long? _sentPausedAtNs;
+    private UpdatePhaseSeen _phase;
+
+    private enum UpdatePhaseSeen { None, Prepare, Freeze }
 
     private UpdateSubscription(string name, VarlinkClient events, VarlinkClient acks, IUpdateParticipant participant)
     {
@@ -86,10 +94,14 @@ public sealed class UpdateSubscription : IAsyncDisposable
                     switch (update.Event)
                     {
                         case UpdateEventKind.Prepare:
-                            (_updateId, _preparedAt, _sentPausedAtNs) = (notice.UpdateId, DateTimeOffset.UtcNow, null);
+                            (_updateId, _preparedAt, _sentPausedAtNs, _phase) = (notice.UpdateId, DateTimeOffset.UtcNow, null, UpdatePhaseSeen.Prepare);
                             await RunHookAsync(AcknowledgePhase.Prepare, notice, _participant.PrepareAsync).ConfigureAwait(false); break;
-                        case UpdateEventKind.Freeze: await RunHookAsync(AcknowledgePhase.Freeze, notice, _participant.FreezeAsync).ConfigureAwait(false); break;
-                        case UpdateEventKind.Resume: await _participant.ResumeAsync(notice, _stop.Token).ConfigureAwait(false); break;
+                        case UpdateEventKind.Freeze:
+                            _phase = UpdatePhaseSeen.Freeze;
+                            await RunHookAsync(AcknowledgePhase.Freeze, notice, _participant.FreezeAsync).ConfigureAwait(false); break;
+                        case UpdateEventKind.Resume:
+                            _phase = UpdatePhaseSeen.None;
+                            await _participant.ResumeAsync(notice, _stop.Token).ConfigureAwait(false); break;
                     }
                 }
             }
@@ -97,8 +109,25 @@ public sealed class UpdateSubscription : IAsyncDisposable
         catch (OperationCanceledException) when (_stop.IsCancellationRequested) { }
         catch (VarlinkErrorException error)
         {
+            await ResumeIfLuodLeftDuringPrepareAsync().ConfigureAwait(false);
             throw LiveUpdateClientException.FromReply(error);
         }
+        catch (Exception error) when (error is VarlinkException or IOException or ObjectDisposedException && !_stop.IsCancellationRequested)
+        {
+            await ResumeIfLuodLeftDuringPrepareAsync().ConfigureAwait(false);
+            throw;
+        }
+        if (!_stop.IsCancellationRequested) await ResumeIfLuodLeftDuringPrepareAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>luod ended the subscription after prepare and before freeze: no resume will come, so resume now.</summary>
+    private async Task ResumeIfLuodLeftDuringPrepareAsync()
+    {
+        if (_phase != UpdatePhaseSeen.Prepare) return;
+        _phase = UpdatePhaseSeen.None;
+        var notice = new UpdateNotice(_updateId ?? "", null,
+            "luod's connection closed during prepare (luod stopped or crashed), so the update cannot go on; carry on in this kernel");
+        await _participant.ResumeAsync(notice, CancellationToken.None).ConfigureAwait(false);
     }
 
     private async Task RunHookAsync(AcknowledgePhase phase, UpdateNotice notice, Func<UpdateNotice, CancellationToken, Task> hook)

@@ -62,6 +62,32 @@ public sealed class UpdateFlowTests
     }
 
     [Fact]
+    public async Task A_participant_that_paused_resumes_when_luod_goes_away_during_prepare()
+    {
+        // Issue 14's fault matrix: luod SIGKILLed during prepare left a paused participant paused
+        // for good (no resume event can come). The SDK resumes it when the subscription drops.
+        using var bed = new LuodTestbed();
+        var luod = InProcessLuod.Start(bed);
+        await using var client = await luod.ConnectAsync();
+        var holdPrepare = new TaskCompletionSource();
+        var paused = new Participant();
+        var holding = new Participant(() => holdPrepare.Task);
+        await using var pausedLink = await client.SubscribeAsync("paused", paused).WaitAsync(Timeout);
+        await using var holdingLink = await client.SubscribeAsync("holding", holding).WaitAsync(Timeout);
+        var update = UpdateAsync(luod, prepareTimeoutMs: 60_000);
+        for (int i = 0; i < 500 && !(paused.Calls.Contains("prepare") && holding.Calls.Contains("prepare")); i++) await Task.Delay(10);
+        Assert.Equal(["prepare"], paused.Calls);
+
+        await luod.DisposeAsync(); // luod is gone: its connections close, nobody will send resume
+        string? reason = await paused.Resumed.Task.WaitAsync(Timeout);
+        Assert.Contains("luod's connection closed during prepare", reason);
+        Assert.Equal(["prepare", "resume"], paused.Calls);
+        await Assert.ThrowsAnyAsync<Exception>(() => pausedLink.Completion.WaitAsync(Timeout)); // the subscription still says it ended
+        holdPrepare.SetResult();
+        await Assert.ThrowsAsync<VarlinkDisconnectedException>(() => update.WaitAsync(Timeout)); // the operator hears it too
+    }
+
+    [Fact]
     public async Task Two_participants_pause_luod_reboots_and_their_resume_completes_the_report()
     {
         using var bed = new LuodTestbed();
