@@ -66,6 +66,9 @@ public sealed class SessionRegistry : IDisposable
     /// <summary>The orphan grace: how long restored sessions (and an update's participants) get after a kexec.</summary>
     public TimeSpan OrphanGrace => _options.OrphanGrace;
 
+    /// <summary>Where luod notes a kernel it staged for an update (beside the custody record, in this boot's /run).</summary>
+    public string StagedKernelMarkPath => Path.Combine(Path.GetDirectoryName(_options.CustodyRecordPath) ?? "/run/luod", "staged-update");
+
     /// <summary>The file handler kinds the next kernel must accept: memfd (every session, and luod's own catalog).</summary>
     public IReadOnlyList<string> HandlerKindsInUse() => ["memfd"];
 

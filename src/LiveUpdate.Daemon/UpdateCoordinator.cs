@@ -42,6 +42,7 @@ public sealed class UpdateCoordinator
     private TaskCompletionSource<string>? _cancelled;
     private long _askedToPrepareNs;
     private (string UpdateId, UpdateParticipant[] Told)? _heldForSystemKexec;
+    private readonly StagedKernelMark _stagedMark;
 
     /// <summary>Takes over the update ledger start-up recovery found in <paramref name="registry"/> (which must have started).</summary>
     public UpdateCoordinator(SessionRegistry registry, IKexecPerformer kexec, IUpdatePreflight preflight, ILogger log, string release)
@@ -51,7 +52,12 @@ public sealed class UpdateCoordinator
         var found = registry.RecoveredUpdates;
         _ledger.Adopt(found, release);
         if (found.Handover is not null && found.Pending is not null) Publish(persist: true);
+        _stagedMark = new StagedKernelMark(registry.StagedKernelMarkPath);
+        InterruptedUpdate = _stagedMark.UnloadInterrupted(kexec, log);
     }
+
+    /// <summary>The update an earlier luod of this boot staged a kernel for and never finished (its kernel was unloaded at start), or null.</summary>
+    public string? InterruptedUpdate { get; }
 
     public UpdateStage Stage { get { lock (_gate) return _stage; } }
 
@@ -194,6 +200,7 @@ public sealed class UpdateCoordinator
                 try { kexec.Load(request.Kexec); }
                 catch (LiveUpdateException error) { throw LuodErrors.Kernel(error); }
                 staged = true;
+                _stagedMark.Record(updateId, request.Kexec.Kernel);
                 timeline = timeline.Record(TimelineEvents.Daemon(TimelineEvents.Staged, detail: request.Kexec.Kernel));
                 await progress(Progress(Wire.UpdateProgressPhase.Staged, $"{request.Kexec.Kernel} loaded with kexec_file_load", updateId));
             }
@@ -257,7 +264,7 @@ public sealed class UpdateCoordinator
                 _ = participant.Send(Event("resume", updateId, null, reason), null);
             if (staged)
             {
-                try { kexec.Unload(); }
+                try { kexec.Unload(); _stagedMark.Clear(); }
                 catch (LiveUpdateException unload) { log.LogError("luod: unloading the staged kernel failed: {Message}", unload.Message); }
             }
             if (error is Varlink.VarlinkErrorException { ErrorName: Wire.LiveUpdateProtocol.Errors.PreflightFailed or Wire.LiveUpdateProtocol.Errors.UpdateCancelled }) throw;

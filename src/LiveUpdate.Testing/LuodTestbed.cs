@@ -65,7 +65,7 @@ public sealed class LuodTestbed : IDisposable
     {
         Backend.SimulateKexec();
         running.Dispose();
-        File.Delete(Options.CustodyRecordPath);
+        ForgetRun();
         return StartRegistry();
     }
 
@@ -79,8 +79,15 @@ public sealed class LuodTestbed : IDisposable
     {
         running.Dispose();
         var lost = systemd.KexecThroughSystemd(Backend);
-        File.Delete(Options.CustodyRecordPath);
+        ForgetRun();
         return (StartRegistry(systemd), lost);
+    }
+
+    /// <summary>The next kernel's /run is a fresh tmpfs: luod's custody record and staged-kernel note are gone.</summary>
+    private void ForgetRun()
+    {
+        File.Delete(Options.CustodyRecordPath);
+        File.Delete(Path.Combine(Path.GetDirectoryName(Options.CustodyRecordPath)!, "staged-update"));
     }
 
     /// <summary>A new memfd holding <paramref name="bytes"/>; the caller owns it.</summary>

@@ -1,0 +1,66 @@
+// StagedKernelMarkTests: a luod killed in the middle of an update must not leave the next
+// kernel loaded for a plain kexec to boot unprepared (found by the fault matrix,
+// fault-luod-killed). luod notes the kernel it staged in /run while the update runs; the next
+// luod of the same boot unloads it. After a kexec /run is new and nothing is unloaded.
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace LiveUpdate.Daemon.Tests;
+
+public sealed class StagedKernelMarkTests
+{
+    private static readonly TimeSpan Timeout = InProcessLuod.Timeout;
+
+    private sealed class HoldingParticipant(Task hold) : LiveUpdate.Client.IUpdateParticipant
+    {
+        public TaskCompletionSource Prepared { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public async Task PrepareAsync(LiveUpdate.Client.UpdateNotice notice, CancellationToken cancellationToken)
+        {
+            Prepared.TrySetResult();
+            await hold.WaitAsync(cancellationToken);
+        }
+        public Task FreezeAsync(LiveUpdate.Client.UpdateNotice notice, CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task ResumeAsync(LiveUpdate.Client.UpdateNotice notice, CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task The_kernel_an_update_staged_is_noted_while_it_runs_and_the_note_goes_with_a_cancel()
+    {
+        using var bed = new LuodTestbed();
+        await using var luod = InProcessLuod.Start(bed);
+        await using var client = await luod.ConnectAsync();
+        var hold = new TaskCompletionSource();
+        var participant = new HoldingParticipant(hold.Task);
+        await using var link = await client.SubscribeAsync("holder", participant).WaitAsync(Timeout);
+        var update = luod.RequestUpdateAsync(prepareTimeoutMs: 60_000);
+        await participant.Prepared.Task.WaitAsync(Timeout);
+
+        string mark = luod.Registry.StagedKernelMarkPath;
+        Assert.True(File.Exists(mark));
+        Assert.Equal(StandInKernelImage.SharedPath, File.ReadAllLines(mark)[1]);
+
+        await client.CancelUpdateAsync("test").WaitAsync(Timeout);
+        hold.SetResult();
+        await Assert.ThrowsAnyAsync<Exception>(() => update.WaitAsync(Timeout));
+        Assert.Equal(1, luod.Kexec.Unloads);
+        Assert.False(File.Exists(mark));
+    }
+
+    [Fact]
+    public void A_luod_started_after_one_that_died_mid_update_unloads_the_kernel_it_staged_once()
+    {
+        using var bed = new LuodTestbed();
+        var registry = bed.StartRegistry();
+        Directory.CreateDirectory(Path.GetDirectoryName(registry.StagedKernelMarkPath)!);
+        File.WriteAllText(registry.StagedKernelMarkPath, "u20261201T230000-187\n/boot/vmlinuz-7.3\n"); // what the killed luod left
+
+        var kexec = new RecordingKexec();
+        var coordinator = new UpdateCoordinator(registry, kexec, FixedPreflight.Go, NullLogger.Instance, "7.2.0-test");
+        Assert.Equal("u20261201T230000-187", coordinator.InterruptedUpdate);
+        Assert.Equal(1, kexec.Unloads);
+        Assert.False(File.Exists(registry.StagedKernelMarkPath));
+
+        var again = new UpdateCoordinator(registry, kexec, FixedPreflight.Go, NullLogger.Instance, "7.2.0-test");
+        Assert.Null(again.InterruptedUpdate);
+        Assert.Equal(1, kexec.Unloads);
+    }
+}
