@@ -340,8 +340,32 @@ public sealed class UpdateCoordinator
     {
         var claimed = registry.Claim(peer, sessionName);
         _ledger.RecordClaim(peer.UserId, sessionName);
-        Publish(persist: false); // written with the next change, as the claim itself is
+        // Not written on the claim's path (claims happen inside participants' blackouts): a
+        // write follows shortly after, so a luod restarted from the fd store knows the session
+        // is claimed, not merely restored (fault-luod-killed found the state lost).
+        Publish(persist: false);
+        PersistSoon();
         return claimed;
+    }
+
+    /// <summary>How long after a claim its state is written; the claims of one resume share one write.</summary>
+    public static readonly TimeSpan ClaimPersistDelay = TimeSpan.FromMilliseconds(100);
+
+    private int _persistScheduled;
+
+    private void PersistSoon()
+    {
+        if (Interlocked.Exchange(ref _persistScheduled, 1) == 1) return;
+        _ = Task.Run(async () =>
+        {
+            await Task.Delay(ClaimPersistDelay).ConfigureAwait(false);
+            Interlocked.Exchange(ref _persistScheduled, 0);
+            try { Publish(persist: true); }
+            catch (Exception error) when (error is IOException or ObjectDisposedException or LiveUpdateException)
+            {
+                log.LogWarning("luod: writing the catalog after a claim failed: {Message}", error.Message);
+            }
+        });
     }
 
     /// <summary>Once luod serves after a kexec: the kernel logs join the update's timeline.</summary>

@@ -64,3 +64,31 @@ public sealed class StagedKernelMarkTests
         Assert.Equal(1, kexec.Unloads);
     }
 }
+
+public sealed class ClaimPersistTests
+{
+    [Fact]
+    public async Task A_claim_reaches_the_custody_record_shortly_after_its_reply()
+    {
+        // fault-luod-killed: luod SIGKILLed between claim and finish came back from the fd store
+        // listing the claimed sessions as restored; the claim is now written ~100 ms after it.
+        using var bed = new LuodTestbed();
+        var before = InProcessLuod.Start(bed);
+        await using (var client = await before.ConnectAsync())
+        {
+            var session = await client.CreateManagedSessionAsync("db").WaitAsync(InProcessLuod.Timeout);
+            using var memory = LiveUpdate.Client.PreservedMemory.Create("x", 16);
+            await session.PreserveAsync("x", memory).WaitAsync(InProcessLuod.Timeout);
+        }
+        await using var after = await before.KexecAsync();
+        await using var next = await after.ConnectAsync();
+        using (await next.ClaimManagedAsync("db").WaitAsync(InProcessLuod.Timeout)) { }
+        CustodyState? recorded = null;
+        for (int i = 0; i < 100 && recorded != CustodyState.Claimed; i++)
+        {
+            await Task.Delay(20);
+            recorded = CustodyRecord.TryRead(bed.Options.CustodyRecordPath)?.Sessions.Single().State;
+        }
+        Assert.Equal(CustodyState.Claimed, recorded);
+    }
+}
