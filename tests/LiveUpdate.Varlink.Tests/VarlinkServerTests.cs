@@ -312,6 +312,32 @@ public sealed class VarlinkServerTests
     }
 
     [Fact]
+    public async Task Null_parameters_are_taken_as_an_empty_object()
+    {
+        await using var service = TestService.Start();
+        var reply = await RawCallAsync(service, "{\"method\":\"org.varlink.service.GetInfo\",\"parameters\":null}");
+        Assert.Null(reply["error"]);
+        Assert.NotNull(reply["parameters"]!["interfaces"]);
+    }
+
+    // The depth limit counts the whole message: the message object is level 1, "parameters"
+    // level 2, so a parameter can hold 62 nested containers and no more.
+    [Theory]
+    [InlineData(62, true)]
+    [InlineData(63, false)]
+    public async Task Nesting_counts_from_the_message_object_up_to_64(int containers, bool answered)
+    {
+        await using var service = TestService.Start();
+        string deep = new string('[', containers) + new string(']', containers);
+        string text = $"{{\"method\":\"io.liveupdate.Test.Echo\",\"parameters\":{{\"text\":\"x\",\"deep\":{deep}}}}}";
+        using var raw = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        await raw.ConnectAsync(new UnixDomainSocketEndPoint(service.SocketPath));
+        await raw.SendAsync(Encoding.UTF8.GetBytes(text + "\0"));
+        int n = await raw.ReceiveAsync(new byte[4096].AsMemory()).AsTask().WaitAsync(Timeout);
+        Assert.Equal(answered, n > 0);
+    }
+
+    [Fact]
     public async Task A_paired_surrogate_escape_is_text_and_passes()
     {
         await using var service = TestService.Start();
