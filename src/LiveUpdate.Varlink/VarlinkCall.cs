@@ -3,7 +3,8 @@
 // "oneway" asks for no reply, "more" for a stream of replies, "upgrade" for the connection
 // to leave Varlink after the reply. Parsing follows sd-varlink: a message without a string
 // "method", with parameters that are not an object, with non-boolean flags, or with both
-// "oneway" and "more", is a protocol violation. Unknown fields are ignored.
+// "oneway" and "more", is a protocol violation. Unknown fields are ignored. An empty
+// "method" string is a call (answered MethodNotFound by the server, as any name without a dot).
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -13,7 +14,7 @@ public sealed class VarlinkCall
 {
     public VarlinkCall(string method, JsonObject? parameters = null, bool oneway = false, bool more = false, bool upgrade = false)
     {
-        ArgumentException.ThrowIfNullOrEmpty(method);
+        ArgumentNullException.ThrowIfNull(method);
         if (oneway && more)
             throw new ArgumentException("A call cannot be both 'oneway' (no reply) and 'more' (a stream of replies); choose one.", nameof(more));
         Method = method;
@@ -39,7 +40,18 @@ public sealed class VarlinkCall
     {
         ArgumentNullException.ThrowIfNull(message);
         if (!message.TryGetPropertyValue("method", out var methodNode) || methodNode is not JsonValue methodValue
-            || !methodValue.TryGetValue(out string? method) || string.IsNullOrEmpty(method))
+            || methodValue.GetValueKind() is not JsonValueKind.String)
+            throw Invalid("it has no \"method\" string");
+        string? method;
+        try
+        {
+            methodValue.TryGetValue(out method);
+        }
+        catch (InvalidOperationException)
+        {
+            throw Invalid("its \"method\" holds an unpaired UTF-16 surrogate escape");
+        }
+        if (method is null)
             throw Invalid("it has no \"method\" string");
 
         JsonObject parameters = [];

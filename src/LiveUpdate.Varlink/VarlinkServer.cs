@@ -216,6 +216,16 @@ public sealed class VarlinkServer
         var context = new VarlinkCallContext(connection, call, message.FileDescriptors, peer, cancellationToken);
         try
         {
+            if (VarlinkUnicodeCheck.FindParameterWithUnpairedSurrogate(call.Parameters) is { } badParameter)
+            {
+                message.FileDescriptors.Dispose();
+                await context.ReplyErrorAsync(VarlinkServiceErrors.InvalidParameter, new JsonObject
+                {
+                    ["parameter"] = badParameter,
+                    ["reason"] = "It holds an unpaired UTF-16 surrogate escape (e.g. \\ud800 without a low surrogate), which is no Unicode text; send well-formed strings.",
+                }).ConfigureAwait(false);
+                return !connection.IsClosed;
+            }
             if (Resolve(call, message.FileDescriptors.Count, peer, out var method) is { } refusal)
             {
                 message.FileDescriptors.Dispose();

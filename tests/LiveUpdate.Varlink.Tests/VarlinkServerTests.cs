@@ -272,6 +272,80 @@ public sealed class VarlinkServerTests
         Assert.Contains(service.Log, line => line.Contains("not a Varlink call"));
     }
 
+    private static async Task<JsonObject> RawCallAsync(TestService service, string text)
+    {
+        using var raw = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        await raw.ConnectAsync(new UnixDomainSocketEndPoint(service.SocketPath));
+        await raw.SendAsync(Encoding.UTF8.GetBytes(text + "\0"));
+        var received = new List<byte>();
+        var buffer = new byte[4096];
+        while (!received.Contains(0))
+        {
+            int n = await raw.ReceiveAsync(buffer.AsMemory()).AsTask().WaitAsync(Timeout);
+            Assert.True(n > 0, "the server closed the connection instead of answering");
+            received.AddRange(buffer.AsSpan(0, n).ToArray());
+        }
+        return (JsonObject)JsonNode.Parse(received.GetRange(0, received.IndexOf(0)).ToArray())!;
+    }
+
+    [Fact]
+    public async Task An_empty_method_is_answered_MethodNotFound_and_the_connection_stays()
+    {
+        await using var service = TestService.Start();
+        var reply = await RawCallAsync(service, "{\"method\":\"\",\"parameters\":{}}");
+        Assert.Equal(VarlinkServiceErrors.MethodNotFound, (string?)reply["error"]);
+        Assert.Equal("", (string?)reply["parameters"]!["method"]);
+    }
+
+    [Theory]
+    [InlineData("io.liveupdate.Test.Echo", "{\"text\":\"a\\ud800b\"}", "text")]
+    [InlineData("io.liveupdate.Test.Echo", "{\"text\":\"\\udc00\"}", "text")]
+    [InlineData("io.liveupdate.Test.Echo", "{\"text\":\"ok\",\"deep\":{\"list\":[\"\\ud800\"]}}", "deep")]
+    [InlineData("org.varlink.service.GetInterfaceDescription", "{\"interface\":\"\\ud800\"}", "interface")]
+    public async Task An_unpaired_surrogate_in_any_string_parameter_is_InvalidParameter_naming_it(string method, string parameters, string expected)
+    {
+        await using var service = TestService.Start();
+        var reply = await RawCallAsync(service, $"{{\"method\":\"{method}\",\"parameters\":{parameters}}}");
+        Assert.Equal(VarlinkServiceErrors.InvalidParameter, (string?)reply["error"]);
+        Assert.Equal(expected, (string?)reply["parameters"]!["parameter"]);
+        Assert.Contains("surrogate", (string?)reply["parameters"]!["reason"]);
+    }
+
+    [Fact]
+    public async Task Null_parameters_are_taken_as_an_empty_object()
+    {
+        await using var service = TestService.Start();
+        var reply = await RawCallAsync(service, "{\"method\":\"org.varlink.service.GetInfo\",\"parameters\":null}");
+        Assert.Null(reply["error"]);
+        Assert.NotNull(reply["parameters"]!["interfaces"]);
+    }
+
+    // The depth limit counts the whole message: the message object is level 1, "parameters"
+    // level 2, so a parameter can hold 62 nested containers and no more.
+    [Theory]
+    [InlineData(62, true)]
+    [InlineData(63, false)]
+    public async Task Nesting_counts_from_the_message_object_up_to_64(int containers, bool answered)
+    {
+        await using var service = TestService.Start();
+        string deep = new string('[', containers) + new string(']', containers);
+        string text = $"{{\"method\":\"io.liveupdate.Test.Echo\",\"parameters\":{{\"text\":\"x\",\"deep\":{deep}}}}}";
+        using var raw = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        await raw.ConnectAsync(new UnixDomainSocketEndPoint(service.SocketPath));
+        await raw.SendAsync(Encoding.UTF8.GetBytes(text + "\0"));
+        int n = await raw.ReceiveAsync(new byte[4096].AsMemory()).AsTask().WaitAsync(Timeout);
+        Assert.Equal(answered, n > 0);
+    }
+
+    [Fact]
+    public async Task A_paired_surrogate_escape_is_text_and_passes()
+    {
+        await using var service = TestService.Start();
+        var reply = await RawCallAsync(service, "{\"method\":\"io.liveupdate.Test.Echo\",\"parameters\":{\"text\":\"\\ud83d\\ude00\"}}");
+        Assert.Null(reply["error"]);
+        Assert.Equal("\U0001F600", (string?)reply["parameters"]!["text"]);
+    }
+
     [Fact]
     public async Task An_oversized_call_closes_the_connection()
     {
