@@ -39,6 +39,11 @@ public sealed class LiveUpdateInterface(SessionRegistry registry, LuodOptions op
     {
         var peer = Authorize(call);
         var participant = updates.Subscribe(peer, call.ReadParameters(Json.SubscribeParameters).Participant);
+        // A participant killed while luod waits for its acknowledgement must cancel the update at once
+        // (docs/protocol.md §4.10), not at the deadline: luod does not read this connection while it
+        // streams events, so it watches for the hangup (fault matrix, issue 14).
+        using var watching = CancellationTokenSource.CreateLinkedTokenSource(call.CancellationToken);
+        _ = WatchForHangupAsync(call, participant, watching.Token);
         try
         {
             await call.NotifyAsync(new SubscribeReply { Event = new UpdateEvent { Event = UpdateEventKind.Subscribed } }, Json.SubscribeReply);
@@ -51,6 +56,7 @@ public sealed class LiveUpdateInterface(SessionRegistry registry, LuodOptions op
         }
         finally
         {
+            watching.Cancel();
             updates.Unsubscribe(participant);
         }
         if (!call.HasReplied)
@@ -60,6 +66,19 @@ public sealed class LiveUpdateInterface(SessionRegistry registry, LuodOptions op
             catch (Exception error) when (error is IOException or LiveUpdate.Kernel.Errors.LiveUpdateException or ObjectDisposedException or OperationCanceledException) { }
         }
     }
+
+    private async Task WatchForHangupAsync(VarlinkCallContext call, UpdateParticipant participant, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (await call.WaitUntilCallerClosesAsync(HangupCheckInterval, cancellationToken).ConfigureAwait(false))
+                updates.Unsubscribe(participant);
+        }
+        catch (OperationCanceledException) { }
+    }
+
+    /// <summary>How often a subscriber's connection is checked for a hangup.</summary>
+    internal static readonly TimeSpan HangupCheckInterval = TimeSpan.FromMilliseconds(200);
 
     private Task AcknowledgeAsync(VarlinkCallContext call)
     {

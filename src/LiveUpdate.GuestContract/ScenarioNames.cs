@@ -63,6 +63,9 @@ public static class ScenarioNames
     /// <summary>Real systemd 262 (a Debian sid root): luod from the Debian package, `luoctl update` rebooting through `systemctl kexec` so systemd carries luod's fd store.</summary>
     public const string SystemdUpdate = "systemd-update";
 
+    /// <summary>Fault matrix: participants SIGKILLed in prepare and after freeze, and one gone before it claims (7.2 → 7.3).</summary>
+    public const string FaultParticipants = "fault-participants";
+
     /// <summary>Boots and reports, nothing else: the harness's own smoke run.</summary>
     public const string Boot = "boot";
 
@@ -71,6 +74,7 @@ public static class ScenarioNames
     [
         MemfdRoundTrip, LuoRefusals, CrossVersionChain, KernelSelftests, LuodCustody, OrphansAndOwners, CustodyLost,
         OrchestratedUpdate, CancelAndNoGo, FdStoreRestart, LuodUpgrade, LuodRestoreScaling, CacheDemo, Bench, BenchOldWay, Criu, VmUpdate, VmOldWay, SystemdUpdate, Boot,
+        FaultParticipants,
     ];
 
     /// <summary>The old numbers (s1…s13, case-insensitive) → the scenario they named.</summary>

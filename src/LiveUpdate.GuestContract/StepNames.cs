@@ -188,6 +188,22 @@ public static class StepNames
         public const string EveryoneResumed = Prefix + "everyone-resumed";
     }
 
+    /// <summary>fault-participants (FaultParticipants in the guest): the participant rows of the fault matrix.</summary>
+    public static class FaultParticipants
+    {
+        public const string Prefix = ScenarioNames.FaultParticipants + ".";
+        public const string LuodStart = Prefix + "luod-start";
+        public const string Setup = Prefix + "setup";
+        public const string KilledInPrepareCancels = Prefix + "killed-in-prepare-cancels";
+        public const string EveryoneResumed = Prefix + "everyone-resumed";
+        public const string SecondParticipants = Prefix + "second-participants";
+        public const string KilledAfterFreeze = Prefix + "killed-after-freeze";
+        public const string Update = Prefix + "update";
+        public static string Resume(string participant) => Prefix + participant + ".resume";
+        public const string KilledInPrepareKept = Prefix + "killed-in-prepare-kept";
+        public const string GoneFinishedByPolicy = Prefix + "gone-finished-by-policy";
+    }
+
     /// <summary>fd-store-restart (LuodFdStoreRestart in the guest).</summary>
     public static class FdStoreRestart
     {

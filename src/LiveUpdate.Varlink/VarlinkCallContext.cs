@@ -50,6 +50,13 @@ public sealed class VarlinkCallContext
     /// <summary>Cancelled when the server shuts down.</summary>
     public CancellationToken CancellationToken { get; }
 
+    /// <summary>
+    /// For a streaming handler: completes with true once the caller closed its connection, false
+    /// when it sent another call instead (see VarlinkConnection.WaitUntilPeerClosesAsync).
+    /// </summary>
+    public Task<bool> WaitUntilCallerClosesAsync(TimeSpan interval, CancellationToken cancellationToken) =>
+        _connection.WaitUntilPeerClosesAsync(interval, cancellationToken);
+
     /// <summary>The final reply (or error) has been given.</summary>
     public bool HasReplied => Volatile.Read(ref _finished) != 0;
 

@@ -99,6 +99,31 @@ public sealed class VarlinkConnection : IDisposable, IAsyncDisposable
     }
 
     /// <summary>
+    /// While a server streams replies ("more") it does not read the connection, so it would hear
+    /// that the peer went away only at its next write. This watches for that: true once the peer
+    /// has closed its end (readable with nothing to read), false when the peer sent data instead
+    /// (a pipelined call: the watch ends, the data stays for ReceiveAsync), checked every
+    /// <paramref name="interval"/> without reading. Throws OperationCanceledException when cancelled.
+    /// </summary>
+    public async Task<bool> WaitUntilPeerClosesAsync(TimeSpan interval, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (IsClosed) return true;
+            try
+            {
+                if (_socket.Poll(0, SelectMode.SelectRead)) return _socket.Available == 0;
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                return true;
+            }
+            await Task.Delay(interval, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
     /// The next message and its descriptors, or null when the peer closed the connection
     /// between messages. Dispose the result to close the descriptors you did not take.
     /// </summary>

@@ -178,6 +178,49 @@ public sealed class UpdateFlowTests
     }
 
     [Fact]
+    public async Task A_participant_whose_connection_closes_during_prepare_cancels_at_once_not_at_the_deadline()
+    {
+        // Found by the fault matrix (fault-participants, issue 14): a SIGKILLed participant held the
+        // update until the prepare deadline, because luod heard of the hangup only at its next write.
+        using var bed = new LuodTestbed();
+        await using var luod = InProcessLuod.Start(bed);
+        await using var client = await luod.ConnectAsync();
+        var willing = new Participant();
+        await using var link = await client.SubscribeAsync("willing", willing).WaitAsync(Timeout);
+        var dying = await VarlinkClient.ConnectAsync(luod.SocketPath);
+        var prepared = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var subscribed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var listening = Task.Run(async () =>
+        {
+            await foreach (var reply in dying.CallMoreAsync("io.liveupdate.Subscribe", new JsonObject { ["participant"] = "dying" }))
+            {
+                using (reply)
+                {
+                    string? kind = reply.Parameters["event"]?["event"]?.GetValue<string>();
+                    if (kind == "subscribed") subscribed.TrySetResult();
+                    if (kind == "prepare") { prepared.TrySetResult(); return; }
+                }
+            }
+        });
+        await subscribed.Task.WaitAsync(Timeout);
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var update = UpdateAsync(luod, prepareTimeoutMs: 60_000);
+        await prepared.Task.WaitAsync(Timeout);
+        await dying.DisposeAsync(); // the participant dies without a word
+        var (_, error) = await update.WaitAsync(Timeout);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"cancelled after {clock.Elapsed.TotalSeconds:F1} s: luod waited for the 60 s deadline");
+        Assert.Equal("io.liveupdate.UpdateCancelled", error?.ErrorName);
+        string reason = error!.Parameters!["reason"]!.GetValue<string>();
+        Assert.Contains("dying", reason);
+        Assert.Contains("connection", reason);
+        await willing.Resumed.Task.WaitAsync(Timeout);
+        Assert.Equal(0, luod.Kexec.Reboots);
+        Assert.Equal(1, luod.Kexec.Unloads);
+        await Task.WhenAny(listening, Task.Delay(Timeout));
+    }
+
+    [Fact]
     public async Task The_operator_can_cancel_during_prepare()
     {
         using var bed = new LuodTestbed();

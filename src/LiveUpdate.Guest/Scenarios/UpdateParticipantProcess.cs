@@ -1,5 +1,5 @@
 // UpdateParticipantProcess: a workload taking part in an orchestrated update, as its own
-// process (`lu-guest participant --name N --mib M --seed S [--stuck-on-prepare] [--after]`),
+// process (`lu-guest participant --name N --mib M --seed S [--stuck-on-prepare] [--freeze-delay-ms MS] [--after]`),
 // the way a real cache or VMM would use the SDK. Before the update it preserves M MiB of
 // seeded bytes in a managed session, subscribes, and logs every hook to
 // /run/participants/N.log (a refused or cancelled update is checked there: on resume it
@@ -26,16 +26,19 @@ public static class UpdateParticipantProcess
         await using var client = await LiveUpdateClient.ConnectAsync(LuodProcess.Socket);
         return args.Contains("--after")
             ? await ResumeAfterKexecAsync(client, name, bytes, seed)
-            : await ParticipateAsync(client, name, bytes, seed, args.Contains("--stuck-on-prepare"));
+            : await ParticipateAsync(client, name, bytes, seed, args.Contains("--stuck-on-prepare"), FreezeDelayOf(args));
     }
 
-    private static async Task<int> ParticipateAsync(LiveUpdateClient client, string name, int bytes, ulong seed, bool stuck)
+    private static TimeSpan FreezeDelayOf(string[] args) =>
+        Array.IndexOf(args, "--freeze-delay-ms") is >= 0 and var index && index + 1 < args.Length ? TimeSpan.FromMilliseconds(int.Parse(args[index + 1])) : TimeSpan.Zero;
+
+    private static async Task<int> ParticipateAsync(LiveUpdateClient client, string name, int bytes, ulong seed, bool stuck, TimeSpan freezeDelay)
     {
         var session = await client.CreateManagedSessionAsync(name);
         using var memory = PreservedMemory.Create(name, bytes);
         new SeededPattern(seed).Fill(memory.Memory.Span);
         await session.PreserveAsync("data", memory);
-        var hooks = new Hooks(name, memory, SeededPattern.Sha256Of(seed, bytes), stuck);
+        var hooks = new Hooks(name, memory, SeededPattern.Sha256Of(seed, bytes), stuck, freezeDelay);
         await using var subscription = await client.SubscribeAsync(name, hooks);
         Log(name, "subscribed");
         await subscription.Completion; // until the kexec ends this process
@@ -58,7 +61,7 @@ public static class UpdateParticipantProcess
         return ok ? 0 : 1;
     }
 
-    private sealed class Hooks(string name, PreservedMemory memory, string expectedSha, bool stuck) : IUpdateParticipant
+    private sealed class Hooks(string name, PreservedMemory memory, string expectedSha, bool stuck, TimeSpan freezeDelay) : IUpdateParticipant
     {
         public async Task PrepareAsync(UpdateNotice notice, CancellationToken cancellationToken)
         {
@@ -66,10 +69,12 @@ public static class UpdateParticipantProcess
             if (stuck) await Task.Delay(Timeout.Infinite, cancellationToken);
         }
 
-        public Task FreezeAsync(UpdateNotice notice, CancellationToken cancellationToken)
+        public async Task FreezeAsync(UpdateNotice notice, CancellationToken cancellationToken)
         {
             Log(name, $"freeze {notice.UpdateId}");
-            return Task.CompletedTask;
+            // A slow freeze (fault-participants) holds the update in its freeze phase long enough for the
+            // scenario to SIGKILL another participant that has already acknowledged freeze.
+            if (freezeDelay > TimeSpan.Zero) await Task.Delay(freezeDelay, cancellationToken);
         }
 
         public Task ResumeAsync(UpdateNotice notice, CancellationToken cancellationToken)
