@@ -1,5 +1,5 @@
 // UpdateParticipantProcess: a workload taking part in an orchestrated update, as its own
-// process (`lu-guest participant --name N --mib M --seed S [--stuck-on-prepare] [--after]`),
+// process (`lu-guest participant --name N --mib M --seed S [--stuck-on-prepare | --stuck-on-freeze] [--after]`),
 // the way a real cache or VMM would use the SDK. Before the update it preserves M MiB of
 // seeded bytes in a managed session, subscribes, and logs every hook to
 // /run/participants/N.log (a refused or cancelled update is checked there: on resume it
@@ -26,20 +26,28 @@ public static class UpdateParticipantProcess
         await using var client = await LiveUpdateClient.ConnectAsync(LuodProcess.Socket);
         return args.Contains("--after")
             ? await ResumeAfterKexecAsync(client, name, bytes, seed)
-            : await ParticipateAsync(client, name, bytes, seed, args.Contains("--stuck-on-prepare"));
+            : await ParticipateAsync(client, name, bytes, seed, args.Contains("--stuck-on-prepare"), args.Contains("--stuck-on-freeze"));
     }
 
-    private static async Task<int> ParticipateAsync(LiveUpdateClient client, string name, int bytes, ulong seed, bool stuck)
+    private static async Task<int> ParticipateAsync(LiveUpdateClient client, string name, int bytes, ulong seed, bool stuck, bool stuckOnFreeze)
     {
         var session = await client.CreateManagedSessionAsync(name);
         using var memory = PreservedMemory.Create(name, bytes);
         new SeededPattern(seed).Fill(memory.Memory.Span);
         await session.PreserveAsync("data", memory);
-        var hooks = new Hooks(name, memory, SeededPattern.Sha256Of(seed, bytes), stuck);
+        var hooks = new Hooks(name, memory, SeededPattern.Sha256Of(seed, bytes), stuck, stuckOnFreeze);
         await using var subscription = await client.SubscribeAsync(name, hooks);
         Log(name, "subscribed");
-        await subscription.Completion; // until the kexec ends this process
-        Log(name, "subscription ended");
+        try
+        {
+            await subscription.Completion; // until the kexec ends this process
+            Log(name, "subscription ended");
+        }
+        catch (Exception error)
+        {
+            // luod went away (the fault-luod-killed scenario): say how the SDK ended it, check the bytes we still hold.
+            Log(name, $"subscription ended: {error.GetType().Name}: {error.Message}; data {(MemFdContent.Sha256(memory.MemFd) == SeededPattern.Sha256Of(seed, bytes) ? "intact" : "CORRUPT")}");
+        }
         return 0;
     }
 
@@ -58,7 +66,7 @@ public static class UpdateParticipantProcess
         return ok ? 0 : 1;
     }
 
-    private sealed class Hooks(string name, PreservedMemory memory, string expectedSha, bool stuck) : IUpdateParticipant
+    private sealed class Hooks(string name, PreservedMemory memory, string expectedSha, bool stuck, bool stuckOnFreeze) : IUpdateParticipant
     {
         public async Task PrepareAsync(UpdateNotice notice, CancellationToken cancellationToken)
         {
@@ -66,10 +74,10 @@ public static class UpdateParticipantProcess
             if (stuck) await Task.Delay(Timeout.Infinite, cancellationToken);
         }
 
-        public Task FreezeAsync(UpdateNotice notice, CancellationToken cancellationToken)
+        public async Task FreezeAsync(UpdateNotice notice, CancellationToken cancellationToken)
         {
             Log(name, $"freeze {notice.UpdateId}");
-            return Task.CompletedTask;
+            if (stuckOnFreeze) await Task.Delay(Timeout.Infinite, cancellationToken);
         }
 
         public Task ResumeAsync(UpdateNotice notice, CancellationToken cancellationToken)
