@@ -194,7 +194,7 @@ public sealed class FaultLuodKilled(GuestPlan plan, ResultChannel results)
             if (state == "lost") throw new InvalidOperationException($"session '{name}' is lost: {json}");
             states.Add($"{name}={state}");
         }
-        return $"sessions {string.Join(", ", states)}, custodyLost={lost}";
+        return $"sessions {string.Join(", ", states)}, custodyLost={(lost ? "true" : "false")}";
     }
 
     private static string KexecLoadedText() => $"kexec_loaded={File.ReadAllText(KexecLoaded).Trim()}";
