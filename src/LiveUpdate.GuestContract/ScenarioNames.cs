@@ -36,6 +36,9 @@ public static class ScenarioNames
     /// <summary>luod restarted from systemd's fd store keeps every session, then a kexec (was S12).</summary>
     public const string FdStoreRestart = "fd-store-restart";
 
+    /// <summary>The fault matrix's "luod killed (SIGKILL)" cells: during prepare, during freeze, between claim and finish, with and without the fd store (issue 14).</summary>
+    public const string FaultLuodKilled = "fault-luod-killed";
+
     /// <summary>A version-1 luod's handover (the pinned golden catalog and the sessions it names) read by this luod across a kexec.</summary>
     public const string LuodUpgrade = "luod-upgrade";
 
@@ -75,6 +78,7 @@ public static class ScenarioNames
         MemfdRoundTrip, LuoRefusals, CrossVersionChain, KernelSelftests, LuodCustody, OrphansAndOwners, CustodyLost,
         OrchestratedUpdate, CancelAndNoGo, FdStoreRestart, LuodUpgrade, LuodRestoreScaling, CacheDemo, Bench, BenchOldWay, Criu, VmUpdate, VmOldWay, SystemdUpdate, Boot,
         FaultParticipants,
+        FaultLuodKilled,
     ];
 
     /// <summary>The old numbers (s1…s13, case-insensitive) → the scenario they named.</summary>

@@ -223,6 +223,24 @@ public static class StepNames
         public const string NothingLost = Prefix + "nothing-lost";
     }
 
+    /// <summary>fault-luod-killed (FaultLuodKilled in the guest).</summary>
+    public static class FaultLuodKilled
+    {
+        public const string Prefix = ScenarioNames.FaultLuodKilled + ".";
+        public const string Setup = Prefix + "setup";
+        public const string KillDuringPrepare = Prefix + "kill-during-prepare";
+        public const string RestartAfterPrepareKill = Prefix + "restart-after-prepare-kill";
+        public const string KillDuringFreeze = Prefix + "kill-during-freeze";
+        public const string RestartAfterFreezeKill = Prefix + "restart-after-freeze-kill";
+        public const string Kexec = Prefix + "kexec";
+        public const string RestoreWithFdStore = Prefix + "restore-with-fd-store";
+        public const string KillBetweenClaimAndFinish = Prefix + "kill-between-claim-and-finish";
+        public const string RestartAfterClaimKill = Prefix + "restart-after-claim-kill";
+        public const string EverySessionIntact = Prefix + "every-session-intact";
+        public const string NoFdStoreKillDuringPrepare = Prefix + "no-fd-store.kill-during-prepare";
+        public const string NoFdStoreCustodyLost = Prefix + "no-fd-store.custody-lost";
+    }
+
     /// <summary>luod-restore-scaling (LuodRestoreScaling in the guest).</summary>
     public static class LuodRestoreScaling
     {

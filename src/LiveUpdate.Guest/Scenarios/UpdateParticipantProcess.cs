@@ -1,5 +1,5 @@
 // UpdateParticipantProcess: a workload taking part in an orchestrated update, as its own
-// process (`lu-guest participant --name N --mib M --seed S [--stuck-on-prepare] [--freeze-delay-ms MS] [--after]`),
+// process (`lu-guest participant --name N --mib M --seed S [--stuck-on-prepare | --stuck-on-freeze] [--freeze-delay-ms MS] [--after]`),
 // the way a real cache or VMM would use the SDK. Before the update it preserves M MiB of
 // seeded bytes in a managed session, subscribes, and logs every hook to
 // /run/participants/N.log (a refused or cancelled update is checked there: on resume it
@@ -26,23 +26,31 @@ public static class UpdateParticipantProcess
         await using var client = await LiveUpdateClient.ConnectAsync(LuodProcess.Socket);
         return args.Contains("--after")
             ? await ResumeAfterKexecAsync(client, name, bytes, seed)
-            : await ParticipateAsync(client, name, bytes, seed, args.Contains("--stuck-on-prepare"), FreezeDelayOf(args));
+            : await ParticipateAsync(client, name, bytes, seed, args.Contains("--stuck-on-prepare"), args.Contains("--stuck-on-freeze"), FreezeDelayOf(args));
     }
 
     private static TimeSpan FreezeDelayOf(string[] args) =>
         Array.IndexOf(args, "--freeze-delay-ms") is >= 0 and var index && index + 1 < args.Length ? TimeSpan.FromMilliseconds(int.Parse(args[index + 1])) : TimeSpan.Zero;
 
-    private static async Task<int> ParticipateAsync(LiveUpdateClient client, string name, int bytes, ulong seed, bool stuck, TimeSpan freezeDelay)
+    private static async Task<int> ParticipateAsync(LiveUpdateClient client, string name, int bytes, ulong seed, bool stuck, bool stuckOnFreeze, TimeSpan freezeDelay)
     {
         var session = await client.CreateManagedSessionAsync(name);
         using var memory = PreservedMemory.Create(name, bytes);
         new SeededPattern(seed).Fill(memory.Memory.Span);
         await session.PreserveAsync("data", memory);
-        var hooks = new Hooks(name, memory, SeededPattern.Sha256Of(seed, bytes), stuck, freezeDelay);
+        var hooks = new Hooks(name, memory, SeededPattern.Sha256Of(seed, bytes), stuck, stuckOnFreeze, freezeDelay);
         await using var subscription = await client.SubscribeAsync(name, hooks);
         Log(name, "subscribed");
-        await subscription.Completion; // until the kexec ends this process
-        Log(name, "subscription ended");
+        try
+        {
+            await subscription.Completion; // until the kexec ends this process
+            Log(name, "subscription ended");
+        }
+        catch (Exception error)
+        {
+            // luod went away (the fault-luod-killed scenario): say how the SDK ended it, check the bytes we still hold.
+            Log(name, $"subscription ended: {error.GetType().Name}: {error.Message}; data {(MemFdContent.Sha256(memory.MemFd) == SeededPattern.Sha256Of(seed, bytes) ? "intact" : "CORRUPT")}");
+        }
         return 0;
     }
 
@@ -61,7 +69,7 @@ public static class UpdateParticipantProcess
         return ok ? 0 : 1;
     }
 
-    private sealed class Hooks(string name, PreservedMemory memory, string expectedSha, bool stuck, TimeSpan freezeDelay) : IUpdateParticipant
+    private sealed class Hooks(string name, PreservedMemory memory, string expectedSha, bool stuck, bool stuckOnFreeze, TimeSpan freezeDelay) : IUpdateParticipant
     {
         public async Task PrepareAsync(UpdateNotice notice, CancellationToken cancellationToken)
         {
@@ -75,6 +83,7 @@ public static class UpdateParticipantProcess
             // A slow freeze (fault-participants) holds the update in its freeze phase long enough for the
             // scenario to SIGKILL another participant that has already acknowledged freeze.
             if (freezeDelay > TimeSpan.Zero) await Task.Delay(freezeDelay, cancellationToken);
+            if (stuckOnFreeze) await Task.Delay(Timeout.Infinite, cancellationToken);
         }
 
         public Task ResumeAsync(UpdateNotice notice, CancellationToken cancellationToken)
