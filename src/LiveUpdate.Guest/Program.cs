@@ -39,6 +39,7 @@ try
         ScenarioNames.VmUpdate => await new VmUpdate(plan, results).RunAsync(),
         ScenarioNames.VmOldWay => await new VmOldWay(plan, results).RunAsync(),
         ScenarioNames.SystemdUpdate => await new SystemdUpdate(plan, results).RunAsync(),
+        ScenarioNames.Soak => await new Soak(plan, results).RunAsync(),
         ScenarioNames.Boot => true,
         _ => throw new InvalidOperationException($"unknown scenario '{plan.Scenario}' (known: {string.Join(", ", ScenarioNames.All)})"),
     };

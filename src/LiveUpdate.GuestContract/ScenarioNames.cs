@@ -63,6 +63,9 @@ public static class ScenarioNames
     /// <summary>Real systemd 262 (a Debian sid root): luod from the Debian package, `luoctl update` rebooting through `systemctl kexec` so systemd carries luod's fd store.</summary>
     public const string SystemdUpdate = "systemd-update";
 
+    /// <summary>A seeded chain of kexecs through luod: sessions created, grown, finished and orphaned at random, every surviving byte checked, luod's RSS and fds per hop.</summary>
+    public const string Soak = "soak";
+
     /// <summary>Boots and reports, nothing else: the harness's own smoke run.</summary>
     public const string Boot = "boot";
 
@@ -71,6 +74,7 @@ public static class ScenarioNames
     [
         MemfdRoundTrip, LuoRefusals, CrossVersionChain, KernelSelftests, LuodCustody, OrphansAndOwners, CustodyLost,
         OrchestratedUpdate, CancelAndNoGo, FdStoreRestart, LuodUpgrade, LuodRestoreScaling, CacheDemo, Bench, BenchOldWay, Criu, VmUpdate, VmOldWay, SystemdUpdate, Boot,
+        Soak,
     ];
 
     /// <summary>The old numbers (s1…s13, case-insensitive) → the scenario they named.</summary>
