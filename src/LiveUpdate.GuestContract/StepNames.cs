@@ -344,6 +344,8 @@ public static class StepNames
             public const string Fds = "fds";
             public const string SessionsHeld = "held";
             public const string FdsBeyondSessions = "fdsBeyondSessions";
+            public const string FdsBeyondSessionsAtArrival = "fdsBeyondAtArrival";
+            public const string FdsAppeared = "fdsAppeared";
             public const string UptimeMs = "uptimeMs";
         }
     }
