@@ -48,6 +48,9 @@ public static class GuestCommandLineKeys
     public const string BenchLuodPath = "lu.bench.luodpath";
     public const string BenchLuodPathSizes = "lu.bench.luodpath.sizes";
 
+    /// <summary>soak: the seed every hop re-derives its expected sessions from (with lu.hop).</summary>
+    public const string SoakSeed = "lu.soak.seed";
+
     /// <summary>The command-line word "key=value".</summary>
     public static string Word(string key, string value) => $"{key}={value}";
 

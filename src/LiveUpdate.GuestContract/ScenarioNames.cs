@@ -68,6 +68,8 @@ public static class ScenarioNames
 
     /// <summary>Fault matrix: participants SIGKILLed in prepare and after freeze, and one gone before it claims (7.2 → 7.3).</summary>
     public const string FaultParticipants = "fault-participants";
+    /// <summary>A seeded chain of kexecs through luod: sessions created, grown, finished and orphaned at random, every surviving byte checked, luod's RSS and fds per hop.</summary>
+    public const string Soak = "soak";
 
     /// <summary>Boots and reports, nothing else: the harness's own smoke run.</summary>
     public const string Boot = "boot";
@@ -79,6 +81,7 @@ public static class ScenarioNames
         OrchestratedUpdate, CancelAndNoGo, FdStoreRestart, LuodUpgrade, LuodRestoreScaling, CacheDemo, Bench, BenchOldWay, Criu, VmUpdate, VmOldWay, SystemdUpdate, Boot,
         FaultParticipants,
         FaultLuodKilled,
+        Soak,
     ];
 
     /// <summary>The old numbers (s1…s13, case-insensitive) → the scenario they named.</summary>

@@ -349,4 +349,38 @@ public static class StepNames
         public const string RestoredMark = Prefix + "restored";
         public const string VerifiedMark = Prefix + "verified";
     }
+
+    /// <summary>soak (Soak in the guest): one set of steps per hop; Resources carries the hop's figures (Keys) for luvm.</summary>
+    public static class Soak
+    {
+        public const string Prefix = ScenarioNames.Soak + ".";
+        public const string LuodStart = Prefix + "luod-start";
+        public const string Arrived = Prefix + "arrived";
+        public const string Verify = Prefix + "verify";
+        public const string Create = Prefix + "create";
+        public const string Orphans = Prefix + "orphans";
+        public const string Resources = Prefix + "resources";
+        public const string Kexec = Prefix + "kexec";
+
+        /// <summary>The keys of the Resources step's detail (BenchDetail "key=value …").</summary>
+        public static class Keys
+        {
+            public const string Live = "live";
+            public const string Created = "created";
+            public const string Finished = "finished";
+            public const string Orphaned = "orphaned";
+            public const string Carried = "carried";
+            public const string Grown = "grown";
+            public const string Files = "files";
+            public const string BytesChecked = "bytesChecked";
+            public const string RssKiB = "rssKiB";
+            public const string HwmKiB = "hwmKiB";
+            public const string Fds = "fds";
+            public const string SessionsHeld = "held";
+            public const string FdsBeyondSessions = "fdsBeyondSessions";
+            public const string FdsBeyondSessionsAtArrival = "fdsBeyondAtArrival";
+            public const string FdsAppeared = "fdsAppeared";
+            public const string UptimeMs = "uptimeMs";
+        }
+    }
 }

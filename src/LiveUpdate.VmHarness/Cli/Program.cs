@@ -21,6 +21,7 @@ public static class Program
         root.Subcommands.Add(DemoCommand());
         root.Subcommands.Add(BenchCommand());
         root.Subcommands.Add(BenchVmCommand());
+        root.Subcommands.Add(SoakCommand());
         root.Subcommands.Add(DebianKernelCommand.Create());
         root.Subcommands.Add(PackageCommand.Create());
         using var signals = new TerminationSignals();
@@ -199,6 +200,28 @@ public static class Program
             bool passed = samples.All(s => s.Passed);
             Console.WriteLine(passed ? "Result: PASSED" : "Result: FAILED");
             return passed ? 0 : 1;
+        }));
+        return command;
+    }
+
+    private static Command SoakCommand()
+    {
+        var hops = new Option<int>("--hops") { Description = "Boots of the chain, alternating 7.2 and 7.3 (hops − 1 kexecs).", DefaultValueFactory = _ => SoakOptions.DefaultHops };
+        var seed = new Option<ulong>("--seed") { Description = "The seed every hop derives its sessions from.", DefaultValueFactory = _ => SoakOptions.DefaultSeed };
+        var output = new Option<string>("--output") { Description = "The markdown report (per-hop table and summary).", DefaultValueFactory = _ => "docs/soak.md" };
+        var command = new Command("soak", "The soak: a seeded chain of kexecs through luod, sessions created, grown, finished and orphaned, every byte checked, luod's RSS and fds per hop.") { hops, seed, output };
+        command.SetAction((parse, cancellationToken) => GuardedAsync(async progress =>
+        {
+            var options = new SoakOptions(parse.GetValue(hops), parse.GetValue(seed));
+            var result = await SoakBenchmark.RunAsync(ScenarioHarness.FromEnvironment(progress), options, progress, cancellationToken).ConfigureAwait(false);
+            string markdown = Path.GetFullPath(parse.GetRequiredValue(output));
+            string report = SoakBenchmark.Markdown(result);
+            await File.WriteAllTextAsync(markdown, report, cancellationToken).ConfigureAwait(false);
+            Console.Write(report);
+            if (!result.Run.Passed) Console.Write(result.Run.FailureSummary);
+            Console.WriteLine($"Report: {markdown}");
+            Console.WriteLine(result.Passed ? "Result: PASSED" : "Result: FAILED");
+            return result.Passed ? 0 : 1;
         }));
         return command;
     }
