@@ -29,6 +29,7 @@ if [ ! -f "$bin/.instrumented" ]; then
   touch "$bin/.instrumented"
 fi
 
+mkdir -p "$out"
 status=0
 for name in "${targets[@]}"; do
   findings="$out/$name"
