@@ -1,10 +1,11 @@
 // ProtocolParametersTarget: the parameters object of every io.liveupdate method, through the
 // generated records' decoders (LiveUpdateProtocolJson) the way luod reads them
 // (VarlinkParameters.TryRead). The first byte picks the method; the rest is the JSON.
-// Fine: JSON that does not parse (JsonException, as the wire layer answers it), a non-object,
+// The JSON passes the wire layer's checks first (VarlinkWireFormat.Decode: UTF-8, JSON, an
+// object), as every message luod reads does.
+// Fine: VarlinkProtocolException (the wire layer's refusal),
 // and TryRead answering false with the parameter at fault. Anything else is a bug: luod would
 // answer it io.liveupdate.varlink.InternalError.
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using LiveUpdate.Protocol;
 using LiveUpdate.Varlink;
@@ -36,14 +37,13 @@ public static class ProtocolParametersTarget
     {
         if (input.Length == 0) return;
         var method = Methods[input[0] % Methods.Length];
-        JsonNode? node;
+        JsonObject parameters;
         try
         {
-            node = JsonNode.Parse(input.AsSpan(1));
+            parameters = VarlinkWireFormat.Decode(input.AsSpan(1));
         }
-        catch (JsonException) { return; }
-        if (node is JsonObject parameters)
-            method(parameters);
+        catch (VarlinkProtocolException) { return; }
+        method(parameters);
     }
 
     private static bool Read<T>(JsonObject parameters, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type) =>
