@@ -26,4 +26,14 @@ public sealed class PayloadFuzzRegressionTests
         Assert.Contains("larger than any kernel", result.Problem);
         Assert.True(started.Elapsed < TimeSpan.FromSeconds(30), $"took {started.Elapsed}");
     }
+
+    [Fact]
+    public void A_device_tree_property_named_outside_the_blob_ends_the_walk_instead_of_throwing()
+    {
+        // ArgumentOutOfRangeException out of FlattenedDeviceTree.RootProperties.
+        var tree = FlattenedDeviceTree.TryParse(Convert.FromBase64String("0A3+7QAAAK0AAAA4AAAAnAAAACgAAAARAAAAEAAAAAAAAAARAAAAZAAAAAAAAAAAAAAAAP8AAAAAAAABAAAAAAAAAAN/////AAAAAGxpbnV4LGR1bW15L3ZpcnQAAAAAAAAAAwAAAtAN/u0AAACtAAAAOAAAAJwAAAAoAAAAEQAAABAAAAAAAAAAEQAAAGQAAAAAAAAAAAAAAAAAAAAAAAAAAQAAAAAAAAAD/3///w=="));
+        Assert.NotNull(tree);
+        tree.RootProperties();
+        tree.RootCompatible();
+    }
 }
