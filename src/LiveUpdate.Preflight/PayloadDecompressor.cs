@@ -33,7 +33,9 @@ public static class PayloadDecompressor
 
         // No more than the image says (plus one byte, to tell a mismatch) and never past MaxKernelBytes:
         // a damaged or hostile payload of a few bytes must not decompress for minutes (found by fuzzing).
-        long limit = Math.Min(expectedSize is { } expected ? expected + 1L : long.MaxValue, MaxKernelBytes);
+        // A kernel compresses at most ~10:1 (lzma -9 of vmlinux is ~5:1), so MaxExpansion bounds the time too.
+        long limit = Math.Min(Math.Min(expectedSize is { } expected ? expected + 1L : long.MaxValue, MaxKernelBytes),
+            Math.Max((long)payload.Length * MaxExpansion, 1L << 20));
         try
         {
             byte[]? kernel = compression switch
@@ -101,6 +103,9 @@ public static class PayloadDecompressor
     /// <summary>The largest kernel the preflight decompresses: Debian's vmlinux is under 100 MiB.</summary>
     public const long MaxKernelBytes = 256L * 1024 * 1024;
 
+    /// <summary>How many times its own size a payload may decompress to (at least 1 MiB).</summary>
+    public const long MaxExpansion = 64;
+
     private static byte[] Inflate(Stream decompressing, long limit)
     {
         using (decompressing)
@@ -112,9 +117,7 @@ public static class PayloadDecompressor
             {
                 output.Write(chunk, 0, read);
                 if (output.Length >= limit)
-                    throw new InvalidDataException(limit == MaxKernelBytes
-                        ? $"it decompresses past {MaxKernelBytes} bytes, larger than any kernel: the payload is damaged"
-                        : $"it decompresses past the {limit - 1} bytes the image's size trailer gives: the payload is damaged");
+                    throw new InvalidDataException($"it decompresses past {limit} bytes (the least of the size trailer, {MaxKernelBytes} bytes, and {MaxExpansion} times the payload), larger than any kernel it could hold: the payload is damaged");
             }
             return output.ToArray();
         }
