@@ -17,12 +17,14 @@
 # - perl, with which ./test.sh names the failed tests at the end of its output.
 # - mmdebstrap, which builds the systemd scenarios' Debian sid root (real systemd 262) once;
 #   dbus-daemon, which luod's D-Bus tests start privately (the fresh image has it).
+# - afl++ (afl-fuzz), which the bounded fuzz run of tests/LiveUpdate.Fuzzing.Tests and fuzz/run.sh
+#   drive (docs/fuzzing.md).
 # Packages the fresh image already has are listed too: this script states everything the
 # harness runs (HostPrerequisitesTests checks that each program luvm looks for is here).
 # Idempotent: installs only what is missing, runs apt-get update only when it must.
 set -eu
 
-PACKAGES="perl qemu-system-x86 busybox-static cpio make gcc binutils flex bison bc openssl pkgconf diffutils mawk libelf-dev libssl-dev libc6-dev libc-bin zlib1g-dev rsync apt dpkg tar xz-utils debian-archive-keyring zstd lz4 bzip2 criu e2fsprogs mmdebstrap dbus-daemon"
+PACKAGES="perl qemu-system-x86 busybox-static cpio make gcc binutils flex bison bc openssl pkgconf diffutils mawk libelf-dev libssl-dev libc6-dev libc-bin zlib1g-dev rsync apt dpkg tar xz-utils debian-archive-keyring zstd lz4 bzip2 criu e2fsprogs mmdebstrap dbus-daemon afl++"
 
 missing=""
 for package in $PACKAGES; do

@@ -60,7 +60,9 @@ public sealed class FlattenedDeviceTree
                     int length = (int)BinaryPrimitives.ReadUInt32BigEndian(_blob.AsSpan(at));
                     int nameOffset = (int)BinaryPrimitives.ReadUInt32BigEndian(_blob.AsSpan(at + 4));
                     at += 8;
-                    if (length < 0 || at + length > _blob.Length) return properties;
+                    // A damaged tree (found by fuzzing): a value past the blob, or a name outside it, ends the walk.
+                    if (length < 0 || (long)at + length > _blob.Length) return properties;
+                    if (nameOffset < 0 || (long)_stringsOffset + nameOffset >= _blob.Length) return properties;
                     if (depth == 1) properties[CString(_stringsOffset + nameOffset)] = _blob.AsSpan(at, length).ToArray();
                     at = Align(at + length);
                     break;

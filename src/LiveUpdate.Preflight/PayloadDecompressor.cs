@@ -31,16 +31,21 @@ public static class PayloadDecompressor
             stream = payload[..^4];
         }
 
+        // No more than the image says (plus one byte, to tell a mismatch) and never past MaxKernelBytes:
+        // a damaged or hostile payload of a few bytes must not decompress for minutes (found by fuzzing).
+        // A kernel compresses at most ~10:1 (lzma -9 of vmlinux is ~5:1), so MaxExpansion bounds the time too.
+        long limit = Math.Min(Math.Min(expectedSize is { } expected ? expected + 1L : long.MaxValue, MaxKernelBytes),
+            Math.Max((long)payload.Length * MaxExpansion, 1L << 20));
         try
         {
             byte[]? kernel = compression switch
             {
-                PayloadCompression.Gzip => Inflate(new GZipStream(AsStream(stream), CompressionMode.Decompress)),
-                PayloadCompression.Bzip2 => Inflate(new BZip2InputStream(AsStream(stream))),
+                PayloadCompression.Gzip => Inflate(new GZipStream(AsStream(stream), CompressionMode.Decompress), limit),
+                PayloadCompression.Bzip2 => DecodeBzip2(stream, limit),
                 PayloadCompression.Xz => XzContainer.Decode(stream),
-                PayloadCompression.Lzma => DecodeLzmaAlone(stream),
+                PayloadCompression.Lzma => DecodeLzmaAlone(stream, limit),
                 PayloadCompression.Lz4 => Lz4LegacyDecoder.Decode(stream.Span),
-                PayloadCompression.Zstd => DecodeZstd(stream),
+                PayloadCompression.Zstd => DecodeZstd(stream, limit),
                 _ => null,
             };
             if (kernel is null)
@@ -61,20 +66,33 @@ public static class PayloadDecompressor
     }
 
     /// <summary>The .lzma "alone" format `lzma -9` writes: 5 property bytes, the u64 size (all ones: unknown, then an end marker), LZMA data.</summary>
-    private static byte[] DecodeLzmaAlone(ReadOnlyMemory<byte> lzma)
+    private static byte[] DecodeLzmaAlone(ReadOnlyMemory<byte> lzma, long limit)
     {
         const int HeaderSize = 13;
         if (lzma.Length < HeaderSize) throw new InvalidDataException("the lzma header is truncated");
         long size = BinaryPrimitives.ReadInt64LittleEndian(lzma.Span[5..HeaderSize]);
-        return Inflate(LzmaStream.Create(lzma.Span[..5].ToArray(), AsStream(lzma[HeaderSize..]), lzma.Length - HeaderSize, size, null, isLzma2: false, leaveOpen: false));
+        return Inflate(LzmaStream.Create(lzma.Span[..5].ToArray(), AsStream(lzma[HeaderSize..]), lzma.Length - HeaderSize, size, null, isLzma2: false, leaveOpen: false), limit);
     }
 
     /// <summary>zstd frames; `zstd -22 --ultra` may use windows up to 128 MiB, so decoding allows the format's largest (2^31).</summary>
-    private static byte[] DecodeZstd(ReadOnlyMemory<byte> zstd)
+    private static byte[] DecodeZstd(ReadOnlyMemory<byte> zstd, long limit)
     {
         var decompressing = new DecompressionStream(AsStream(zstd), bufferSize: 0, checkEndOfStream: true, leaveOpen: false);
         decompressing.SetParameter(ZSTD_dParameter.ZSTD_d_windowLogMax, 31);
-        return Inflate(decompressing);
+        return Inflate(decompressing, limit);
+    }
+
+    /// <summary>bzip2; SharpZipLib's decoder indexes out of its tables on some damaged blocks (found by fuzzing), which is damage, not a bug here.</summary>
+    private static byte[] DecodeBzip2(ReadOnlyMemory<byte> bzip2, long limit)
+    {
+        try
+        {
+            return Inflate(new BZip2InputStream(AsStream(bzip2)), limit);
+        }
+        catch (IndexOutOfRangeException)
+        {
+            throw new InvalidDataException("the bzip2 stream is damaged (a block's Huffman tables point outside the block)");
+        }
     }
 
     private static Stream AsStream(ReadOnlyMemory<byte> bytes) =>
@@ -82,12 +100,25 @@ public static class PayloadDecompressor
             ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
             : new MemoryStream(bytes.ToArray(), writable: false);
 
-    private static byte[] Inflate(Stream decompressing)
+    /// <summary>The largest kernel the preflight decompresses: Debian's vmlinux is under 100 MiB.</summary>
+    public const long MaxKernelBytes = 256L * 1024 * 1024;
+
+    /// <summary>How many times its own size a payload may decompress to (at least 1 MiB).</summary>
+    public const long MaxExpansion = 64;
+
+    private static byte[] Inflate(Stream decompressing, long limit)
     {
         using (decompressing)
         {
             using var output = new MemoryStream();
-            decompressing.CopyTo(output);
+            byte[] chunk = new byte[81920];
+            int read;
+            while ((read = decompressing.Read(chunk)) > 0)
+            {
+                output.Write(chunk, 0, read);
+                if (output.Length >= limit)
+                    throw new InvalidDataException($"it decompresses past {limit} bytes (the least of the size trailer, {MaxKernelBytes} bytes, and {MaxExpansion} times the payload), larger than any kernel it could hold: the payload is damaged");
+            }
             return output.ToArray();
         }
     }

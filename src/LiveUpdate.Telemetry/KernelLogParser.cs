@@ -16,7 +16,8 @@ public sealed record ConsoleBoot(int Index, IReadOnlyList<KernelLogLine> Lines);
 
 public static partial class KernelLogParser
 {
-    [GeneratedRegex(@"^\[\s*(\d+)\.(\d{1,9})\]\s?(.*)$")]
+    // [0-9], not \d: \d matches every Unicode digit, which long.TryParse does not read.
+    [GeneratedRegex(@"^\[\s*([0-9]+)\.([0-9]{1,9})\]\s?(.*)$")]
     private static partial Regex ConsoleLine();
 
     // ESC c (reset), CSI sequences (ESC [ ... final byte), and other two-byte escapes.
@@ -32,6 +33,8 @@ public static partial class KernelLogParser
     {
         line = null!;
         if (!KernelLog.TryParse(raw, out var record)) return false;
+        // A timestamp past long.MaxValue nanoseconds (292 years of uptime) is a damaged record, not a moment.
+        if (record.TimestampMicroseconds > long.MaxValue / 1000) return false;
         line = new KernelLogLine(record.TimestampMicroseconds * 1000, record.Message);
         return true;
     }
@@ -43,9 +46,12 @@ public static partial class KernelLogParser
         string clean = AnsiEscape().Replace(text, "").Trim('\r', '\n', '\0');
         var match = ConsoleLine().Match(clean);
         if (!match.Success) return false;
-        long seconds = long.Parse(match.Groups[1].ValueSpan, CultureInfo.InvariantCulture);
+        // A time that does not fit in long nanoseconds (a damaged line, found by fuzzing) is not a kernel log line.
+        if (!long.TryParse(match.Groups[1].ValueSpan, NumberStyles.None, CultureInfo.InvariantCulture, out long seconds)
+            || seconds > (long.MaxValue - 999_999_999) / 1_000_000_000)
+            return false;
         string fraction = match.Groups[2].Value.PadRight(9, '0');
-        long ns = seconds * 1_000_000_000 + long.Parse(fraction, CultureInfo.InvariantCulture);
+        long ns = seconds * 1_000_000_000 + long.Parse(fraction, NumberStyles.None, CultureInfo.InvariantCulture);
         line = new KernelLogLine(ns, match.Groups[3].Value.TrimEnd());
         return true;
     }

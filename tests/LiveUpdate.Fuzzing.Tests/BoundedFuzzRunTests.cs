@@ -1,0 +1,67 @@
+// BoundedFuzzRunTests: a short AFL++ run of every fuzz target (fuzz/run.sh: SharpFuzz-instrumented
+// parsers, the committed seed corpora) as part of the test suite — about 10 s a target, 5
+// targets — asserting that AFL ran the target (a nonzero execution count) and found no crash
+// and no hang. The long campaign (>= 1 million executions a target) is fuzz/run.sh by hand;
+// docs/fuzzing.md has its figures.
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+
+namespace LiveUpdate.Fuzzing.Tests;
+
+public sealed partial class BoundedFuzzRunTests
+{
+    private const int SecondsPerTarget = 10;
+
+    [Fact]
+    public async Task Every_target_runs_under_afl_without_a_crash_or_a_hang()
+    {
+        string root = RepositoryRoot();
+        string output = Path.Combine(Path.GetTempPath(), $"liveupdate-fuzz-{Environment.ProcessId}");
+        var start = new ProcessStartInfo("bash", [Path.Combine(root, "fuzz", "run.sh"), "all", "100000000", SecondsPerTarget.ToString()])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = root,
+        };
+        start.Environment["FUZZ_OUT"] = output;
+        try
+        {
+            using var run = Process.Start(start)!;
+            var stderr = run.StandardError.ReadToEndAsync();
+            var stdout = run.StandardOutput.ReadToEndAsync();
+            using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(6));
+            await run.WaitForExitAsync(deadline.Token);
+            string report = await stdout + await stderr;
+            foreach (string target in new[] { "varlink-framing", "protocol-parameters", "daemon-abi", "preflight", "telemetry" })
+            {
+                var line = TargetLine().Matches(report).FirstOrDefault(m => m.Groups["target"].Value == target);
+                Assert.True(line is not null, $"no figures for {target} in:\n{report}\n{Log(output, target)}");
+                Assert.True(long.Parse(line.Groups["execs"].Value) > 0, $"{target} ran no execution:\n{report}");
+                Assert.True(line.Groups["crashes"].Value == "0" && line.Groups["hangs"].Value == "0",
+                    $"{target} found crashes or hangs (inputs under {output}/{target}/default/): {line.Value}");
+            }
+            Assert.Equal(0, run.ExitCode);
+        }
+        finally
+        {
+            if (Directory.Exists(output)) Directory.Delete(output, recursive: true);
+        }
+    }
+
+    private static string Log(string output, string target)
+    {
+        string path = Path.Combine(output, target + ".log");
+        return File.Exists(path) ? string.Join('\n', File.ReadLines(path).TakeLast(30)) : "";
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+            if (File.Exists(Path.Combine(directory.FullName, "fuzz", "run.sh")))
+                return directory.FullName;
+        throw new InvalidOperationException("fuzz/run.sh not found above " + AppContext.BaseDirectory);
+    }
+
+    [GeneratedRegex(@"^(?<target>[a-z-]+): execs_done=(?<execs>\d+) .* crashes=(?<crashes>\d+) hangs=(?<hangs>\d+)$", RegexOptions.Multiline)]
+    private static partial Regex TargetLine();
+}
