@@ -3,7 +3,8 @@
 // (VarlinkParameters.TryRead). The first byte picks the method; the rest is the JSON.
 // The JSON passes the wire layer's checks first (VarlinkWireFormat.Decode: UTF-8, JSON, an
 // object), as every message luod reads does.
-// Fine: VarlinkProtocolException (the wire layer's refusal),
+// Fine: VarlinkProtocolException (the wire layer's refusal), a string with an unpaired
+// surrogate (refused by the server before dispatch),
 // and TryRead answering false with the parameter at fault. Anything else is a bug: luod would
 // answer it io.liveupdate.varlink.InternalError.
 using System.Text.Json.Nodes;
@@ -43,6 +44,9 @@ public static class ProtocolParametersTarget
             parameters = VarlinkWireFormat.Decode(input.AsSpan(1));
         }
         catch (VarlinkProtocolException) { return; }
+        // The server answers a string with an unpaired UTF-16 surrogate escape InvalidParameter
+        // before any method runs (VarlinkServer.DispatchAsync); so does this target.
+        if (VarlinkUnicodeCheck.FindParameterWithUnpairedSurrogate(parameters) is not null) return;
         method(parameters);
     }
 
