@@ -24,7 +24,7 @@
 # Idempotent: installs only what is missing, runs apt-get update only when it must.
 set -eu
 
-PACKAGES="perl qemu-system-x86 busybox-static cpio make gcc binutils flex bison bc openssl pkgconf diffutils mawk libelf-dev libssl-dev libc6-dev libc-bin zlib1g-dev rsync apt dpkg tar xz-utils debian-archive-keyring zstd lz4 bzip2 criu e2fsprogs mmdebstrap dbus-daemon afl++"
+PACKAGES="perl qemu-system-x86 busybox-static cpio make gcc binutils flex bison bc openssl pkgconf diffutils mawk libelf-dev libssl-dev libc6-dev libc-bin zlib1g-dev rsync apt dpkg tar xz-utils debian-archive-keyring zstd lz4 bzip2 criu e2fsprogs mmdebstrap dbus-daemon afl++ varlink-go"
 
 missing=""
 for package in $PACKAGES; do
