@@ -82,7 +82,11 @@ public static class PayloadDecompressor
         return Inflate(decompressing, limit);
     }
 
-    /// <summary>bzip2; SharpZipLib's decoder indexes out of its tables on some damaged blocks (found by fuzzing), which is damage, not a bug here.</summary>
+    /// <summary>
+    /// bzip2; SharpZipLib's decoder indexes out of its tables, or follows a table it never built
+    /// (NullReferenceException), on some damaged blocks (both found by fuzzing): damage in the
+    /// payload, not a bug here, so both are answered as damage.
+    /// </summary>
     private static byte[] DecodeBzip2(ReadOnlyMemory<byte> bzip2, long limit)
     {
         try
@@ -92,6 +96,10 @@ public static class PayloadDecompressor
         catch (IndexOutOfRangeException)
         {
             throw new InvalidDataException("the bzip2 stream is damaged (a block's Huffman tables point outside the block)");
+        }
+        catch (NullReferenceException)
+        {
+            throw new InvalidDataException("the bzip2 stream is damaged (a block uses a Huffman table it never defined)");
         }
     }
 

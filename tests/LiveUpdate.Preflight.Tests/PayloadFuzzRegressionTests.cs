@@ -16,6 +16,16 @@ public sealed class PayloadFuzzRegressionTests
     }
 
     [Fact]
+    public void A_bzip2_block_using_a_table_it_never_defined_is_damaged_not_a_crash()
+    {
+        // SharpZipLib threw NullReferenceException out of GetAndMoveToFrontDecode (fuzz/crashes/preflight/bzip2-null-reference).
+        var result = PayloadDecompressor.Decompress(Convert.FromBase64String("QlpoGzFBWSZTWWmxS2EAAB1+/flGAACABAJQD6wMAPwoicigAAACgmgCgAQAKdAgAFRgAAAAAaAaNB6mQqAAAAACUGQANAJvIAwecdusortgI1botb2y7jAV0Vow4mBgkIHrkIEBZODjG8x/F3JFOFCQaaJ/AAAAAAA="));
+        Assert.Equal(PayloadCompression.Bzip2, result.Compression);
+        Assert.Null(result.Kernel);
+        Assert.Contains("damaged", result.Problem);
+    }
+
+    [Fact]
     public void A_tiny_lzma_payload_that_expands_without_end_stops_at_the_largest_kernel()
     {
         // 20 bytes that decompressed for minutes (an AFL hang): now stopped at 1 MiB (MaxExpansion).
