@@ -57,7 +57,9 @@ public sealed class BenchmarkVmTests : IDisposable
         foreach (var ours in samples.Where(s => s.Kind == "ours"))
         {
             Assert.True(ours.Metrics[BenchmarkAnalysis.KernelMs] > 0, $"{ours.Case}: reboot → init not positive");
-            Assert.True(ours.Metrics[BenchmarkAnalysis.BlackoutMs] > ours.Metrics[BenchmarkAnalysis.KernelMs], $"{ours.Case}: restored before init");
+            // The host stamps init and restored as it reads them; its poll can read both in one go
+            // (CI, 2026-12-02: both 3442 ms after the reboot), so equal is fine, earlier is not.
+            Assert.True(ours.Metrics[BenchmarkAnalysis.BlackoutMs] >= ours.Metrics[BenchmarkAnalysis.KernelMs], $"{ours.Case}: restored before init");
             Assert.True(ours.Metrics["preserveMs"] > 0);
             if (ours.Mode == "thp")
                 Assert.True(ours.Metrics["shmemHugeKibAfterFill"] > 0, $"{ours.Case}: the fill used no shmem huge pages");
