@@ -41,6 +41,7 @@ try
         ScenarioNames.SystemdUpdate => await new SystemdUpdate(plan, results).RunAsync(),
         ScenarioNames.FaultParticipants => await new FaultParticipants(plan, results).RunAsync(),
         ScenarioNames.FaultLuodKilled => await new FaultLuodKilled(plan, results).RunAsync(),
+        ScenarioNames.FaultCatalogDamaged => await new FaultCatalogDamaged(plan, results).RunAsync(),
         ScenarioNames.Soak => await new Soak(plan, results).RunAsync(),
         ScenarioNames.Boot => true,
         _ => throw new InvalidOperationException($"unknown scenario '{plan.Scenario}' (known: {string.Join(", ", ScenarioNames.All)})"),

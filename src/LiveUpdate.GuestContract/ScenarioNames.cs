@@ -39,6 +39,9 @@ public static class ScenarioNames
     /// <summary>The fault matrix's "luod killed (SIGKILL)" cells: during prepare, during freeze, between claim and finish, with and without the fd store (issue 14).</summary>
     public const string FaultLuodKilled = "fault-luod-killed";
 
+    /// <summary>Fault matrix: luod's catalog memfd damaged before a direct kexec; the next luod says so and guesses nothing (7.2 → 7.3).</summary>
+    public const string FaultCatalogDamaged = "fault-catalog-damaged";
+
     /// <summary>A version-1 luod's handover (the pinned golden catalog and the sessions it names) read by this luod across a kexec.</summary>
     public const string LuodUpgrade = "luod-upgrade";
 
@@ -81,6 +84,7 @@ public static class ScenarioNames
         OrchestratedUpdate, CancelAndNoGo, FdStoreRestart, LuodUpgrade, LuodRestoreScaling, CacheDemo, Bench, BenchOldWay, Criu, VmUpdate, VmOldWay, SystemdUpdate, Boot,
         FaultParticipants,
         FaultLuodKilled,
+        FaultCatalogDamaged,
         Soak,
     ];
 

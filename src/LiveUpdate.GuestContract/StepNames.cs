@@ -125,6 +125,17 @@ public static class StepNames
         public const string ClaimPrefix = Prefix + "claim";
     }
 
+    /// <summary>fault-catalog-damaged (FaultCatalogDamaged in the guest).</summary>
+    public static class FaultCatalogDamaged
+    {
+        public const string Prefix = ScenarioNames.FaultCatalogDamaged + ".";
+        public const string LuodStart = Prefix + "luod-start";
+        public const string Preserve = Prefix + "preserve";
+        public const string Damage = Prefix + "damage";
+        public const string ReportedUnreadable = Prefix + "reported-unreadable";
+        public const string ClaimRefused = Prefix + "claim-refused";
+    }
+
     /// <summary>orchestrated-update (OrchestratedUpdate in the guest), plus the report steps it shares with the demo.</summary>
     public static class OrchestratedUpdate
     {

@@ -2,6 +2,11 @@
 // fault-participants: participants SIGKILLed in prepare (the update cancels at once, everyone
 // resumes intact, nothing staged) and after freeze (their sessions are carried and claimed
 // intact in 7.3), and one gone before it claims (OrphanPolicy Finish removes its session).
+// fault-luod-killed: luod SIGKILLed during prepare and freeze with the fd store (sessions kept,
+// the interrupted update's kernel unloaded, a paused participant resumed), a real kexec of the
+// survivors, a kill between claim and finish in 7.3, and one without the fd store (CustodyLost).
+// fault-catalog-damaged: luod's catalog memfd damaged before a direct kexec; the next luod says
+// so and lists nothing it cannot prove. docs/reliability.md has every cell.
 using LiveUpdate.GuestContract;
 using LiveUpdate.VmHarness;
 using LiveUpdate.VmHarness.Runs;
@@ -48,6 +53,31 @@ public sealed class FaultMatrixTests : IDisposable
         Assert.Contains("SessionNotFound", Detail(result, 1, Steps.GoneFinishedByPolicy));
     }
 
+    [Fact]
+    public async Task Fault_luod_killed_loses_nothing_with_the_fd_store_and_says_custody_lost_without()
+    {
+        using var limit = new CancellationTokenSource(OverallLimit);
+        var result = await fixture.Harness.RunScenarioAsync(new VmRunRequest(ScenarioNames.FaultLuodKilled, ["7.2", "7.3"]) { Timeout = RunTimeout }, limit.Token);
+        output.WriteLine(RunReport.Summary(result));
+        Assert.True(result.Passed, result.FailureSummary);
+        Assert.Equal(2, result.Report.Boots.Count);
+        AssertStepsPassed(result, 0, StepNames.FaultLuodKilled.Setup, StepNames.FaultLuodKilled.KillDuringPrepare,
+            StepNames.FaultLuodKilled.RestartAfterPrepareKill, StepNames.FaultLuodKilled.KillDuringFreeze, StepNames.FaultLuodKilled.RestartAfterFreezeKill);
+        AssertStepsPassed(result, 1, StepNames.FaultLuodKilled.RestoreWithFdStore, StepNames.FaultLuodKilled.KillBetweenClaimAndFinish,
+            StepNames.FaultLuodKilled.RestartAfterClaimKill, StepNames.FaultLuodKilled.EverySessionIntact,
+            StepNames.FaultLuodKilled.NoFdStoreKillDuringPrepare, StepNames.FaultLuodKilled.NoFdStoreCustodyLost);
+        // Every carried session's bytes came back equal, after the kexec and after a kill between claim and finish.
+        Assert.Equal(3, System.Text.RegularExpressions.Regex.Matches(Detail(result, 1, StepNames.FaultLuodKilled.EverySessionIntact), "sha256=[0-9a-f]{64} — match").Count);
+        Assert.Contains("custodyLost=false", Detail(result, 0, StepNames.FaultLuodKilled.RestartAfterFreezeKill));
+        Assert.Contains("custodyLost=false", Detail(result, 1, StepNames.FaultLuodKilled.RestartAfterClaimKill));
+        Assert.Contains("io.liveupdate.CustodyLost", Detail(result, 1, StepNames.FaultLuodKilled.NoFdStoreCustodyLost));
+        // A participant that had paused is resumed by the SDK when luod dies during prepare.
+        Assert.Contains("luod's connection closed during prepare", Detail(result, 0, StepNames.FaultLuodKilled.KillDuringPrepare));
+        // The claims were written before the kill: the restarted luod lists them as claimed.
+        Assert.Contains("keeper=claimed", Detail(result, 1, StepNames.FaultLuodKilled.RestartAfterClaimKill));
+        Assert.Contains("ice=claimed", Detail(result, 1, StepNames.FaultLuodKilled.RestartAfterClaimKill));
+    }
+
     private static string Detail(VmRunResult result, int hop, string name) => result.Report.Steps.Single(s => s.Hop == hop && s.Name == name).Detail;
 
     private static void AssertStepsPassed(VmRunResult result, int hop, params string[] names)
@@ -58,5 +88,19 @@ public sealed class FaultMatrixTests : IDisposable
             Assert.True(step is not null, $"hop {hop} has no step '{name}'");
             Assert.True(step.Ok, $"hop {hop} step '{name}' failed: {step.Detail}");
         }
+    }
+
+    [Fact]
+    public async Task Fault_catalog_damaged_before_the_reboot_is_reported_and_nothing_is_guessed()
+    {
+        using var limit = new CancellationTokenSource(OverallLimit);
+        var result = await fixture.Harness.RunScenarioAsync(new VmRunRequest(ScenarioNames.FaultCatalogDamaged, ["7.2", "7.3"]) { Timeout = RunTimeout }, limit.Token);
+        output.WriteLine(RunReport.Summary(result));
+        Assert.True(result.Passed, result.FailureSummary);
+        Assert.Equal(2, result.Report.Boots.Count);
+        string reported = result.Report.Steps.Single(s => s.Name == StepNames.FaultCatalogDamaged.ReportedUnreadable).Detail;
+        Assert.Contains("SHA-256", reported);
+        Assert.Contains("sessions listed: 0", reported);
+        Assert.True(result.Report.Steps.Single(s => s.Name == StepNames.FaultCatalogDamaged.ClaimRefused).Ok);
     }
 }
