@@ -67,7 +67,7 @@ public sealed class SessionRegistry : IDisposable
     public TimeSpan OrphanGrace => _options.OrphanGrace;
 
     /// <summary>Where luod notes a kernel it staged for an update (beside the custody record, in this boot's /run).</summary>
-    public string StagedKernelMarkPath => Path.Combine(Path.GetDirectoryName(_options.CustodyRecordPath) ?? "/run/luod", "staged-update");
+    public string StagedKernelMarkPath => StagedKernelMark.PathBeside(_options.CustodyRecordPath);
 
     /// <summary>The file handler kinds the next kernel must accept: memfd (every session, and luod's own catalog).</summary>
     public IReadOnlyList<string> HandlerKindsInUse() => ["memfd"];

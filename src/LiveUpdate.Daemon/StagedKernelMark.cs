@@ -12,6 +12,10 @@ public sealed class StagedKernelMark(string path)
 {
     public string Path { get; } = path;
 
+    /// <summary>Where the note lives: beside luod's custody record, in this boot's /run.</summary>
+    public static string PathBeside(string custodyRecordPath) =>
+        System.IO.Path.Combine(System.IO.Path.GetDirectoryName(custodyRecordPath) ?? "/run/luod", "staged-update");
+
     /// <summary>Written right after kexec_file_load succeeded for <paramref name="updateId"/>.</summary>
     public void Record(string updateId, string kernel)
     {

@@ -87,7 +87,7 @@ public sealed class LuodTestbed : IDisposable
     private void ForgetRun()
     {
         File.Delete(Options.CustodyRecordPath);
-        File.Delete(Path.Combine(Path.GetDirectoryName(Options.CustodyRecordPath)!, "staged-update"));
+        File.Delete(StagedKernelMark.PathBeside(Options.CustodyRecordPath));
     }
 
     /// <summary>A new memfd holding <paramref name="bytes"/>; the caller owns it.</summary>
