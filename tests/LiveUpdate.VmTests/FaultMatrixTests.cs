@@ -38,12 +38,7 @@ public sealed class FaultMatrixTests : IDisposable
     [Fact]
     public async Task Fault_participants_killed_in_prepare_cancels_killed_after_freeze_is_carried_gone_before_claim_is_finished_by_policy()
     {
-        string[] chain = ["7.2", "7.3"];
-        using var limit = new CancellationTokenSource(OverallLimit);
-        var result = await fixture.Harness.RunScenarioAsync(new VmRunRequest(ScenarioNames.FaultParticipants, chain) { Timeout = RunTimeout }, limit.Token);
-        output.WriteLine(RunReport.Summary(result));
-        Assert.True(result.Passed, result.FailureSummary);
-        Assert.Equal(chain.Length, result.Report.Boots.Count);
+        var result = await RunAcrossOneKexecAsync(ScenarioNames.FaultParticipants);
         AssertStepsPassed(result, 0, Steps.LuodStart, Steps.Setup, Steps.KilledInPrepareCancels, Steps.EveryoneResumed, Steps.SecondParticipants, Steps.KilledAfterFreeze);
         AssertStepsPassed(result, 1, Steps.LuodStart, Steps.Resume("steady"), Steps.Resume("killed-after-freeze"), Steps.KilledInPrepareKept, Steps.GoneFinishedByPolicy);
         Assert.Contains("UpdateCancelled", Detail(result, 0, Steps.KilledInPrepareCancels));
@@ -56,11 +51,7 @@ public sealed class FaultMatrixTests : IDisposable
     [Fact]
     public async Task Fault_luod_killed_loses_nothing_with_the_fd_store_and_says_custody_lost_without()
     {
-        using var limit = new CancellationTokenSource(OverallLimit);
-        var result = await fixture.Harness.RunScenarioAsync(new VmRunRequest(ScenarioNames.FaultLuodKilled, ["7.2", "7.3"]) { Timeout = RunTimeout }, limit.Token);
-        output.WriteLine(RunReport.Summary(result));
-        Assert.True(result.Passed, result.FailureSummary);
-        Assert.Equal(2, result.Report.Boots.Count);
+        var result = await RunAcrossOneKexecAsync(ScenarioNames.FaultLuodKilled);
         AssertStepsPassed(result, 0, StepNames.FaultLuodKilled.Setup, StepNames.FaultLuodKilled.KillDuringPrepare,
             StepNames.FaultLuodKilled.RestartAfterPrepareKill, StepNames.FaultLuodKilled.KillDuringFreeze, StepNames.FaultLuodKilled.RestartAfterFreezeKill);
         AssertStepsPassed(result, 1, StepNames.FaultLuodKilled.RestoreWithFdStore, StepNames.FaultLuodKilled.KillBetweenClaimAndFinish,
@@ -78,6 +69,18 @@ public sealed class FaultMatrixTests : IDisposable
         Assert.Contains("ice=claimed", Detail(result, 1, StepNames.FaultLuodKilled.RestartAfterClaimKill));
     }
 
+    /// <summary>Runs <paramref name="scenario"/> on 7.2 → 7.3; it must pass and boot twice (one real kexec).</summary>
+    private async Task<VmRunResult> RunAcrossOneKexecAsync(string scenario)
+    {
+        string[] chain = ["7.2", "7.3"];
+        using var limit = new CancellationTokenSource(OverallLimit);
+        var result = await fixture.Harness.RunScenarioAsync(new VmRunRequest(scenario, chain) { Timeout = RunTimeout }, limit.Token);
+        output.WriteLine(RunReport.Summary(result));
+        Assert.True(result.Passed, result.FailureSummary);
+        Assert.Equal(chain.Length, result.Report.Boots.Count);
+        return result;
+    }
+
     private static string Detail(VmRunResult result, int hop, string name) => result.Report.Steps.Single(s => s.Hop == hop && s.Name == name).Detail;
 
     private static void AssertStepsPassed(VmRunResult result, int hop, params string[] names)
@@ -93,11 +96,7 @@ public sealed class FaultMatrixTests : IDisposable
     [Fact]
     public async Task Fault_catalog_damaged_before_the_reboot_is_reported_and_nothing_is_guessed()
     {
-        using var limit = new CancellationTokenSource(OverallLimit);
-        var result = await fixture.Harness.RunScenarioAsync(new VmRunRequest(ScenarioNames.FaultCatalogDamaged, ["7.2", "7.3"]) { Timeout = RunTimeout }, limit.Token);
-        output.WriteLine(RunReport.Summary(result));
-        Assert.True(result.Passed, result.FailureSummary);
-        Assert.Equal(2, result.Report.Boots.Count);
+        var result = await RunAcrossOneKexecAsync(ScenarioNames.FaultCatalogDamaged);
         string reported = result.Report.Steps.Single(s => s.Name == StepNames.FaultCatalogDamaged.ReportedUnreadable).Detail;
         Assert.Contains("SHA-256", reported);
         Assert.Contains("sessions listed: 0", reported);
