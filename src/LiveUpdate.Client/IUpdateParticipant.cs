@@ -28,6 +28,14 @@ public interface IUpdateParticipant
     /// acknowledgement's own moment counts.
     /// </summary>
     DateTimeOffset? PausedAt => null;
+
+    /// <summary>
+    /// The subscription's link to luod changed: <paramref name="connected"/> false when luod's connection
+    /// closed (luod stopped, crashed or is restarting; the subscription reconnects by itself), true when luod
+    /// confirmed the subscription again. <paramref name="detail"/> says why, for the workload's log. The
+    /// default does nothing.
+    /// </summary>
+    void ConnectionChanged(bool connected, string detail) { }
 }
 
 /// <summary>An update event: which update, by when luod needs the answer, and (for resume) why it was cancelled.</summary>

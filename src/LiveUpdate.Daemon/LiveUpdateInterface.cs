@@ -46,13 +46,22 @@ public sealed class LiveUpdateInterface(SessionRegistry registry, LuodOptions op
         _ = WatchForHangupAsync(call, participant, watching.Token);
         try
         {
-            await call.NotifyAsync(new SubscribeReply { Event = new UpdateEvent { Event = UpdateEventKind.Subscribed } }, Json.SubscribeReply);
+            // An update of this boot that ended without a kexec is named here, so that a participant still
+            // frozen for it (its luod died after freeze) resumes (§4.10, StagedKernelMark).
+            var subscribed = new UpdateEvent { Event = UpdateEventKind.Subscribed, UpdateId = updates.InterruptedUpdate, Reason = updates.InterruptedUpdateReason };
+            await call.NotifyAsync(new SubscribeReply { Event = subscribed }, Json.SubscribeReply);
             await foreach (var update in participant.Events.ReadAllAsync(call.CancellationToken))
                 await call.NotifyAsync(new SubscribeReply { Event = update }, Json.SubscribeReply);
         }
+        catch (OperationCanceledException) when (call.CancellationToken.IsCancellationRequested)
+        {
+            // luod stops: the connection closes without a last event. A final "resume" here would resume a
+            // frozen participant while systemd performs the kexec; the SDK resumes one in prepare by itself.
+            throw;
+        }
         catch (Exception error) when (error is OperationCanceledException or IOException or LiveUpdate.Kernel.Errors.LiveUpdateException or ObjectDisposedException)
         {
-            // The participant's connection closed (or luod stops): it no longer takes part.
+            // The participant's connection closed: it no longer takes part.
         }
         finally
         {
@@ -61,7 +70,9 @@ public sealed class LiveUpdateInterface(SessionRegistry registry, LuodOptions op
         }
         if (!call.HasReplied)
         {
-            var ended = new SubscribeReply { Event = new UpdateEvent { Event = UpdateEventKind.Resume, Reason = "subscription ended" } };
+            // The last reply: luod ended this subscription (a newer Subscribe of the participant replaced it,
+            // or its connection closed). Not an update's resume: no update waits on a replaced subscription.
+            var ended = new SubscribeReply { Event = new UpdateEvent { Event = UpdateEventKind.Resume, Reason = "subscription ended: replaced by a newer Subscribe of this participant, or its connection closed" } };
             try { await call.ReplyAsync(ended, Json.SubscribeReply); }
             catch (Exception error) when (error is IOException or LiveUpdate.Kernel.Errors.LiveUpdateException or ObjectDisposedException or OperationCanceledException) { }
         }

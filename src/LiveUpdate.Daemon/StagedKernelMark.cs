@@ -4,6 +4,10 @@
 // `systemctl kexec` would boot it without any participant having prepared or frozen. The
 // next luod of the same boot finds the note and unloads the kernel (kexec_file_load
 // KEXEC_FILE_UNLOAD); after a kexec the note is gone with the old /run.
+// Once the kernel is unloaded (a cancel, or by that next luod) the note stays, saying so: the
+// update ended in this boot without a kexec. A participant still frozen for it (its luod died
+// after freeze, before the reboot) learns that when it subscribes again, and resumes; nothing
+// else tells it that the kexec will not come (docs/protocol.md §4.10).
 using Microsoft.Extensions.Logging;
 
 namespace LiveUpdate.Daemon;
@@ -27,24 +31,30 @@ public sealed class StagedKernelMark(string path)
         catch (Exception error) when (error is IOException or UnauthorizedAccessException) { } // best effort: the update goes on
     }
 
-    /// <summary>The staged kernel was unloaded, or the update is past the point where it matters.</summary>
-    public void Clear()
+    /// <summary>The staged kernel was unloaded: the update ended without a kexec (the note says so from now on).</summary>
+    public void MarkUnloaded()
     {
-        try { File.Delete(Path); }
+        try { File.AppendAllText(Path, UnloadedLine + "\n"); }
         catch (Exception error) when (error is IOException or UnauthorizedAccessException) { }
     }
 
+    private const string UnloadedLine = "unloaded";
+
     /// <summary>
     /// At start: when an earlier luod of this boot staged a kernel for an update it never
-    /// finished, unloads it and says so. Returns the interrupted update's id, or null.
+    /// finished, unloads it and says so. Returns the update of this boot that ended without a
+    /// kexec (interrupted now, or cancelled earlier) with why, or null (none, or the unload failed:
+    /// then the kernel is still loaded and nobody may be told the update is over).
     /// </summary>
-    public string? UnloadInterrupted(IKexecPerformer kexec, ILogger log)
+    public (string UpdateId, string Reason)? UnloadInterrupted(IKexecPerformer kexec, ILogger log)
     {
         string[] lines;
         try { lines = File.ReadAllLines(Path); }
         catch (Exception error) when (error is IOException or UnauthorizedAccessException) { return null; }
         string updateId = lines.Length > 0 ? lines[0] : "?";
         string kernel = lines.Length > 1 ? lines[1] : "?";
+        if (lines.Length > 2 && lines[2] == UnloadedLine)
+            return (updateId, $"update {updateId} ended in this boot without a kexec: it was cancelled and its kernel unloaded");
         try
         {
             kexec.Unload();
@@ -53,8 +63,9 @@ public sealed class StagedKernelMark(string path)
         catch (Kernel.Errors.LiveUpdateException error)
         {
             log.LogError("luod: update {UpdateId} was interrupted and unloading the kernel it had staged ({Kernel}) failed: {Message}; unload it by hand (kexec -u)", updateId, kernel, error.Message);
+            return null;
         }
-        Clear();
-        return updateId;
+        MarkUnloaded();
+        return (updateId, $"update {updateId} ended in this boot without a kexec: the luod running it stopped before the reboot, and the next luod unloaded the kernel it had staged");
     }
 }

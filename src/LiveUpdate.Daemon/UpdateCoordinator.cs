@@ -53,11 +53,18 @@ public sealed class UpdateCoordinator
         _ledger.Adopt(found, release);
         if (found.Handover is not null && found.Pending is not null) Publish(persist: true);
         _stagedMark = new StagedKernelMark(registry.StagedKernelMarkPath);
-        InterruptedUpdate = _stagedMark.UnloadInterrupted(kexec, log);
+        (InterruptedUpdate, InterruptedUpdateReason) = _stagedMark.UnloadInterrupted(kexec, log) is { } ended ? ended : default;
     }
 
-    /// <summary>The update an earlier luod of this boot staged a kernel for and never finished (its kernel was unloaded at start), or null.</summary>
+    /// <summary>
+    /// The update of this boot, before this luod started, that ended without a kexec: an earlier luod staged
+    /// its kernel and stopped in the middle of it (the kernel was unloaded at start), or cancelled it. Null if none.
+    /// Told to every participant that subscribes, so one still frozen for it resumes.
+    /// </summary>
     public string? InterruptedUpdate { get; }
+
+    /// <summary>Why <see cref="InterruptedUpdate"/> will not happen, in words for the participant's log.</summary>
+    public string? InterruptedUpdateReason { get; }
 
     public UpdateStage Stage { get { lock (_gate) return _stage; } }
 
@@ -264,7 +271,7 @@ public sealed class UpdateCoordinator
                 _ = participant.Send(Event("resume", updateId, null, reason), null);
             if (staged)
             {
-                try { kexec.Unload(); _stagedMark.Clear(); }
+                try { kexec.Unload(); _stagedMark.MarkUnloaded(); }
                 catch (LiveUpdateException unload) { log.LogError("luod: unloading the staged kernel failed: {Message}", unload.Message); }
             }
             if (error is Varlink.VarlinkErrorException { ErrorName: Wire.LiveUpdateProtocol.Errors.PreflightFailed or Wire.LiveUpdateProtocol.Errors.UpdateCancelled }) throw;

@@ -1,6 +1,7 @@
 // InProcessLuod: the real luod service (SessionRegistry + LiveUpdateInterface) served on a
 // Unix socket in a temporary directory, over the fake /dev/liveupdate of LuodTestbed; Kexec
-// reboots the fake machine and starts the next kernel's luod on a new socket.
+// reboots the fake machine and starts the next kernel's luod on a new socket; RestartInThisBoot
+// is luod dying and starting again in the same boot, on the same socket.
 using LiveUpdate.Daemon;
 using System.Text.Json.Nodes;
 using LiveUpdate.Client;
@@ -87,6 +88,18 @@ public sealed class InProcessLuod : IAsyncDisposable
     {
         await StopServingAsync();
         return new InProcessLuod(Bed, Bed.Kexec(Registry), _generation + 1, Preflight);
+    }
+
+    /// <summary>
+    /// luod dies (its connections close, its registry's descriptors too, as with SIGKILL) and a new luod
+    /// of the same boot starts on the same socket — with <paramref name="fdStore"/>'s descriptors when given,
+    /// as under systemd. /run stays: the new luod finds what the old one left there.
+    /// </summary>
+    public async Task<InProcessLuod> RestartInThisBootAsync(FakeSystemdFdStore? fdStore = null)
+    {
+        await StopServingAsync();
+        Registry.Dispose();
+        return new InProcessLuod(Bed, Bed.StartRegistry(fdStore), _generation, Preflight);
     }
 
     /// <summary>Stops serving (the registry lives on with <see cref="Bed"/>).</summary>

@@ -162,7 +162,9 @@ public sealed class FdStoreCustodyTests
         using (var memfd = LuodTestbed.MemFdWith(heap))
             first.Preserve(Alice, "db", "heap", memfd);
         await first.FileDescriptorStore.FlushAsync();
-        await systemd.WaitUntilAsync(names => names.Contains("luo-out." + db.KernelName) && names.Contains("luo-catalog-memfd.luod.catalog.a"));
+        // Both sessions must be in the store before the kexec (the store is filled asynchronously; waiting for db only raced vm).
+        await systemd.WaitUntilAsync(names => names.Contains("luo-out." + db.KernelName) && names.Contains("luo-out." + vm.KernelName)
+            && names.Contains("luo-catalog-memfd.luod.catalog.a"));
 
         var (next, lost) = bed.KexecThroughSystemd(first, systemd);
 

@@ -1,7 +1,9 @@
 // StagedKernelMarkTests: a luod killed in the middle of an update must not leave the next
 // kernel loaded for a plain kexec to boot unprepared (found by the fault matrix,
 // fault-luod-killed). luod notes the kernel it staged in /run while the update runs; the next
-// luod of the same boot unloads it. After a kexec /run is new and nothing is unloaded.
+// luod of the same boot unloads it. After a kexec /run is new and nothing is unloaded. Once
+// unloaded, the note says so, and every later luod of the boot names the update as ended
+// without a kexec (a participant still frozen for it resumes: ResubscribeTests).
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace LiveUpdate.Daemon.Tests;
@@ -42,7 +44,14 @@ public sealed class StagedKernelMarkTests
         hold.SetResult();
         await Assert.ThrowsAnyAsync<Exception>(() => update.WaitAsync(Timeout));
         Assert.Equal(1, luod.Kexec.Unloads);
-        Assert.False(File.Exists(mark));
+        // The note stays, saying the kernel is gone: a later luod of this boot tells a participant still frozen
+        // for this update that it ended without a kexec, and unloads nothing.
+        string updateId = File.ReadAllLines(mark)[0];
+        Assert.Equal("unloaded", File.ReadAllLines(mark)[2]);
+        await using var next = await luod.RestartInThisBootAsync();
+        Assert.Equal(0, next.Kexec.Unloads);
+        Assert.Equal(updateId, next.Coordinator.InterruptedUpdate);
+        Assert.Contains("cancelled and its kernel unloaded", next.Coordinator.InterruptedUpdateReason);
     }
 
     [Fact]
@@ -56,11 +65,12 @@ public sealed class StagedKernelMarkTests
         var kexec = new RecordingKexec();
         var coordinator = new UpdateCoordinator(registry, kexec, FixedPreflight.Go, NullLogger.Instance, "7.2.0-test");
         Assert.Equal("u20261201T230000-187", coordinator.InterruptedUpdate);
+        Assert.Contains("stopped before the reboot", coordinator.InterruptedUpdateReason);
         Assert.Equal(1, kexec.Unloads);
-        Assert.False(File.Exists(registry.StagedKernelMarkPath));
 
+        // A third luod of the boot still knows the update ended without a kexec, and unloads nothing more.
         var again = new UpdateCoordinator(registry, kexec, FixedPreflight.Go, NullLogger.Instance, "7.2.0-test");
-        Assert.Null(again.InterruptedUpdate);
+        Assert.Equal("u20261201T230000-187", again.InterruptedUpdate);
         Assert.Equal(1, kexec.Unloads);
     }
 }

@@ -60,6 +60,11 @@ public sealed class FaultMatrixTests : IDisposable
         // Every carried session's bytes came back equal, after the kexec and after a kill between claim and finish.
         Assert.Equal(3, System.Text.RegularExpressions.Regex.Matches(Detail(result, 1, StepNames.FaultLuodKilled.EverySessionIntact), "sha256=[0-9a-f]{64} — match").Count);
         Assert.Contains("custodyLost=false", Detail(result, 0, StepNames.FaultLuodKilled.RestartAfterFreezeKill));
+        // The SDK resubscribes after each restart (so the second update froze all three), and a participant frozen
+        // when luod died resumes only on the restarted luod's word that the update ended without a kexec.
+        Assert.Contains("link up: subscribed again", Detail(result, 0, StepNames.FaultLuodKilled.RestartAfterPrepareKill));
+        Assert.Equal(3, System.Text.RegularExpressions.Regex.Matches(Detail(result, 0, StepNames.FaultLuodKilled.RestartAfterFreezeKill), "ended in this boot without a kexec").Count);
+        Assert.Contains("keeper: ", Detail(result, 0, StepNames.FaultLuodKilled.KillDuringFreeze));
         Assert.Contains("custodyLost=false", Detail(result, 1, StepNames.FaultLuodKilled.RestartAfterClaimKill));
         Assert.Contains("io.liveupdate.CustodyLost", Detail(result, 1, StepNames.FaultLuodKilled.NoFdStoreCustodyLost));
         // A participant that had paused is resumed by the SDK when luod dies during prepare.

@@ -8,6 +8,9 @@
 //       session open (no custody lost); what happens to the staged kernel and the paused
 //       participants is recorded.
 //     kill during freeze, the last point before the reboot: a participant holds its freeze ack.
+//       The participants resubscribe to each restarted luod by themselves (the SDK), so the second
+//       update freezes all three; after the kill they stay frozen until the restarted luod names
+//       that update as ended without a kexec, then resume.
 //     then luod kexecs the survivors into 7.3.
 //   7.3, with the fd store: luod restores; two sessions are claimed (luoctl retrieve, SHA-256),
 //     luod is killed between claim and finish, restarted from the fd store; every session is
@@ -48,15 +51,19 @@ public sealed class FaultLuodKilled(GuestPlan plan, ResultChannel results)
 
         bool ok = await results.StepAsync(StepNames.FaultLuodKilled.KillDuringPrepare,
             () => KillWhileParticipantHoldsAsync(plan.NextTag, "holder", "prepare", ["keeper", "holder"]));
-        ok &= await results.StepAsync(StepNames.FaultLuodKilled.RestartAfterPrepareKill, () => RestartFromFdStoreAsync(["keeper", "holder"]));
+        ok &= await results.StepAsync(StepNames.FaultLuodKilled.RestartAfterPrepareKill, async () =>
+            $"{await RestartFromFdStoreAsync(["keeper", "holder"])}; {await WaitForLogsAsync(["keeper", "holder"], "link up: subscribed again")}");
         if (!ok) return false;
 
         ok = await results.StepAsync(StepNames.FaultLuodKilled.KillDuringFreeze, async () =>
         {
             await UpdateParticipantProcess.StartAsync("ice", 2, 0x1403, "--stuck-on-freeze");
-            return await KillWhileParticipantHoldsAsync(plan.NextTag, "ice", "freeze", ["ice"]);
+            // keeper and holder resubscribed to the restarted luod: this update freezes them too.
+            return await KillWhileParticipantHoldsAsync(plan.NextTag, "ice", "freeze", ["keeper", "holder", "ice"]);
         });
-        ok &= await results.StepAsync(StepNames.FaultLuodKilled.RestartAfterFreezeKill, () => RestartFromFdStoreAsync(["keeper", "holder", "ice"]));
+        // The frozen participants stay frozen until the restarted luod says that update ended without a kexec.
+        ok &= await results.StepAsync(StepNames.FaultLuodKilled.RestartAfterFreezeKill, async () =>
+            $"{await RestartFromFdStoreAsync(["keeper", "holder", "ice"])}; {await WaitForLogsAsync(["keeper", "holder", "ice"], "ended in this boot without a kexec")}");
         if (!ok) return false;
 
         return await results.StepAsync(StepNames.FaultLuodKilled.Kexec, async () =>
@@ -163,6 +170,25 @@ public sealed class FaultLuodKilled(GuestPlan plan, ResultChannel results)
         await Task.Delay(2000); // let the participants log how their subscription ended
         string logs = string.Join(" | ", participants.Select(p => $"{p}: {File.ReadAllText(UpdateParticipantProcess.LogOf(p)).Trim().Replace('\n', '/')}"));
         return $"{holder} heard {phase} after {heardMs:F0} ms ({stagedBefore}); luod SIGKILLed; luoctl update exited {code}: {output.Replace('\n', '/')} {error}; after the kill {KexecLoadedText()}; {logs}";
+    }
+
+    /// <summary>Waits (≤ 20 s) until every participant's log has a line containing <paramref name="text"/>; returns those lines.</summary>
+    private static async Task<string> WaitForLogsAsync(string[] participants, string text)
+    {
+        var clock = Stopwatch.StartNew();
+        var lines = new List<string>();
+        foreach (string name in participants)
+        {
+            string? line;
+            while ((line = File.ReadAllLines(UpdateParticipantProcess.LogOf(name)).LastOrDefault(l => l.Contains(text, StringComparison.Ordinal))) is null)
+            {
+                if (clock.Elapsed > TimeSpan.FromSeconds(20))
+                    throw new TimeoutException($"{name} logged no '{text}' within 20 s: {File.ReadAllText(UpdateParticipantProcess.LogOf(name)).Trim().Replace('\n', '/')}");
+                await Task.Delay(50);
+            }
+            lines.Add($"{name} after {clock.Elapsed.TotalMilliseconds:F0} ms: {line}");
+        }
+        return string.Join(" | ", lines);
     }
 
     private async Task<string> RestartFromFdStoreAsync(string[] expected)

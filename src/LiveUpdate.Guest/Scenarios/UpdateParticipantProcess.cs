@@ -43,12 +43,12 @@ public static class UpdateParticipantProcess
         Log(name, "subscribed");
         try
         {
-            await subscription.Completion; // until the kexec ends this process
+            await subscription.Completion; // until the kexec ends this process (a luod restart does not: the SDK resubscribes)
             Log(name, "subscription ended");
         }
         catch (Exception error)
         {
-            // luod went away (the fault-luod-killed scenario): say how the SDK ended it, check the bytes we still hold.
+            // luod refused the subscription for good: say how the SDK ended it, check the bytes we still hold.
             Log(name, $"subscription ended: {error.GetType().Name}: {error.Message}; data {(MemFdContent.Sha256(memory.MemFd) == SeededPattern.Sha256Of(seed, bytes) ? "intact" : "CORRUPT")}");
         }
         return 0;
@@ -71,11 +71,20 @@ public static class UpdateParticipantProcess
 
     private sealed class Hooks(string name, PreservedMemory memory, string expectedSha, bool stuck, bool stuckOnFreeze, TimeSpan freezeDelay) : IUpdateParticipant
     {
+        // A stuck participant holds its acknowledgement at the first update it hears only (until the SDK
+        // cancels the hook: luod's deadline, a cancel, or luod gone); later updates find it cooperative, as a
+        // participant that resubscribed after a luod restart (fault-luod-killed) takes part in the next one.
+        private int _held;
+
+        private bool HoldThisTime(bool flag) => flag && Interlocked.Exchange(ref _held, 1) == 0;
+
         public async Task PrepareAsync(UpdateNotice notice, CancellationToken cancellationToken)
         {
             Log(name, $"prepare {notice.UpdateId} (deadline in {notice.Remaining.TotalSeconds:F1} s)");
-            if (stuck) await Task.Delay(Timeout.Infinite, cancellationToken);
+            if (HoldThisTime(stuck)) await Task.Delay(Timeout.Infinite, cancellationToken);
         }
+
+        public void ConnectionChanged(bool connected, string detail) => Log(name, $"link {(connected ? "up" : "down")}: {detail}");
 
         public async Task FreezeAsync(UpdateNotice notice, CancellationToken cancellationToken)
         {
@@ -83,7 +92,7 @@ public static class UpdateParticipantProcess
             // A slow freeze (fault-participants) holds the update in its freeze phase long enough for the
             // scenario to SIGKILL another participant that has already acknowledged freeze.
             if (freezeDelay > TimeSpan.Zero) await Task.Delay(freezeDelay, cancellationToken);
-            if (stuckOnFreeze) await Task.Delay(Timeout.Infinite, cancellationToken);
+            if (HoldThisTime(stuckOnFreeze)) await Task.Delay(Timeout.Infinite, cancellationToken);
         }
 
         public Task ResumeAsync(UpdateNotice notice, CancellationToken cancellationToken)
