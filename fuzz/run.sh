@@ -13,7 +13,7 @@ executions="${2:-1000000}"
 seconds="${3:-}"
 out="${FUZZ_OUT:-$here/out}"
 bin="${FUZZ_BIN:-$out/bin}"
-targets=(varlink-framing protocol-parameters daemon-abi preflight telemetry)
+targets=(varlink-framing protocol-parameters daemon-abi preflight telemetry lucache-text)
 [ "$target" = all ] || targets=("$target")
 
 export AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_AFFINITY=1 \
@@ -23,7 +23,7 @@ export AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_AFFINIT
 if [ ! -f "$bin/.instrumented" ]; then
   (cd "$root" && dotnet tool restore >/dev/null)
   dotnet build "$here/LiveUpdate.Fuzzing/LiveUpdate.Fuzzing.csproj" -c Release -o "$bin" >/dev/null
-  for assembly in LiveUpdate.Varlink LiveUpdate.Protocol luod LiveUpdate.Preflight LiveUpdate.Telemetry LiveUpdate.Kernel; do
+  for assembly in LiveUpdate.Varlink LiveUpdate.Protocol luod LiveUpdate.Preflight LiveUpdate.Telemetry LiveUpdate.Kernel lucache; do
     (cd "$root" && dotnet sharpfuzz "$bin/$assembly.dll" | grep -v "already instrumented" || true)
   done
   touch "$bin/.instrumented"

@@ -10,5 +10,6 @@ public static class FuzzTargets
         ["daemon-abi"] = DaemonAbiTarget.Run,
         ["preflight"] = PreflightTarget.Run,
         ["telemetry"] = TelemetryTarget.Run,
+        ["lucache-text"] = LuCacheTextTarget.Run,
     };
 }

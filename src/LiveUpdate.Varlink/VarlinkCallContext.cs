@@ -2,7 +2,10 @@
 // descriptors that came with it, who called (SO_PEERCRED) — and how it answers: one final
 // reply or error, preceded, for a call made with "more", by any number of intermediate
 // replies ("continues": true). For a oneway call nothing is sent (the client expects no
-// answer), but the handler may still call the reply methods.
+// answer), but the handler may still call the reply methods. A reply with more than 253
+// descriptors (SCM_MAX_FD) throws VarlinkTooManyFileDescriptorsException before it counts as
+// the answer, so the server answers the call InternalError with that message instead of leaving
+// the caller without a reply.
 using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
@@ -78,6 +81,8 @@ public sealed class VarlinkCallContext
     /// <summary>The final, successful reply. <paramref name="fileDescriptors"/> go with it and remain the handler's to dispose.</summary>
     public Task ReplyAsync(JsonObject? parameters = null, IReadOnlyList<SafeHandle>? fileDescriptors = null)
     {
+        // Checked before the call counts as answered, so the server can still answer it (InternalError naming the limit).
+        if (!Oneway) VarlinkTooManyFileDescriptorsException.ThrowIfTooMany(fileDescriptors);
         Finish();
         return SendAsync(new VarlinkReply(parameters), fileDescriptors);
     }
@@ -89,6 +94,7 @@ public sealed class VarlinkCallContext
             throw new InvalidOperationException($"The call to {Method} has already been answered; nothing more can be sent for it.");
         if (!More && !Oneway)
             throw new InvalidOperationException($"The call to {Method} was made without \"more\": it takes exactly one reply. Use ReplyAsync, or declare the method with RequiresMore.");
+        if (!Oneway) VarlinkTooManyFileDescriptorsException.ThrowIfTooMany(fileDescriptors);
         return SendAsync(new VarlinkReply(parameters, continues: true), fileDescriptors);
     }
 

@@ -6,7 +6,9 @@
 // message with descriptors is written with them on its first byte. Receives are
 // serialized too. A peer that breaks the protocol (invalid JSON, a message over the size
 // limit, descriptors in the middle of a message, more descriptors than allowed) gets the
-// connection closed, and the caller a typed exception. Cancelling a receive loses nothing;
+// connection closed, and the caller a typed exception. A message to send with more than 253
+// descriptors (SCM_MAX_FD) is refused before a byte is written
+// (VarlinkTooManyFileDescriptorsException), and the connection stays usable. Cancelling a receive loses nothing;
 // cancelling a send that is waiting for the peer to make room closes the connection,
 // because the peer may already have part of the message.
 using System.Net.Sockets;
@@ -209,6 +211,8 @@ public sealed class VarlinkConnection : IDisposable, IAsyncDisposable
     private async Task SendFrameAsync(byte[] frame, IReadOnlyList<SafeHandle>? fileDescriptors, CancellationToken cancellationToken)
     {
         ThrowIfClosed();
+        // Before the kernel's EINVAL, and before anything is written: the connection stays usable.
+        VarlinkTooManyFileDescriptorsException.ThrowIfTooMany(fileDescriptors);
         await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
