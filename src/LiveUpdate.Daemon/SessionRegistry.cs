@@ -130,6 +130,12 @@ public sealed class SessionRegistry : IDisposable
         }
     }
 
+    /// <summary>
+    /// The most files a managed session holds: Claim returns them all in one reply, and one message carries at
+    /// most SCM_MAX_FD descriptors. Checked at Preserve, so a Claim never marks a session claimed it cannot hand back.
+    /// </summary>
+    public const int MaxFilesPerManagedSession = LiveUpdate.Kernel.UnixSocketMessaging.MaxFileDescriptorsPerMessage;
+
     public CatalogFile Preserve(PeerCredentials peer, string sessionName, string fileName, SafeHandle fd)
     {
         if (string.IsNullOrEmpty(fileName)) throw LuodErrors.InvalidName(fileName, "a file name must not be empty");
@@ -142,6 +148,9 @@ public sealed class SessionRegistry : IDisposable
                 throw LuodErrors.WrongState(sessionName, "delegated", "managed (delegated sessions preserve through their own session fd)");
             if (session.Files.Any(f => f.Name == fileName))
                 throw LuodErrors.InvalidName(fileName, $"session '{sessionName}' already has a file named '{fileName}'");
+            if (session.Files.Count >= MaxFilesPerManagedSession)
+                throw LuodErrors.UnsupportedFile(
+                    $"session '{sessionName}' already holds {session.Files.Count} files, the most a managed session can: Claim hands every file back in one message, and the kernel passes at most {MaxFilesPerManagedSession} descriptors in one (SCM_MAX_FD). Preserve '{fileName}' in another session, or use a delegated session");
             long bytes = FileSize(fd);
             if (_options.QuotaBytesPerOwner > 0)
             {
@@ -189,6 +198,9 @@ public sealed class SessionRegistry : IDisposable
                 session.State = CustodyState.Claimed;
                 return (session, session.Backend!.Handle, []);
             }
+            if (session.Files.Count > MaxFilesPerManagedSession) // listed by an older luod that did not cap Preserve
+                throw LuodErrors.UnsupportedFile(
+                    $"session '{sessionName}' holds {session.Files.Count} files, more than one Claim reply can carry ({MaxFilesPerManagedSession}, SCM_MAX_FD); it stays {session.State.ToString().ToLowerInvariant()} and nothing was retrieved");
             var files = new List<SafeHandle>();
             try
             {

@@ -43,6 +43,26 @@ public sealed class ResubscribeTests
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"timed out waiting for {what}");
     }
 
+    /// <summary>A participant subscribed on <paramref name="socket"/>, taken through prepare and freeze of update u1 by a luod that then dies (before the reboot).</summary>
+    private static async Task<FrozenParticipant> FrozenWhenLuodDiesAsync(string socket, Participant participant)
+    {
+        var dying = new ScriptedUpdateLuod(socket, runsUpdateId: "u1");
+        var client = await LiveUpdateClient.ConnectAsync(socket);
+        var link = await client.SubscribeAsync("vmm", participant).WaitAsync(Timeout);
+        await dying.Frozen.Task.WaitAsync(Timeout);
+        await dying.DisposeAsync(); // killed after the last freeze acknowledgement, before the reboot
+        return new FrozenParticipant(client, link);
+    }
+
+    private sealed record FrozenParticipant(LiveUpdateClient Client, UpdateSubscription Link) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await Link.DisposeAsync();
+            await Client.DisposeAsync();
+        }
+    }
+
     private static string ScratchSocket() => Path.Combine(Directory.CreateTempSubdirectory("luod-resubscribe-").FullName, "io.liveupdate");
 
     [Fact]
@@ -74,12 +94,9 @@ public sealed class ResubscribeTests
     public async Task A_frozen_participant_whose_luod_died_resumes_when_the_next_luod_says_that_update_ended_without_a_kexec()
     {
         string socket = ScratchSocket();
-        var dying = new ScriptedUpdateLuod(socket, runsUpdateId: "u1");
         var vmm = new Participant();
-        await using var client = await LiveUpdateClient.ConnectAsync(socket);
-        await using var link = await client.SubscribeAsync("vmm", vmm).WaitAsync(Timeout);
-        await dying.Frozen.Task.WaitAsync(Timeout);
-        await dying.DisposeAsync(); // killed after the last freeze acknowledgement, before the reboot
+        await using var frozen = await FrozenWhenLuodDiesAsync(socket, vmm);
+        var link = frozen.Link;
 
         await Task.Delay(300); // no luod at all for a while: still frozen, still trying
         Assert.Equal(["prepare u1", "freeze u1"], vmm.Calls);
@@ -96,12 +113,9 @@ public sealed class ResubscribeTests
     public async Task A_frozen_participant_stays_frozen_when_the_next_luod_knows_nothing_of_its_update()
     {
         string socket = ScratchSocket();
-        var dying = new ScriptedUpdateLuod(socket, runsUpdateId: "u1");
         var vmm = new Participant();
-        await using var client = await LiveUpdateClient.ConnectAsync(socket);
-        await using var link = await client.SubscribeAsync("vmm", vmm).WaitAsync(Timeout);
-        await dying.Frozen.Task.WaitAsync(Timeout);
-        await dying.DisposeAsync();
+        await using var frozen = await FrozenWhenLuodDiesAsync(socket, vmm);
+        var link = frozen.Link;
 
         // A luod that knows of no ended update, then one that names another update: neither is word that u1 will not happen.
         await using (var unaware = new ScriptedUpdateLuod(socket))

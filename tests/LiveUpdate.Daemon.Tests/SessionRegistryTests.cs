@@ -128,6 +128,37 @@ public sealed class SessionRegistryTests
     }
 
     [Fact]
+    public void A_managed_session_takes_253_files_refuses_the_254th_and_hands_all_253_back_after_the_kexec()
+    {
+        // One Claim reply carries every file, and one message at most SCM_MAX_FD (253) descriptors: a 254th file
+        // used to be preserved, and its Claim then moved the session to claimed without handing anything back.
+        using var bed = new LuodTestbed();
+        var before = bed.StartRegistry();
+        var (session, _) = before.Create(Alice, "many", CatalogSessionMode.Managed, null);
+        for (int i = 0; i < SessionRegistry.MaxFilesPerManagedSession; i++)
+        {
+            using var memfd = LuodTestbed.MemFdWith([(byte)i]);
+            before.Preserve(Alice, "many", $"f{i}", memfd);
+        }
+        using (var extra = LuodTestbed.MemFdWith([0xFF]))
+        {
+            var error = Assert.Throws<VarlinkErrorException>(() => before.Preserve(Alice, "many", "f253", extra));
+            Assert.Equal("io.liveupdate.UnsupportedFile", error.ErrorName);
+            Assert.Contains("253 files", (string?)error.Parameters["reason"]);
+            Assert.Contains("another session", (string?)error.Parameters["reason"]);
+        }
+        Assert.Equal(253, bed.Backend.OutgoingTokens(session.KernelName).Count);
+
+        var after = bed.Kexec(before);
+        var (claimed, _, files) = after.Claim(Alice, "many");
+        Assert.Equal(253, files.Count);
+        for (int i = 0; i < files.Count; i++)
+            Assert.Equal([(byte)i], LuodTestbed.Contents((MemFd)files[i]));
+        foreach (var file in files) file.Dispose();
+        after.Finish(Alice, "many");
+    }
+
+    [Fact]
     public void A_pipe_is_refused_as_unsupported()
     {
         using var bed = new LuodTestbed();
