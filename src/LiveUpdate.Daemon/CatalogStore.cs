@@ -78,7 +78,11 @@ public sealed class CatalogStore(ILiveUpdateBackend backend, IFileDescriptorStor
     /// <paramref name="retrievedBySystemd"/> gives a slot's session when systemd's PID 1 already
     /// retrieved it and passed it in luod's fd store (then RETRIEVE_SESSION would fail).
     /// </summary>
-    public static CatalogDocument? Restore(ILiveUpdateBackend backend, Func<string, IBackendSession?>? retrievedBySystemd = null)
+    /// <paramref name="keptUnfinished"/>, when given, receives the slots' sessions read instead of
+    /// finishing them: the caller finishes them once every session the catalog lists is
+    /// retrieved and parked (a luod killed in between must find the catalog again).
+    public static CatalogDocument? Restore(ILiveUpdateBackend backend, Func<string, IBackendSession?>? retrievedBySystemd = null,
+        List<IBackendSession>? keptUnfinished = null)
     {
         CatalogDocument? newest = null;
         CatalogUnreadableException? problem = null;
@@ -90,7 +94,8 @@ public sealed class CatalogStore(ILiveUpdateBackend backend, IFileDescriptorStor
                 try { session = backend.Retrieve(slot); }
                 catch (SessionNotFoundException) { continue; }
             }
-            using (session)
+            bool kept = false;
+            try
             {
                 try
                 {
@@ -99,7 +104,8 @@ public sealed class CatalogStore(ILiveUpdateBackend backend, IFileDescriptorStor
                     memfd.Read(bytes, 0);
                     var catalog = CatalogCodec.Decode(bytes);
                     if (newest is null || catalog.Generation > newest.Generation) newest = catalog;
-                    session.Finish();
+                    if (keptUnfinished is null) session.Finish();
+                    else { keptUnfinished.Add(session); kept = true; }
                 }
                 catch (CatalogUnreadableException error)
                 {
@@ -109,6 +115,10 @@ public sealed class CatalogStore(ILiveUpdateBackend backend, IFileDescriptorStor
                 {
                     problem = new CatalogUnreadableException($"{slot}: the catalog memfd could not be retrieved: {error.Message}");
                 }
+            }
+            finally
+            {
+                if (!kept) session.Dispose();
             }
         }
         if (newest is null && problem is not null) throw problem;

@@ -48,8 +48,20 @@ public sealed class LuodService(IOptions<LuodOptions> options, ILogger<LuodServi
             return;
         }
 
+        LuodTestHold testHold;
+        try { testHold = LuodTestHold.FromEnvironment(_options.CustodyRecordPath); }
+        catch (ArgumentException error)
+        {
+            log.LogCritical("luod cannot start: {Message}", error.Message);
+            Environment.ExitCode = 1;
+            lifetime.StopApplication();
+            return;
+        }
+        if (testHold.Point is { } point)
+            log.LogCritical("luod: TEST-ONLY {Variable}={Point}: this luod will stop at that point until killed (never set this outside tests)", LuodTestHold.EnvironmentVariable, point);
+
         string release = File.ReadAllText("/proc/sys/kernel/osrelease").Trim();
-        using var registry = new SessionRegistry(backend, _options, log, release, fdStore);
+        using var registry = new SessionRegistry(backend, _options, log, release, fdStore) { TestHold = testHold };
         using (backend)
         {
             registry.Start(passed);

@@ -43,6 +43,9 @@ public sealed class SessionRegistry : IDisposable
         _release = release;
     }
 
+    /// <summary>The test-only fault point this luod holds at (LuodTestHold.cs); Off in production.</summary>
+    public LuodTestHold TestHold { get; init; } = LuodTestHold.Off;
+
     public bool CustodyLost { get; private set; }
 
     public string? CustodyLostReason { get; private set; }
@@ -94,7 +97,7 @@ public sealed class SessionRegistry : IDisposable
         lock (_gate)
         {
             if (_recordWritten) throw new InvalidOperationException("SessionRegistry.Start runs once, before the registry records anything");
-            var found = new StartupRecovery(_backend, _fdStore, _catalog, _options, _log, _startSample).Run(stored ?? []);
+            var found = new StartupRecovery(_backend, _fdStore, _catalog, _options, _log, _startSample, TestHold).Run(stored ?? []);
             foreach (var (key, session) in found.Sessions) _sessions[key] = session;
             (_generation, BootedByHandover, CustodyLost, CustodyLostReason, ResumedFromFdStore) =
                 (found.Generation, found.BootedByHandover, found.CustodyLost, found.CustodyLostReason, found.ResumedFromFdStore);

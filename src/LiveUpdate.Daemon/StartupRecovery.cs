@@ -37,7 +37,8 @@ public sealed class RecoveredCustody
     public RecoveredUpdates Updates { get; set; } = RecoveredUpdates.None;
 }
 
-public sealed class StartupRecovery(ILiveUpdateBackend backend, IFileDescriptorStore fdStore, CatalogStore catalogStore, LuodOptions options, ILogger log, ClockSample startSample)
+public sealed class StartupRecovery(ILiveUpdateBackend backend, IFileDescriptorStore fdStore, CatalogStore catalogStore, LuodOptions options, ILogger log, ClockSample startSample,
+    LuodTestHold? testHold = null)
 {
     private readonly RecoveredCustody _found = new();
 
@@ -89,15 +90,18 @@ public sealed class StartupRecovery(ILiveUpdateBackend backend, IFileDescriptorS
         IBackendSession? FromSystemd(string kernelName)
         {
             if (handedBySystemd is null || !handedBySystemd.Sessions.Remove(kernelName, out var session)) return null;
-            // The catalog's sessions are finished once read: systemd's copy need not be kept.
-            if (CatalogStore.IsCatalogSession(kernelName))
-                fdStore.Remove(StoredDescriptorNames.For(StoredDescriptorKind.OutgoingSession, kernelName));
             return session;
         }
         CatalogDocument? previous;
+        // The catalog's sessions stay retrieved, unfinished and parked in the fd store until every
+        // session they list is retrieved and parked too: a luod killed during the restore then
+        // finds the catalog again (as a session retrieved in this boot) instead of sessions no
+        // record names (fault-luod-held found them all released). Finished at the end.
+        var catalogSessions = new List<IBackendSession>();
         try
         {
-            previous = CatalogStore.Restore(backend, FromSystemd);
+            previous = CatalogStore.Restore(backend, FromSystemd, catalogSessions);
+            foreach (var catalogSession in catalogSessions) Park(catalogSession);
         }
         catch (CatalogUnreadableException error)
         {
@@ -106,12 +110,13 @@ public sealed class StartupRecovery(ILiveUpdateBackend backend, IFileDescriptorS
             log.LogError("luod: {Reason}", _found.CustodyLostReason);
             previous = null;
         }
-        if (previous is null) return;
+        if (previous is null) { FinishCatalog(catalogSessions); return; }
         double catalogMs = clock.Elapsed.TotalMilliseconds;
         var catalogRestored = ClockSample.Capture();
 
         _found.BootedByHandover = true;
         _found.Generation = previous.Generation;
+        int retrievedCount = 0;
         foreach (var entry in previous.Sessions)
         {
             var session = CustodySession.FromCatalog(entry, CustodyState.Restored);
@@ -127,9 +132,9 @@ public sealed class StartupRecovery(ILiveUpdateBackend backend, IFileDescriptorS
             {
                 session.Backend = FromSystemd(entry.KernelName) ?? backend.Retrieve(entry.KernelName);
                 session.RestoredNs = SessionRegistry.NowNs();
-                // systemd passed it under the previous boot's name (luo-out.*): re-file it as incoming.
-                fdStore.Remove(StoredDescriptorNames.For(StoredDescriptorKind.OutgoingSession, entry.KernelName));
-                fdStore.Store(StoredName(session.Backend), session.Backend.Handle);
+                Park(session.Backend);
+                if (++retrievedCount == 1)
+                    (testHold ?? LuodTestHold.Off).At(LuodTestHold.MidRestore, log, () => fdStore.FlushAsync().GetAwaiter().GetResult());
             }
             catch (SessionNotFoundException)
             {
@@ -138,11 +143,37 @@ public sealed class StartupRecovery(ILiveUpdateBackend backend, IFileDescriptorS
             }
             _found.Sessions[(entry.Owner, entry.Name)] = session;
         }
+        FinishCatalog(catalogSessions);
         log.LogInformation("luod: restored {Count} sessions from catalog generation {Generation} written by {Release} in {Milliseconds:F1} ms (catalog {CatalogMilliseconds:F1} ms){Through}",
             previous.Sessions.Count, previous.Generation, previous.KernelRelease, clock.Elapsed.TotalMilliseconds, catalogMs,
             throughSystemd ? "; systemd carried them across the kexec in luod's fd store" : "");
         _found.Updates = new RecoveredUpdates(previous.PendingUpdate?.ToTelemetry(), [.. (previous.Updates ?? []).Select(u => u.ToTelemetry())],
             new HandoverMoments(startSample, catalogRestored, ClockSample.Capture(), previous.Sessions.Count));
+    }
+
+    /// <summary>
+    /// A session of the previous kernel, retrieved: filed in the fd store as incoming (systemd
+    /// may have passed it under the previous boot's luo-out.* name, or a luod killed during the
+    /// restore under luo-in.*; either entry is replaced, so the store holds it once).
+    /// </summary>
+    private void Park(IBackendSession session)
+    {
+        fdStore.Remove(StoredDescriptorNames.For(StoredDescriptorKind.OutgoingSession, session.KernelName));
+        fdStore.Remove(StoredName(session));
+        fdStore.Store(StoredName(session), session.Handle);
+    }
+
+    /// <summary>Every session the catalog lists is retrieved and parked: the catalog's own sessions are finished and leave the fd store.</summary>
+    private void FinishCatalog(List<IBackendSession> catalogSessions)
+    {
+        foreach (var session in catalogSessions)
+        {
+            fdStore.Remove(StoredName(session));
+            try { session.Finish(); }
+            catch (LiveUpdateException error) { log.LogWarning("luod: finishing the previous kernel's catalog session {Name} failed: {Message}", session.KernelName, error.Message); }
+            session.Dispose();
+        }
+        catalogSessions.Clear();
     }
 
     /// <summary>What systemd's fd store gave back: session handles by kernel name, and the catalog.</summary>

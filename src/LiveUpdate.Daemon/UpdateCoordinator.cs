@@ -257,6 +257,7 @@ public sealed class UpdateCoordinator
                 return updateId;
             }
             log.LogInformation("luod: update {UpdateId}: rebooting into {Release}", updateId, timeline.NextRelease);
+            registry.TestHold.At(LuodTestHold.BeforeReboot, log, () => registry.FileDescriptorStore.FlushAsync().GetAwaiter().GetResult());
             await kexec.RebootAsync();
             return updateId;
         }

@@ -56,8 +56,9 @@ public sealed class InProcessLuod : IAsyncDisposable
     public string SocketPath { get; }
 
     /// <summary>Starts luod on <paramref name="bed"/>; updates get <paramref name="preflight"/>'s verdict (GO when null).</summary>
-    public static InProcessLuod Start(LuodTestbed bed, IUpdatePreflight? preflight = null) =>
-        new(bed, bed.StartRegistry(), 0, preflight ?? FixedPreflight.Go);
+    /// <remarks><paramref name="testHold"/>: a test-only fault point this luod holds at (LuodTestHold).</remarks>
+    public static InProcessLuod Start(LuodTestbed bed, IUpdatePreflight? preflight = null, LuodTestHold? testHold = null) =>
+        new(bed, bed.StartRegistry(testHold: testHold), 0, preflight ?? FixedPreflight.Go);
 
     /// <summary>An SDK client connected to this luod (retried until it listens).</summary>
     public Task<LiveUpdateClient> ConnectAsync() => ConnectWhenListeningAsync();

@@ -46,12 +46,13 @@ public sealed class LuodTestbed : IDisposable
     /// A luod starting now: a new registry over the same device, Start()ed — with systemd's fd
     /// store when <paramref name="fdStore"/> is given, receiving what it passes back.
     /// </summary>
-    public SessionRegistry StartRegistry(FakeSystemdFdStore? fdStore = null)
+    /// <remarks><paramref name="testHold"/>: a test-only fault point the registry's start-up holds at (LuodTestHold).</remarks>
+    public SessionRegistry StartRegistry(FakeSystemdFdStore? fdStore = null, LuodTestHold? testHold = null)
     {
         IFileDescriptorStore store = fdStore is null
             ? NoFileDescriptorStore.Instance
             : new SystemdFileDescriptorStore(fdStore.SocketPath, 64, NullLogger.Instance);
-        var registry = new SessionRegistry(Backend, Options, NullLogger.Instance, "7.2.0-test", store);
+        var registry = new SessionRegistry(Backend, Options, NullLogger.Instance, "7.2.0-test", store) { TestHold = testHold ?? LuodTestHold.Off };
         _registries.Add(registry);
         registry.Start(fdStore?.PassToRestartedService());
         return registry;

@@ -1,0 +1,121 @@
+// LuodTestHoldTests: luod's test-only fault points (LuodTestHold). Unset it does nothing; an
+// unknown point is refused; before-reboot stops an update after the catalog's last write and
+// before the kexec; mid-restore stops the next kernel's start-up after the first retrieved
+// session — and a luod restarted from the fd store after dying there restores every session
+// byte for byte (before the fix the catalog was finished before the sessions it lists were
+// retrieved, so the restarted luod found parked sessions no record named and released them all).
+using System.Security.Cryptography;
+using LiveUpdate.Kernel;
+using LiveUpdate.Telemetry;
+
+namespace LiveUpdate.Daemon.Tests;
+
+public sealed class LuodTestHoldTests
+{
+    private static readonly PeerCredentials Alice = LuodTestbed.User(1000);
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
+
+    [Fact]
+    public void Unset_means_no_hold_and_an_unknown_point_is_refused()
+    {
+        Assert.Null(Environment.GetEnvironmentVariable(LuodTestHold.EnvironmentVariable));
+        Assert.Same(LuodTestHold.Off, LuodTestHold.FromEnvironment("/run/luod/custody.json"));
+        LuodTestHold.Off.At(LuodTestHold.BeforeReboot, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance); // returns
+        var error = Assert.Throws<ArgumentException>(() => new LuodTestHold("before-reboto", "/tmp"));
+        Assert.Contains("before-reboot, mid-restore", error.Message);
+    }
+
+    [Fact]
+    public async Task Before_reboot_holds_after_the_catalogs_last_write_and_never_reaches_the_kexec()
+    {
+        using var bed = new LuodTestbed();
+        var hold = new LuodTestHold(LuodTestHold.BeforeReboot, Path.GetDirectoryName(bed.Options.CustodyRecordPath)!);
+        await using var luod = InProcessLuod.Start(bed, testHold: hold);
+        luod.Registry.Create(Alice, "db", CatalogSessionMode.Managed, null);
+
+        var update = Task.Run(() => luod.RequestUpdateAsync());
+        await WaitForFileAsync(hold.MarkerPath(LuodTestHold.BeforeReboot));
+        await Task.Delay(200);
+        Assert.Equal(0, luod.Kexec.Reboots);
+        Assert.False(update.IsCompleted);
+        Assert.Equal(UpdateStage.Rebooting, luod.Coordinator.Stage);
+        // The catalog already announces the update with its reboot sample: what the next kernel would read.
+        Assert.Contains(luod.Registry.PendingUpdate!.Events, e => e.Name == TimelineEvents.Reboot);
+        Assert.Equal($"{Environment.ProcessId}\n", File.ReadAllText(hold.MarkerPath(LuodTestHold.BeforeReboot)));
+
+        hold.Release();
+        await Assert.ThrowsAnyAsync<Exception>(() => update);
+        Assert.Equal(0, luod.Kexec.Reboots);
+    }
+
+    [Fact]
+    public async Task A_luod_killed_mid_restore_is_restarted_from_the_fd_store_and_restores_every_session()
+    {
+        using var bed = new LuodTestbed();
+        var before = bed.StartRegistry();
+        var data = new Dictionary<string, byte[]>();
+        foreach (string name in new[] { "one", "two", "three" })
+        {
+            data[name] = RandomNumberGenerator.GetBytes(100_000);
+            before.Create(Alice, name, CatalogSessionMode.Managed, null);
+            using var memfd = LuodTestbed.MemFdWith(data[name]);
+            before.Preserve(Alice, name, "data", memfd);
+        }
+        bed.Backend.SimulateKexec();
+        before.Dispose();
+        File.Delete(bed.Options.CustodyRecordPath);
+
+        string systemdDirectory = Path.Combine(bed.Directory, "systemd");
+        Directory.CreateDirectory(systemdDirectory);
+        await using var systemd = new FakeSystemdFdStore(systemdDirectory);
+        var hold = new LuodTestHold(LuodTestHold.MidRestore, Path.GetDirectoryName(bed.Options.CustodyRecordPath)!);
+        Exception? heldEnd = null;
+        var held = new Thread(() =>
+        {
+            try { bed.StartRegistry(systemd, hold); }
+            catch (Exception error) { heldEnd = error; }
+        });
+        held.Start();
+        try
+        {
+            await WaitForFileAsync(hold.MarkerPath(LuodTestHold.MidRestore));
+            // Parked when it holds: the previous kernel's catalog (unfinished) and exactly one session.
+            await systemd.WaitUntilAsync(names => names.Count(n => n.StartsWith("luo-in.", StringComparison.Ordinal)) >= 2);
+            var parked = systemd.Names;
+            Assert.Contains(parked, n => n.StartsWith("luo-in.luod.catalog.", StringComparison.Ordinal));
+            Assert.Single(parked, n => n.StartsWith("luo-in.", StringComparison.Ordinal) && !n.Contains("catalog", StringComparison.Ordinal));
+
+            var restarted = bed.StartRegistry(systemd);
+            Assert.False(restarted.CustodyLost, restarted.CustodyLostReason);
+            Assert.True(restarted.BootedByHandover);
+            var listed = restarted.List(Alice, all: false);
+            Assert.Equal(["one", "three", "two"], listed.Select(s => s.Name).Order());
+            Assert.All(listed, s => Assert.Equal(CustodyState.Restored, s.State));
+            foreach (var (name, bytes) in data)
+            {
+                var (_, _, files) = restarted.Claim(Alice, name);
+                Assert.Equal(SHA256.HashData(bytes), SHA256.HashData(LuodTestbed.Contents((MemFd)Assert.Single(files))));
+                restarted.Finish(Alice, name);
+            }
+            // The catalog was finished once every session was parked: it leaves the fd store.
+            await restarted.FileDescriptorStore.FlushAsync();
+            await systemd.WaitUntilAsync(names => !names.Any(n => n.StartsWith("luo-in.luod.catalog.", StringComparison.Ordinal)));
+        }
+        finally
+        {
+            hold.Release();
+            held.Join(Wait);
+        }
+        Assert.IsType<OperationCanceledException>(heldEnd);
+    }
+
+    private static async Task WaitForFileAsync(string path)
+    {
+        var deadline = DateTime.UtcNow + Wait;
+        while (!File.Exists(path))
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{path} did not appear within {Wait.TotalSeconds:F0} s");
+            await Task.Delay(20);
+        }
+    }
+}
