@@ -42,6 +42,9 @@ public static class ScenarioNames
     /// <summary>Fault matrix: luod's catalog memfd damaged before a direct kexec; the next luod says so and guesses nothing (7.2 → 7.3).</summary>
     public const string FaultCatalogDamaged = "fault-catalog-damaged";
 
+    /// <summary>Fault matrix: luod SIGKILLed at its test-only holds — after the last freeze ack before the reboot (7.2), and mid-restore after the first retrieved session (7.3), with the fd store.</summary>
+    public const string FaultLuodHeld = "fault-luod-held";
+
     /// <summary>A version-1 luod's handover (the pinned golden catalog and the sessions it names) read by this luod across a kexec.</summary>
     public const string LuodUpgrade = "luod-upgrade";
 
@@ -85,6 +88,7 @@ public static class ScenarioNames
         FaultParticipants,
         FaultLuodKilled,
         FaultCatalogDamaged,
+        FaultLuodHeld,
         Soak,
     ];
 

@@ -252,6 +252,20 @@ public static class StepNames
         public const string NoFdStoreCustodyLost = Prefix + "no-fd-store.custody-lost";
     }
 
+    /// <summary>fault-luod-held (FaultLuodHeld in the guest): luod SIGKILLed at its test-only holds (LUOD_TEST_HOLD).</summary>
+    public static class FaultLuodHeld
+    {
+        public const string Prefix = ScenarioNames.FaultLuodHeld + ".";
+        public const string Setup = Prefix + "setup";
+        public const string KillBeforeReboot = Prefix + "kill-before-reboot";
+        public const string RestartAfterRebootKill = Prefix + "restart-after-reboot-kill";
+        public const string Participants = Prefix + "participants";
+        public const string Update = Prefix + "update";
+        public const string KillMidRestore = Prefix + "kill-mid-restore";
+        public const string RestartAfterRestoreKill = Prefix + "restart-after-restore-kill";
+        public const string EverySessionIntact = Prefix + "every-session-intact";
+    }
+
     /// <summary>luod-restore-scaling (LuodRestoreScaling in the guest).</summary>
     public static class LuodRestoreScaling
     {

@@ -6,7 +6,9 @@
 // the interrupted update's kernel unloaded, a paused participant resumed), a real kexec of the
 // survivors, a kill between claim and finish in 7.3, and one without the fd store (CustodyLost).
 // fault-catalog-damaged: luod's catalog memfd damaged before a direct kexec; the next luod says
-// so and lists nothing it cannot prove. docs/reliability.md has every cell.
+// so and lists nothing it cannot prove. fault-luod-held: luod SIGKILLed at its test-only holds
+// (LUOD_TEST_HOLD) before the reboot (no reboot, nothing lost, kernel unloaded) and mid-restore in
+// 7.3 (the restart from the fd store restores every session). docs/reliability.md has every cell.
 using LiveUpdate.GuestContract;
 using LiveUpdate.VmHarness;
 using LiveUpdate.VmHarness.Runs;
@@ -106,5 +108,27 @@ public sealed class FaultMatrixTests : IDisposable
         Assert.Contains("SHA-256", reported);
         Assert.Contains("sessions listed: 0", reported);
         Assert.True(result.Report.Steps.Single(s => s.Name == StepNames.FaultCatalogDamaged.ClaimRefused).Ok);
+    }
+
+    [Fact]
+    public async Task Fault_luod_held_killed_before_the_reboot_and_mid_restore_loses_nothing_with_the_fd_store()
+    {
+        var result = await RunAcrossOneKexecAsync(ScenarioNames.FaultLuodHeld);
+        AssertStepsPassed(result, 0, StepNames.FaultLuodHeld.Setup, StepNames.FaultLuodHeld.KillBeforeReboot,
+            StepNames.FaultLuodHeld.RestartAfterRebootKill, StepNames.FaultLuodHeld.Participants);
+        AssertStepsPassed(result, 1, StepNames.FaultLuodHeld.KillMidRestore, StepNames.FaultLuodHeld.RestartAfterRestoreKill,
+            StepNames.FaultLuodHeld.EverySessionIntact);
+        // Held after every freeze acknowledgement with the kernel staged; killed there, no reboot and nothing lost.
+        string held = Detail(result, 0, StepNames.FaultLuodHeld.KillBeforeReboot);
+        Assert.Contains("kexec_loaded=1", held);
+        Assert.Equal(3, System.Text.RegularExpressions.Regex.Matches(held, "heard freeze").Count);
+        string restart = Detail(result, 0, StepNames.FaultLuodHeld.RestartAfterRebootKill);
+        Assert.Contains("unchanged", restart);
+        Assert.Contains("kexec_loaded=0", restart);
+        Assert.Contains("alpha=open, beta=open, gamma=open, custodyLost=false", restart);
+        // Killed mid-restore with one session and the unfinished catalog parked; the restart restores all three, bytes equal.
+        Assert.Matches("luo-in\\.luod\\.catalog\\.", Detail(result, 1, StepNames.FaultLuodHeld.KillMidRestore));
+        Assert.Contains("alpha=restored, beta=restored, gamma=restored, custodyLost=false", Detail(result, 1, StepNames.FaultLuodHeld.RestartAfterRestoreKill));
+        Assert.Equal(3, System.Text.RegularExpressions.Regex.Matches(Detail(result, 1, StepNames.FaultLuodHeld.EverySessionIntact), "sha256=[0-9a-f]{64} — match").Count);
     }
 }

@@ -1,0 +1,201 @@
+// FaultLuodHeld (scenario fault-luod-held, 7.2 → 7.3): the two "luod killed" cells of the fault
+// matrix (issue 14) that have no point a client can observe, reached through luod's test-only
+// holds (LUOD_TEST_HOLD, src/LiveUpdate.Daemon/LuodTestHold.cs): luod stops at the point,
+// writes /run/luod/held-at-<point>, and the scenario SIGKILLs it there.
+//   7.2, with the fd store (FakeSystemdSupervisor): three participants preserve seeded sessions
+//     (4, 3 and 2 MiB; SHA-256 recorded) and subscribe; `luoctl update` runs with luod held at
+//     before-reboot (every freeze acknowledged, the catalog's last write done, the kexec next);
+//     luod is killed there and restarted from the fd store without the hold: the boot is the same
+//     (boot_id), no custody lost, every session open, the staged kernel unloaded
+//     (kexec_loaded=0); what the frozen participants do is recorded. Then a normal update into
+//     7.3 (whoever is still subscribed takes part), luod started there with the hold at mid-restore.
+//   7.3: luod (fd store, hold mid-restore) stops after the first session it retrieved; it is
+//     killed; the restart from the fd store (no hold) must restore every session, custody not
+//     lost; every session is retrieved (SHA-256 match) and finished.
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using LiveUpdate.GuestContract;
+using Steps = LiveUpdate.GuestContract.StepNames.FaultLuodHeld;
+
+namespace LiveUpdate.Guest.Scenarios;
+
+public sealed class FaultLuodHeld(GuestPlan plan, ResultChannel results)
+{
+    private const string KexecLoaded = "/sys/kernel/kexec_loaded";
+    private const string BootId = "/proc/sys/kernel/random/boot_id";
+    private const string HoldVariable = "LUOD_TEST_HOLD";
+    private static readonly (string Name, int Mib, ulong Seed)[] Carried = [("alpha", 4, 0x1501), ("beta", 3, 0x1502), ("gamma", 2, 0x1503)];
+    private static readonly string[] Names = [.. Carried.Select(c => c.Name)];
+    private static readonly string[] LuodOptions = ["--OrphanGrace=00:10:00"];
+    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(90);
+    private static readonly TimeSpan HoldTimeout = TimeSpan.FromSeconds(150);
+
+    private FakeSystemdSupervisor? _systemd;
+    private SpawnedProcessHandle? _luod;
+
+    public async Task<bool> RunAsync() => plan.IsFirstHop ? await BeforeKexecAsync() : await AfterKexecAsync();
+
+    private static string MarkerOf(string point) => $"/run/luod/held-at-{point}";
+
+    private async Task<bool> BeforeKexecAsync()
+    {
+        string bootBefore = File.ReadAllText(BootId).Trim();
+        if (!await results.StepAsync(Steps.Setup, async () =>
+            {
+                string luod = await StartHeldUnderFdStoreAsync("before-reboot", waitUntilServing: true);
+                foreach (var (name, mib, seed) in Carried) await UpdateParticipantProcess.StartAsync(name, mib, seed);
+                string shas = string.Join(", ", Carried.Select(c => $"{c.Name} {c.Mib} MiB sha256={SeededPattern.Sha256Of(c.Seed, (long)c.Mib << 20)}"));
+                return $"{luod}; participants subscribed: {shas}";
+            }))
+            return false;
+
+        bool ok = await results.StepAsync(Steps.KillBeforeReboot, async () =>
+        {
+            var update = LuodProcess.LuoctlAsync(null, "update", "--kernel", $"/boot/{plan.NextTag}/bzImage", "--append", plan.CommandLine.ToString(), "--timeout", "120");
+            var clock = Stopwatch.StartNew();
+            string marker = MarkerOf("before-reboot");
+            while (!File.Exists(marker))
+            {
+                if (update.IsCompleted) throw new InvalidOperationException($"luoctl update ended before luod held: {await update}");
+                if (clock.Elapsed > HoldTimeout) throw new TimeoutException($"luod did not hold at before-reboot within {HoldTimeout.TotalSeconds:F0} s");
+                await Task.Delay(50);
+            }
+            double heldMs = clock.Elapsed.TotalMilliseconds;
+            string staged = KexecLoadedText();
+            string frozen = string.Join(", ", Names.Select(n => $"{n} {(ParticipantLog(n).Contains("freeze ", StringComparison.Ordinal) ? "heard freeze" : "NOT frozen")}"));
+            _luod!.Kill();
+            var (code, output, error) = await update;
+            return $"luod held at before-reboot {heldMs:F0} ms after `luoctl update` began ({staged}; {frozen}); luod SIGKILLed; luoctl update exited {code}: {Flat(output)} {Flat(error)}";
+        });
+        ok &= await results.StepAsync(Steps.RestartAfterRebootKill, async () =>
+        {
+            string restart = await RestartFromFdStoreAsync();
+            string bootAfter = File.ReadAllText(BootId).Trim();
+            if (bootAfter != bootBefore) throw new InvalidOperationException($"the machine rebooted: boot_id {bootBefore} → {bootAfter}");
+            if (File.ReadAllText(KexecLoaded).Trim() != "0")
+                throw new InvalidOperationException($"the restarted luod left the interrupted update's kernel loaded ({KexecLoadedText()})");
+            return $"no reboot (boot_id {bootAfter} unchanged); {restart}";
+        });
+        if (!ok) return false;
+
+        ok = await results.StepAsync(Steps.Participants, async () =>
+        {
+            // What the SDK does with participants frozen by an update whose luod died before the reboot.
+            await Task.Delay(TimeSpan.FromSeconds(5));
+            string status = JsonNode.Parse(await LuodProcess.LuoctlOkAsync("sessions", "--all", "--json"))!["status"]!.ToJsonString();
+            return $"5 s after the restart: {string.Join(" | ", Names.Select(n => $"{n}: {Flat(ParticipantLog(n))}"))}; luod status {status}";
+        });
+
+        return await results.StepAsync(Steps.Update, async () =>
+        {
+            await LuodProcess.UpdateThroughLuodAsync(plan, results, () => string.Join(" | ", Names.Select(n => $"{n}: {Flat(ParticipantLog(n))}")));
+            return "unreachable";
+        });
+    }
+
+    private async Task<bool> AfterKexecAsync()
+    {
+        if (!await results.StepAsync(Steps.KillMidRestore, async () =>
+            {
+                var clock = Stopwatch.StartNew();
+                string luod = await StartHeldUnderFdStoreAsync("mid-restore", waitUntilServing: false);
+                string marker = MarkerOf("mid-restore");
+                while (!File.Exists(marker))
+                {
+                    if (_luod!.HasExited) throw new InvalidOperationException($"luod exited with {_luod.ExitCode} before it held at mid-restore");
+                    if (clock.Elapsed > HoldTimeout) throw new TimeoutException($"luod did not hold at mid-restore within {HoldTimeout.TotalSeconds:F0} s");
+                    await Task.Delay(20);
+                }
+                double heldMs = clock.Elapsed.TotalMilliseconds;
+                var parked = await _systemd!.WaitForStoredAsync(names => names.Count(n => n.StartsWith("luo-in.", StringComparison.Ordinal)) >= 2, TimeSpan.FromSeconds(10));
+                _luod!.Kill();
+                return $"{luod}; held at mid-restore {heldMs:F0} ms after its start; the fd store holds [{string.Join(", ", parked)}]; luod SIGKILLed";
+            }))
+            return false;
+
+        bool ok = await results.StepAsync(Steps.RestartAfterRestoreKill, RestartFromFdStoreAsync);
+        ok &= await results.StepAsync(Steps.EverySessionIntact, async () =>
+        {
+            var details = new List<string>();
+            foreach (var (name, mib, seed) in Carried)
+            {
+                details.Add($"{name} {await ReferenceClients.LuoctlRetrieveAndCheckAsync(name, "data", seed, (long)mib << 20)}");
+                await LuodProcess.LuoctlOkAsync("finish", "--session", name);
+            }
+            var reply = JsonNode.Parse(await LuodProcess.LuoctlOkAsync("sessions", "--all", "--json"))!;
+            if (reply["sessions"]!.AsArray().Count != 0 || reply["status"]!["custodyLost"]!.GetValue<bool>())
+                throw new InvalidOperationException($"after finishing every session luod lists: {reply.ToJsonString()}");
+            return string.Join("; ", details) + "; all finished, nothing lost";
+        });
+        return ok;
+    }
+
+    /// <summary>A fresh fd store and luod under it with LUOD_TEST_HOLD=<paramref name="point"/> (only in its environment).</summary>
+    private async Task<string> StartHeldUnderFdStoreAsync(string point, bool waitUntilServing)
+    {
+        _systemd = new FakeSystemdSupervisor(fdStoreLimit: 64);
+        if (File.Exists(LuodProcess.Socket)) File.Delete(LuodProcess.Socket);
+        foreach (string stale in Directory.Exists("/run/luod") ? Directory.GetFiles("/run/luod", "held-at-*") : []) File.Delete(stale);
+        var clock = Stopwatch.StartNew();
+        // StartWithStoredDescriptors passes this process's environment: the hold is set around the spawn only.
+        Environment.SetEnvironmentVariable(HoldVariable, point);
+        try
+        {
+            var (process, _) = _systemd.StartWithStoredDescriptors(LuodProcess.Luod, [$"--SocketPath={LuodProcess.Socket}", .. LuodOptions]);
+            _luod = new SpawnedProcessHandle(process);
+        }
+        finally { Environment.SetEnvironmentVariable(HoldVariable, null); }
+        if (!waitUntilServing) return $"luod pid {_luod.Id} ({HoldVariable}={point}) under a fake systemd with FDSTORE={_systemd.FdStoreLimit}";
+        await LuodProcess.WaitUntilServingAsync(clock, () => _luod.HasExited ? _luod.ExitCode : null);
+        await _systemd.WaitForReadyAsync(ReadyTimeout);
+        return $"luod pid {_luod.Id} ({HoldVariable}={point}) under a fake systemd with FDSTORE={_systemd.FdStoreLimit}, serving in {clock.Elapsed.TotalMilliseconds:F0} ms";
+    }
+
+    /// <summary>luod restarted as systemd would, with what its fd store kept and without the hold; fails unless every session is listed, none lost.</summary>
+    private async Task<string> RestartFromFdStoreAsync()
+    {
+        if (File.Exists(LuodProcess.Socket)) File.Delete(LuodProcess.Socket);
+        var clock = Stopwatch.StartNew();
+        var (restarted, passed) = _systemd!.StartWithStoredDescriptors(LuodProcess.Luod, [$"--SocketPath={LuodProcess.Socket}", .. LuodOptions]);
+        _luod = new SpawnedProcessHandle(restarted);
+        await LuodProcess.WaitUntilServingAsync(clock, () => restarted.HasExited ? restarted.ExitCode : null);
+        await _systemd.WaitForReadyAsync(ReadyTimeout);
+        double readyMs = clock.Elapsed.TotalMilliseconds;
+        var reply = JsonNode.Parse(await LuodProcess.LuoctlOkAsync("sessions", "--all", "--json"))!;
+        bool lost = reply["status"]!["custodyLost"]!.GetValue<bool>();
+        var states = new List<string>();
+        foreach (string name in Names)
+        {
+            var session = reply["sessions"]!.AsArray().SingleOrDefault(s => s!["name"]!.GetValue<string>() == name)
+                ?? throw new InvalidOperationException($"the restarted luod does not list session '{name}': {reply.ToJsonString()}");
+            string state = session["state"]!.GetValue<string>();
+            if (state == "lost") throw new InvalidOperationException($"session '{name}' is lost: {reply.ToJsonString()}");
+            states.Add($"{name}={state}");
+        }
+        if (lost) throw new InvalidOperationException($"the restarted luod reports custody lost: {reply["status"]!.ToJsonString()}");
+        return $"restarted as pid {restarted.Id} with LISTEN_FDS={passed.Count} [{string.Join(", ", passed)}], serving in {readyMs:F0} ms; {KexecLoadedText()}; sessions {string.Join(", ", states)}, custodyLost=false";
+    }
+
+    private static string ParticipantLog(string name) =>
+        File.Exists(UpdateParticipantProcess.LogOf(name)) ? File.ReadAllText(UpdateParticipantProcess.LogOf(name)).Trim() : "(no log)";
+
+    private static string Flat(string text) => text.Replace('\n', '/');
+
+    private static string KexecLoadedText() => $"kexec_loaded={File.ReadAllText(KexecLoaded).Trim()}";
+
+    /// <summary>The luod this scenario runs (spawned under the fake systemd).</summary>
+    private sealed class SpawnedProcessHandle(LiveUpdate.Kernel.SpawnedProcess process)
+    {
+        public int Id => process.Id;
+        public bool HasExited => process.HasExited;
+        public int? ExitCode => process.ExitCode;
+
+        /// <summary>SIGKILL, then waits until it is reaped.</summary>
+        public void Kill()
+        {
+            process.Kill();
+            var clock = Stopwatch.StartNew();
+            while (!process.HasExited && clock.Elapsed < TimeSpan.FromSeconds(10)) Thread.Sleep(10);
+        }
+    }
+}
