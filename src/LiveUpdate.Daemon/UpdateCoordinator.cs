@@ -54,6 +54,15 @@ public sealed class UpdateCoordinator
         if (found.Handover is not null && found.Pending is not null) Publish(persist: true);
         _stagedMark = new StagedKernelMark(registry.StagedKernelMarkPath);
         (InterruptedUpdate, InterruptedUpdateReason) = _stagedMark.UnloadInterrupted(kexec, log) is { } ended ? ended : default;
+        // Killed after the catalog announced the update (after freeze, before the reboot): the
+        // restart within the boot reads it back as pending, but it never happened — a later
+        // plain kexec must not carry it to the next kernel as if it had (fault-luod-held).
+        if (InterruptedUpdate is not null && found.Handover is null && _ledger.Snapshot().Pending?.UpdateId == InterruptedUpdate)
+        {
+            _ledger.SetPending(null);
+            Publish(persist: true);
+            log.LogWarning("luod: update {UpdateId} never reached the reboot; the catalog no longer announces it", InterruptedUpdate);
+        }
     }
 
     /// <summary>

@@ -49,6 +49,43 @@ public sealed class LuodTestHoldTests
     }
 
     [Fact]
+    public async Task A_luod_killed_before_the_reboot_and_restarted_from_the_fd_store_keeps_every_session_and_forgets_the_update()
+    {
+        using var bed = new LuodTestbed();
+        await using var systemd = new FakeSystemdFdStore(bed.Directory);
+        var hold = new LuodTestHold(LuodTestHold.BeforeReboot, Path.GetDirectoryName(bed.Options.CustodyRecordPath)!);
+        var held = bed.StartRegistry(systemd, hold);
+        byte[] bytes = RandomNumberGenerator.GetBytes(100_000);
+        held.Create(Alice, "db", CatalogSessionMode.Managed, null);
+        using (var memfd = LuodTestbed.MemFdWith(bytes))
+            held.Preserve(Alice, "db", "data", memfd);
+        var kexec = new RecordingKexec();
+        var coordinator = new UpdateCoordinator(held, kexec, FixedPreflight.Go, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, "7.2.0-test");
+        var request = new UpdateRequest(new KexecRequest(StandInKernelImage.SharedPath, null, "console=ttyS0", false), TimeSpan.FromSeconds(10));
+        var update = Task.Run(() => coordinator.RunAsync(request, _ => Task.CompletedTask, CancellationToken.None));
+        await WaitForFileAsync(hold.MarkerPath(LuodTestHold.BeforeReboot));
+        Assert.NotNull(held.PendingUpdate);
+        string updateId = held.PendingUpdate!.UpdateId;
+
+        // SIGKILL at the hold; systemd restarts luod with what its fd store kept.
+        var restarted = bed.StartRegistry(systemd);
+        var next = new UpdateCoordinator(restarted, new RecordingKexec(), FixedPreflight.Go, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, "7.2.0-test");
+        Assert.False(restarted.CustodyLost, restarted.CustodyLostReason);
+        Assert.Equal(CustodyState.Open, Assert.Single(restarted.List(Alice, all: false)).State);
+        Assert.Equal(updateId, next.InterruptedUpdate);
+        Assert.Null(next.PendingUpdate);
+        Assert.Null(restarted.PendingUpdate);
+        Assert.Equal(0, kexec.Reboots);
+
+        hold.Release();
+        await Assert.ThrowsAnyAsync<Exception>(() => update);
+        var after = bed.Kexec(restarted);
+        Assert.Null(after.PendingUpdate);
+        var (_, _, files) = after.Claim(Alice, "db");
+        Assert.Equal(SHA256.HashData(bytes), SHA256.HashData(LuodTestbed.Contents((MemFd)Assert.Single(files))));
+    }
+
+    [Fact]
     public async Task A_luod_killed_mid_restore_is_restarted_from_the_fd_store_and_restores_every_session()
     {
         using var bed = new LuodTestbed();
