@@ -126,6 +126,10 @@ public sealed class FaultMatrixTests : IDisposable
         Assert.Contains("unchanged", restart);
         Assert.Contains("kexec_loaded=0", restart);
         Assert.Contains("alpha=open, beta=open, gamma=open, custodyLost=false", restart);
+        // The SDK resubscribes the frozen participants to the restarted luod, which says the update ended without a kexec: they resume.
+        string participants = Detail(result, 0, StepNames.FaultLuodHeld.Participants);
+        Assert.Contains("all three resumed", participants);
+        Assert.Equal(3, System.Text.RegularExpressions.Regex.Matches(participants, "ended in this boot without a kexec[^|]*data intact").Count);
         // Killed mid-restore with one session and the unfinished catalog parked; the restart restores all three, bytes equal.
         Assert.Matches("luo-in\\.luod\\.catalog\\.", Detail(result, 1, StepNames.FaultLuodHeld.KillMidRestore));
         Assert.Contains("alpha=restored, beta=restored, gamma=restored, custodyLost=false", Detail(result, 1, StepNames.FaultLuodHeld.RestartAfterRestoreKill));
