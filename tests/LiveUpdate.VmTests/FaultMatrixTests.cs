@@ -121,11 +121,13 @@ public sealed class FaultMatrixTests : IDisposable
             StepNames.FaultKexecAndLimits.QuotaExceeded, StepNames.FaultKexecAndLimits.NothingPausedOrLost);
         AssertStepsPassed(result, 1, StepNames.FaultKexecAndLimits.EverySessionIntact);
         string corrupt = Detail(result, 0, StepNames.FaultKexecAndLimits.CorruptImageRefused);
-        Assert.Contains("io.liveupdate.KernelError", corrupt);
-        Assert.Contains("operation=\"KexecLoad\", errno=8,", corrupt);
+        Assert.Contains("io.liveupdate.UpdateCancelled", corrupt);
+        Assert.Contains("(errno 8)", corrupt);
+        Assert.Contains("0xAA55", corrupt);
         string initrd = Detail(result, 0, StepNames.FaultKexecAndLimits.InitrdTooLargeRefused);
-        Assert.Contains("operation=\"KexecLoad\", errno=99,", initrd);
-        Assert.Contains("kho_scratch=", initrd);
+        Assert.Contains("io.liveupdate.UpdateCancelled", initrd);
+        Assert.Contains("(errno 99)", initrd);
+        Assert.Contains("kho_scratch", initrd);
         foreach (string refused in new[] { corrupt, initrd })
         {
             Assert.Contains("never heard prepare", refused);

@@ -7,7 +7,8 @@
 //        costs no memory until the kernel reads it), less than MemAvailable but larger than any
 //        KHO scratch area (kho_scratch=128M,512M,256M), where kexec segments must lie with kho=on:
 //        kho_locate_mem_hole answers EADDRNOTAVAIL. Each must cancel with KernelError KexecLoad
-//        naming the errno, before any participant hears prepare, with nothing staged.
+//        naming the errno (luod answers UpdateCancelled whose reason is the translated
+//        KernelError: errno and fix), before any participant hears prepare, with nothing staged.
 //   Limits: a 2 TiB sparse memfd preserved through luod — memfd_luo pins every page, and its
 //        folio array (2^29 pointers, 4 GiB) is more than kvmalloc allows (INT_MAX), so the kernel
 //        answers ENOMEM at once, without allocating and without the OOM killer; then luod's quota
@@ -166,14 +167,15 @@ public sealed class FaultKexecAndLimits(GuestPlan plan, ResultChannel results)
         var clock = Stopwatch.StartNew();
         var (code, output, error) = await LuodProcess.LuoctlAsync(null, ["update", .. files, "--append", plan.NextHopCommandLine.ToString(), "--timeout", "60"]);
         double ms = clock.Elapsed.TotalMilliseconds;
-        if (code != 3 || !error.Contains(LiveUpdateProtocol.Errors.KernelError, StringComparison.Ordinal)
-            || !error.Contains("operation=\"KexecLoad\"", StringComparison.Ordinal) || !error.Contains($"errno={errno},", StringComparison.Ordinal))
-            throw new InvalidOperationException($"luoctl update with {what}: exit {code} (expected 3, KernelError KexecLoad errno {errno}): {output} {error}");
+        // luod turns the load's KernelError into UpdateCancelled whose reason is the translated message (errno and fix).
+        if (code != 3 || !error.Contains(LiveUpdateProtocol.Errors.UpdateCancelled, StringComparison.Ordinal) || !error.Contains($"(errno {errno})", StringComparison.Ordinal))
+            throw new InvalidOperationException($"luoctl update with {what}: exit {code} (expected 3, UpdateCancelled naming errno {errno}): {output} {error}");
         string log = File.ReadAllText(UpdateParticipantProcess.LogOf(Subscriber.Name));
         if (log.Contains("prepare", StringComparison.Ordinal)) throw new InvalidOperationException($"{Subscriber.Name} was told to prepare before the kernel was loaded: {log}");
         string loaded = File.ReadAllText(KexecLoaded).Trim();
         if (loaded != "0") throw new InvalidOperationException($"{KexecLoaded} is {loaded} after the refused load");
-        return $"{what}: refused in {ms:F0} ms, exit {code}; progress: {output.Replace('\n', '|')}; {error}; {Subscriber.Name} never heard prepare; kexec_loaded=0";
+        string progress = string.Join('|', output.Split('\n').Where(l => !l.StartsWith(' ')));
+        return $"{what}: refused in {ms:F0} ms, exit {code}; progress: {progress}; {error}; {Subscriber.Name} never heard prepare; kexec_loaded=0";
     }
 
     private static string Describe(LiveUpdateClientException error) => $"{error.ErrorName} {error.Parameters.ToJsonString()}";
