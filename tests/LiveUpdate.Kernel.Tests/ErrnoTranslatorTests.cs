@@ -31,6 +31,8 @@ public class ErrnoTranslatorTests
         { KernelOperation.KexecLoad, EKEYREJECTED, typeof(KexecLoadException) },
         { KernelOperation.KexecLoad, EPERM, typeof(LiveUpdatePermissionException) },
         { KernelOperation.KexecLoad, EADDRNOTAVAIL, typeof(KexecLoadException) },
+        { KernelOperation.CreateSession, EMFILE, typeof(LiveUpdateSystemException) },
+        { KernelOperation.RetrieveFd, ENFILE, typeof(LiveUpdateSystemException) },
         { KernelOperation.KexecLoad, ENOMEM, typeof(KexecLoadException) },
         { KernelOperation.CreateSession, ENOTTY, typeof(LiveUpdateSystemException) },
         { KernelOperation.FinishSession, EOVERFLOW, typeof(LiveUpdateSystemException) },
@@ -88,5 +90,13 @@ public class ErrnoTranslatorTests
         Assert.IsType<LiveUpdateOutOfMemoryException>(error);
         Assert.Contains("holes included", error.Message);
         Assert.Contains("token 1", error.Message);
+    }
+
+    [Fact]
+    public void Out_of_descriptors_on_create_session_names_the_open_file_limit_not_the_kernel()
+    {
+        var error = ErrnoTranslator.Translate(KernelOperation.CreateSession, EMFILE, "session 'a'");
+        Assert.Contains("RLIMIT_NOFILE", error.Message);
+        Assert.Contains("LimitNOFILE=", error.Message);
     }
 }

@@ -40,6 +40,8 @@ internal static class ErrnoTranslator
                 $"{subject}: files can only be preserved in a session created in this boot, not in one retrieved from the previous kernel."),
             (KernelOperation.PreserveFd or KernelOperation.CreateSession, EFBIG or ENOSPC or E2BIG) => new PreservationTooLargeException(operation, errno,
                 $"{subject}: too large to preserve ({kernelText}). Split the data over several memfds or sessions."),
+            (KernelOperation.CreateSession or KernelOperation.RetrieveSession or KernelOperation.RetrieveFd, EMFILE or ENFILE) => new LiveUpdateSystemException(operation, errno,
+                $"{subject}: the kernel could not give this process a new file descriptor ({kernelText}): every session is one open fd in the process that holds /dev/liveupdate (luod), and it has reached {(errno == EMFILE ? "its open-file limit (RLIMIT_NOFILE)" : "the system's limit (fs.file-max)")}. Finish or release sessions no longer needed, or raise the limit (LimitNOFILE= in luod's unit, ulimit -n). The kernel's own limit is far higher (510,000 sessions in Linux 7.2/7.3)."),
             (KernelOperation.RetrieveFd, ENOENT) => new TokenNotFoundException(errno,
                 $"{subject}: no file with this token was preserved in the session. Check the token recorded before the reboot."),
             (KernelOperation.RetrieveFd, EINVAL) => new InvalidLiveUpdateArgumentException(operation, errno,
