@@ -146,7 +146,6 @@ public static class StepNames
         public const string InitrdTooLargeRefused = Prefix + "initrd-too-large-refused";
         public const string PreserveOutOfMemory = Prefix + "preserve-out-of-memory";
         public const string QuotaExceeded = Prefix + "quota-exceeded";
-        public const string SessionFdLimit = Prefix + "session-fd-limit";
         public const string NothingPausedOrLost = Prefix + "nothing-paused-or-lost";
         public const string EverySessionIntact = Prefix + "every-session-intact";
     }
