@@ -125,9 +125,21 @@ public sealed class SessionRegistry : IDisposable
                 CreatedNs = NowNs(), Metadata = metadata, State = CustodyState.Open,
             };
             session.Backend = Kernel(() => _backend.Create(session.KernelName));
-            _fdStore.Store(StoredName(session), session.Backend.Handle);
-            _sessions[(peer.UserId, name)] = session;
-            Persist();
+            try
+            {
+                _fdStore.Store(StoredName(session), session.Backend.Handle);
+                _sessions[(peer.UserId, name)] = session;
+                Persist();
+            }
+            catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+            {
+                // luod could not record the session (at its open-file limit, say): a session the client was told
+                // failed must not stay behind, listed open and holding kernel memory. Undo it; the client may retry.
+                if (existing is not null) _sessions[(peer.UserId, name)] = existing; else _sessions.Remove((peer.UserId, name));
+                _fdStore.Remove(StoredName(session));
+                session.Backend.Dispose(); // the kernel releases an outgoing session nobody else holds
+                throw LuodErrors.CustodyRecordUnwritable(name, _options.CustodyRecordPath, error);
+            }
             _log.LogInformation("luod: uid {Uid} created {Mode} session '{Name}' ({KernelName})", peer.UserId, mode, name, session.KernelName);
             return (session, mode == CatalogSessionMode.Delegated ? session.Backend.Handle : null);
         }

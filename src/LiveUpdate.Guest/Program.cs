@@ -43,6 +43,7 @@ try
         ScenarioNames.FaultLuodKilled => await new FaultLuodKilled(plan, results).RunAsync(),
         ScenarioNames.FaultCatalogDamaged => await new FaultCatalogDamaged(plan, results).RunAsync(),
         ScenarioNames.FaultLuodHeld => await new FaultLuodHeld(plan, results).RunAsync(),
+        ScenarioNames.FaultKexecAndLimits => await new FaultKexecAndLimits(plan, results).RunAsync(),
         ScenarioNames.Soak => await new Soak(plan, results).RunAsync(),
         ScenarioNames.Boot => true,
         _ => throw new InvalidOperationException($"unknown scenario '{plan.Scenario}' (known: {string.Join(", ", ScenarioNames.All)})"),

@@ -74,6 +74,9 @@ public static class ScenarioNames
 
     /// <summary>Fault matrix: participants SIGKILLed in prepare and after freeze, and one gone before it claims (7.2 → 7.3).</summary>
     public const string FaultParticipants = "fault-participants";
+
+    /// <summary>Fault matrix: kexec_file_load refused by the kernel (a corrupt image, an initrd no KHO scratch area holds), luod's quota and the kernel's ENOMEM when preserving; then a real update (7.2 → 7.3).</summary>
+    public const string FaultKexecAndLimits = "fault-kexec-and-limits";
     /// <summary>A seeded chain of kexecs through luod: sessions created, grown, finished and orphaned at random, every surviving byte checked, luod's RSS and fds per hop.</summary>
     public const string Soak = "soak";
 
@@ -89,6 +92,7 @@ public static class ScenarioNames
         FaultLuodKilled,
         FaultCatalogDamaged,
         FaultLuodHeld,
+        FaultKexecAndLimits,
         Soak,
     ];
 

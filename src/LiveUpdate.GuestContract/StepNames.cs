@@ -136,6 +136,20 @@ public static class StepNames
         public const string ClaimRefused = Prefix + "claim-refused";
     }
 
+    /// <summary>fault-kexec-and-limits (FaultKexecAndLimits in the guest).</summary>
+    public static class FaultKexecAndLimits
+    {
+        public const string Prefix = ScenarioNames.FaultKexecAndLimits + ".";
+        public const string LuodStart = Prefix + "luod-start";
+        public const string Setup = Prefix + "setup";
+        public const string CorruptImageRefused = Prefix + "corrupt-image-refused";
+        public const string InitrdTooLargeRefused = Prefix + "initrd-too-large-refused";
+        public const string PreserveOutOfMemory = Prefix + "preserve-out-of-memory";
+        public const string QuotaExceeded = Prefix + "quota-exceeded";
+        public const string NothingPausedOrLost = Prefix + "nothing-paused-or-lost";
+        public const string EverySessionIntact = Prefix + "every-session-intact";
+    }
+
     /// <summary>orchestrated-update (OrchestratedUpdate in the guest), plus the report steps it shares with the demo.</summary>
     public static class OrchestratedUpdate
     {

@@ -159,6 +159,32 @@ public sealed class SessionRegistryTests
     }
 
     [Fact]
+    public void A_session_luod_cannot_record_is_undone_and_the_error_says_why()
+    {
+        // fault-kexec-and-limits: at its open-file limit luod could not write its custody record after the kernel
+        // had made the session, answered InternalError, and kept the session listed open. Here the record's
+        // directory is replaced by a file, which fails the same write.
+        using var bed = new LuodTestbed();
+        var registry = bed.StartRegistry();
+        string directory = Path.GetDirectoryName(bed.Options.CustodyRecordPath)!;
+        Directory.Delete(directory, recursive: true);
+        File.WriteAllText(directory, "not a directory");
+
+        var error = Assert.Throws<VarlinkErrorException>(() => registry.Create(Alice, "db", CatalogSessionMode.Managed, null));
+        Assert.Equal("io.liveupdate.KernelError", error.ErrorName);
+        Assert.Equal("CreateSession", (string?)error.Parameters["operation"]);
+        Assert.Contains("was not created", (string?)error.Parameters["message"]);
+        Assert.Contains("nothing was kept", (string?)error.Parameters["message"]);
+        Assert.Empty(registry.List(Alice, all: false));
+        Assert.DoesNotContain(KernelSessionNames.For(Alice.UserId, "db"), bed.Backend.OutgoingNames); // released in the kernel too
+
+        File.Delete(directory);
+        Directory.CreateDirectory(directory);
+        var (session, _) = registry.Create(Alice, "db", CatalogSessionMode.Managed, null); // a retry works: no SessionExists
+        Assert.Equal(CustodyState.Open, session.State);
+    }
+
+    [Fact]
     public void A_pipe_is_refused_as_unsupported()
     {
         using var bed = new LuodTestbed();

@@ -30,6 +30,10 @@ public class ErrnoTranslatorTests
         { KernelOperation.KexecLoad, ENOEXEC, typeof(KexecLoadException) },
         { KernelOperation.KexecLoad, EKEYREJECTED, typeof(KexecLoadException) },
         { KernelOperation.KexecLoad, EPERM, typeof(LiveUpdatePermissionException) },
+        { KernelOperation.KexecLoad, EADDRNOTAVAIL, typeof(KexecLoadException) },
+        { KernelOperation.CreateSession, EMFILE, typeof(LiveUpdateSystemException) },
+        { KernelOperation.RetrieveFd, ENFILE, typeof(LiveUpdateSystemException) },
+        { KernelOperation.KexecLoad, ENOMEM, typeof(KexecLoadException) },
         { KernelOperation.CreateSession, ENOTTY, typeof(LiveUpdateSystemException) },
         { KernelOperation.FinishSession, EOVERFLOW, typeof(LiveUpdateSystemException) },
     };
@@ -58,5 +62,41 @@ public class ErrnoTranslatorTests
     {
         var error = ErrnoTranslator.Translate(KernelOperation.OpenDevice, ENOENT, "/dev/liveupdate");
         Assert.Contains("kho=on liveupdate=on", error.Message);
+    }
+
+    [Fact]
+    public void Kexec_load_without_a_place_names_the_kho_scratch_areas()
+    {
+        // Seen in the VM (fault-kexec-and-limits): a 768 MiB initrd with kho_scratch=128M,512M,256M.
+        var error = ErrnoTranslator.Translate(KernelOperation.KexecLoad, EADDRNOTAVAIL, "kexec_file_load of /boot/vmlinuz");
+        Assert.Contains("kho_scratch=", error.Message);
+        Assert.Contains("initrd", error.Message);
+    }
+
+    [Fact]
+    public void Kexec_load_of_a_damaged_boot_header_says_the_loader_refused_it()
+    {
+        // Seen in the VM (fault-kexec-and-limits): a bzImage whose 0xAA55 boot flag is zeroed.
+        var error = ErrnoTranslator.Translate(KernelOperation.KexecLoad, ENOEXEC, "kexec_file_load of /tmp/corrupt-bzImage");
+        Assert.Contains("0xAA55", error.Message);
+        Assert.Contains("dmesg", error.Message);
+    }
+
+    [Fact]
+    public void Preserve_out_of_memory_explains_that_a_memfd_is_pinned_whole()
+    {
+        // Seen in the VM (fault-kexec-and-limits): a 2 TiB sparse memfd, memfd_luo's folio array over kvmalloc's INT_MAX.
+        var error = ErrnoTranslator.Translate(KernelOperation.PreserveFd, ENOMEM, "session 'too-big', token 1");
+        Assert.IsType<LiveUpdateOutOfMemoryException>(error);
+        Assert.Contains("holes included", error.Message);
+        Assert.Contains("token 1", error.Message);
+    }
+
+    [Fact]
+    public void Out_of_descriptors_on_create_session_names_the_open_file_limit_not_the_kernel()
+    {
+        var error = ErrnoTranslator.Translate(KernelOperation.CreateSession, EMFILE, "session 'a'");
+        Assert.Contains("RLIMIT_NOFILE", error.Message);
+        Assert.Contains("LimitNOFILE=", error.Message);
     }
 }

@@ -8,7 +8,11 @@
 // fault-catalog-damaged: luod's catalog memfd damaged before a direct kexec; the next luod says
 // so and lists nothing it cannot prove. fault-luod-held: luod SIGKILLed at its test-only holds
 // (LUOD_TEST_HOLD) before the reboot (no reboot, nothing lost, kernel unloaded) and mid-restore in
-// 7.3 (the restart from the fd store restores every session). docs/reliability.md has every cell.
+// 7.3 (the restart from the fd store restores every session).
+// fault-kexec-and-limits: kexec_file_load refused by the kernel (a damaged boot header: ENOEXEC;
+// an initrd larger than any KHO scratch area: EADDRNOTAVAIL) before anyone pauses, the kernel's
+// ENOMEM for a 2 TiB memfd, luod's quota; every session intact across the update that follows.
+// docs/reliability.md has every cell.
 using LiveUpdate.GuestContract;
 using LiveUpdate.VmHarness;
 using LiveUpdate.VmHarness.Runs;
@@ -134,5 +138,35 @@ public sealed class FaultMatrixTests : IDisposable
         Assert.Matches("luo-in\\.luod\\.catalog\\.", Detail(result, 1, StepNames.FaultLuodHeld.KillMidRestore));
         Assert.Contains("alpha=restored, beta=restored, gamma=restored, custodyLost=false", Detail(result, 1, StepNames.FaultLuodHeld.RestartAfterRestoreKill));
         Assert.Equal(3, System.Text.RegularExpressions.Regex.Matches(Detail(result, 1, StepNames.FaultLuodHeld.EverySessionIntact), "sha256=[0-9a-f]{64} — match").Count);
+    }
+
+    [Fact]
+    public async Task Fault_kexec_refused_by_the_kernel_and_limits_cancel_before_any_pause_and_lose_nothing()
+    {
+        var result = await RunAcrossOneKexecAsync(ScenarioNames.FaultKexecAndLimits);
+        AssertStepsPassed(result, 0, StepNames.FaultKexecAndLimits.Setup, StepNames.FaultKexecAndLimits.CorruptImageRefused,
+            StepNames.FaultKexecAndLimits.InitrdTooLargeRefused, StepNames.FaultKexecAndLimits.PreserveOutOfMemory,
+            StepNames.FaultKexecAndLimits.QuotaExceeded, StepNames.FaultKexecAndLimits.NothingPausedOrLost);
+        AssertStepsPassed(result, 1, StepNames.FaultKexecAndLimits.EverySessionIntact);
+        string corrupt = Detail(result, 0, StepNames.FaultKexecAndLimits.CorruptImageRefused);
+        Assert.Contains("io.liveupdate.UpdateCancelled", corrupt);
+        Assert.Contains("(errno 8)", corrupt);
+        Assert.Contains("0xAA55", corrupt);
+        string initrd = Detail(result, 0, StepNames.FaultKexecAndLimits.InitrdTooLargeRefused);
+        Assert.Contains("io.liveupdate.UpdateCancelled", initrd);
+        Assert.Contains("(errno 99)", initrd);
+        Assert.Contains("kho_scratch", initrd);
+        foreach (string refused in new[] { corrupt, initrd })
+        {
+            Assert.Contains("never heard prepare", refused);
+            Assert.Contains("kexec_loaded=0", refused);
+        }
+        string enomem = Detail(result, 0, StepNames.FaultKexecAndLimits.PreserveOutOfMemory);
+        Assert.Contains("\"PreserveFd\"", enomem);
+        Assert.Contains("\"errno\":12", enomem);
+        Assert.Contains("io.liveupdate.QuotaExceeded", Detail(result, 0, StepNames.FaultKexecAndLimits.QuotaExceeded));
+        string intact = Detail(result, 1, StepNames.FaultKexecAndLimits.EverySessionIntact);
+        Assert.Contains("subscriber: intact", intact);
+        Assert.Equal(2, System.Text.RegularExpressions.Regex.Matches(intact, "sha256=[0-9a-f]{64} — match").Count);
     }
 }

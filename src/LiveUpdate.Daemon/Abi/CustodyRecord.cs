@@ -37,8 +37,10 @@ public sealed record CustodyRecord(
 {
     public const string BootIdPath = "/proc/sys/kernel/random/boot_id";
 
-    public static string CurrentBootId() =>
-        File.Exists(BootIdPath) ? File.ReadAllText(BootIdPath).Trim() : "unknown";
+    /// <summary>This boot's id, read once: it cannot change while the process runs, and a luod at its open-file limit must still be able to write its record.</summary>
+    public static string CurrentBootId() => ThisBootId.Value;
+
+    private static readonly Lazy<string> ThisBootId = new(() => File.Exists(BootIdPath) ? File.ReadAllText(BootIdPath).Trim() : "unknown");
 
     public static CustodyRecord? TryRead(string path)
     {

@@ -30,6 +30,7 @@ internal static class Errno
     public const int EOVERFLOW = 75;
     public const int EOPNOTSUPP = 95;
     public const int EKEYREJECTED = 129;
+    public const int ENFILE = 23;
     public const int EMFILE = 24;
     public const int ENOTSOCK = 88;
     public const int ECONNRESET = 104;
