@@ -175,7 +175,20 @@ public sealed class CertificationClientTests
                 }
                 await Task.Delay(20);
             }
-            return server;
+            // The socket file appears at bind(), a moment before listen(): until then a connect is refused.
+            while (true)
+            {
+                using var probe = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+                try
+                {
+                    await probe.ConnectAsync(new System.Net.Sockets.UnixDomainSocketEndPoint(socketPath));
+                    return server;
+                }
+                catch (System.Net.Sockets.SocketException) when (!process.HasExited && deadline.Elapsed < Timeout)
+                {
+                    await Task.Delay(20);
+                }
+            }
         }
 
         public async ValueTask DisposeAsync()
