@@ -278,6 +278,8 @@ public static class StepNames
         public const string KillMidRestore = Prefix + "kill-mid-restore";
         public const string RestartAfterRestoreKill = Prefix + "restart-after-restore-kill";
         public const string EverySessionIntact = Prefix + "every-session-intact";
+        public const string NoFdStoreKillBeforeReboot = Prefix + "no-fd-store.kill-before-reboot";
+        public const string NoFdStoreCustodyLost = Prefix + "no-fd-store.custody-lost";
     }
 
     /// <summary>luod-restore-scaling (LuodRestoreScaling in the guest).</summary>

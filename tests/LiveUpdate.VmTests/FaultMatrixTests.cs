@@ -115,13 +115,13 @@ public sealed class FaultMatrixTests : IDisposable
     }
 
     [Fact]
-    public async Task Fault_luod_held_killed_before_the_reboot_and_mid_restore_loses_nothing_with_the_fd_store()
+    public async Task Fault_luod_held_killed_before_the_reboot_and_mid_restore_loses_nothing_with_the_fd_store_and_says_custody_lost_without()
     {
         var result = await RunAcrossOneKexecAsync(ScenarioNames.FaultLuodHeld);
         AssertStepsPassed(result, 0, StepNames.FaultLuodHeld.Setup, StepNames.FaultLuodHeld.KillBeforeReboot,
             StepNames.FaultLuodHeld.RestartAfterRebootKill, StepNames.FaultLuodHeld.Participants);
         AssertStepsPassed(result, 1, StepNames.FaultLuodHeld.KillMidRestore, StepNames.FaultLuodHeld.RestartAfterRestoreKill,
-            StepNames.FaultLuodHeld.EverySessionIntact);
+            StepNames.FaultLuodHeld.EverySessionIntact, StepNames.FaultLuodHeld.NoFdStoreKillBeforeReboot, StepNames.FaultLuodHeld.NoFdStoreCustodyLost);
         // Held after every freeze acknowledgement with the kernel staged; killed there, no reboot and nothing lost.
         string held = Detail(result, 0, StepNames.FaultLuodHeld.KillBeforeReboot);
         Assert.Contains("kexec_loaded=1", held);
@@ -138,6 +138,18 @@ public sealed class FaultMatrixTests : IDisposable
         Assert.Matches("luo-in\\.luod\\.catalog\\.", Detail(result, 1, StepNames.FaultLuodHeld.KillMidRestore));
         Assert.Contains("alpha=restored, beta=restored, gamma=restored, custodyLost=false", Detail(result, 1, StepNames.FaultLuodHeld.RestartAfterRestoreKill));
         Assert.Equal(3, System.Text.RegularExpressions.Regex.Matches(Detail(result, 1, StepNames.FaultLuodHeld.EverySessionIntact), "sha256=[0-9a-f]{64} — match").Count);
+        // Without the fd store, held before the reboot of an update to 7.3 itself: the kernel was staged and the participant frozen.
+        string plainHeld = Detail(result, 1, StepNames.FaultLuodHeld.NoFdStoreKillBeforeReboot);
+        Assert.Contains("kexec_loaded=1; delta heard freeze", plainHeld);
+        // Killed there: data lost by design (nothing else held the session), and said so; no reboot, kernel unloaded,
+        // the participant resumes on the restarted luod's word with its own memory intact.
+        string plainLost = Detail(result, 1, StepNames.FaultLuodHeld.NoFdStoreCustodyLost);
+        Assert.Contains("unchanged", plainLost);
+        Assert.Contains("kexec_loaded=0", plainLost);
+        Assert.Contains("delta is lost; retrieve refused: ", plainLost);
+        Assert.Contains("io.liveupdate.CustodyLost", plainLost);
+        Assert.Contains("\"custodyLost\":true", plainLost);
+        Assert.Matches("resume [^/]*ended in this boot without a kexec[^/]*data intact", plainLost);
     }
 
     [Fact]

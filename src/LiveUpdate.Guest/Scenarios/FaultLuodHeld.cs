@@ -12,9 +12,17 @@
 //   7.3: luod (fd store, hold mid-restore) stops after the first session it retrieved; it is
 //     killed; the restart from the fd store (no hold) must restore every session, custody not
 //     lost; every session is retrieved (SHA-256 match) and finished.
+//   7.3, WITHOUT the fd store (luod started plainly, as FaultLuodKilled's no-fd-store cells):
+//     a participant preserves a new 4 MiB session and subscribes; `luoctl update` to this 7.3
+//     kernel itself runs with luod held at before-reboot; SIGKILL there. Nothing else held the
+//     session, so the kernel released it with luod's fds: data lost BY DESIGN. The restarted luod
+//     must say so (custodyLost, the session `lost`, retrieve → io.liveupdate.CustodyLost), not
+//     reboot, unload the staged kernel, and the frozen participant must resume with its own
+//     memory intact.
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using LiveUpdate.GuestContract;
+using LiveUpdateProtocol = LiveUpdate.Protocol.LiveUpdateProtocol;
 using Steps = LiveUpdate.GuestContract.StepNames.FaultLuodHeld;
 
 namespace LiveUpdate.Guest.Scenarios;
@@ -29,6 +37,7 @@ public sealed class FaultLuodHeld(GuestPlan plan, ResultChannel results)
     private static readonly string[] LuodOptions = ["--OrphanGrace=00:10:00"];
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(90);
     private static readonly TimeSpan HoldTimeout = TimeSpan.FromSeconds(150);
+    private static readonly (string Name, int Mib, ulong Seed) Unstored = ("delta", 4, 0x1504);
 
     private FakeSystemdSupervisor? _systemd;
     private SpawnedProcessHandle? _luod;
@@ -132,7 +141,71 @@ public sealed class FaultLuodHeld(GuestPlan plan, ResultChannel results)
                 throw new InvalidOperationException($"after finishing every session luod lists: {reply.ToJsonString()}");
             return string.Join("; ", details) + "; all finished, nothing lost";
         });
-        return ok;
+        if (!ok) return false;
+
+        string bootBefore = File.ReadAllText(BootId).Trim();
+        ok = await results.StepAsync(Steps.NoFdStoreKillBeforeReboot, async () =>
+        {
+            _luod!.Kill();
+            await _systemd!.DisposeAsync();
+            _systemd = null;
+            foreach (string stale in Directory.Exists("/run/luod") ? Directory.GetFiles("/run/luod", "held-at-*") : []) File.Delete(stale);
+            var (luod, ready) = await LuodProcess.StartAsync(new Dictionary<string, string> { [HoldVariable] = "before-reboot" }, LuodOptions);
+            string fresh = JsonNode.Parse(await LuodProcess.LuoctlOkAsync("sessions", "--all", "--json"))!["status"]!.ToJsonString();
+            var (name, mib, seed) = Unstored;
+            await UpdateParticipantProcess.StartAsync(name, mib, seed);
+            string sha = SeededPattern.Sha256Of(seed, (long)mib << 20);
+            var update = LuodProcess.LuoctlAsync(null, "update", "--kernel", $"/boot/{plan.CurrentTag}/bzImage", "--append", plan.CommandLine.ToString(), "--timeout", "120");
+            var clock = Stopwatch.StartNew();
+            string marker = MarkerOf("before-reboot");
+            while (!File.Exists(marker))
+            {
+                if (update.IsCompleted) throw new InvalidOperationException($"luoctl update ended before luod held: {await update}");
+                if (clock.Elapsed > HoldTimeout) throw new TimeoutException($"luod did not hold at before-reboot within {HoldTimeout.TotalSeconds:F0} s");
+                await Task.Delay(50);
+            }
+            double heldMs = clock.Elapsed.TotalMilliseconds;
+            string staged = KexecLoadedText();
+            string frozen = ParticipantLog(name).Contains("freeze ", StringComparison.Ordinal) ? "heard freeze" : "NOT frozen";
+            await luod.KillAsync();
+            var (code, output, error) = await update;
+            return $"luod pid {luod.Process.Id} without an fd store ({HoldVariable}=before-reboot), serving in {ready.TotalMilliseconds:F0} ms, status {fresh}; " +
+                $"{name} {mib} MiB sha256={sha} subscribed; luod held at before-reboot {heldMs:F0} ms after `luoctl update` (to {plan.CurrentTag} itself) began ({staged}; {name} {frozen}); " +
+                $"luod SIGKILLed; luoctl update exited {code}: {Flat(output)} {Flat(error)}";
+        });
+        if (!ok) return false;
+
+        return await results.StepAsync(Steps.NoFdStoreCustodyLost, async () =>
+        {
+            var (name, _, _) = Unstored;
+            var (luod, ready) = await LuodProcess.StartAsync(LuodOptions);
+            string bootAfter = File.ReadAllText(BootId).Trim();
+            if (bootAfter != bootBefore) throw new InvalidOperationException($"the machine rebooted: boot_id {bootBefore} → {bootAfter}");
+            if (File.ReadAllText(KexecLoaded).Trim() != "0")
+                throw new InvalidOperationException($"the restarted luod left the interrupted update's kernel loaded ({KexecLoadedText()})");
+            string json = await LuodProcess.LuoctlOkAsync("sessions", "--all", "--json");
+            var reply = JsonNode.Parse(json)!;
+            if (!reply["status"]!["custodyLost"]!.GetValue<bool>())
+                throw new InvalidOperationException($"the restarted luod does not report custody lost: {json}");
+            var session = reply["sessions"]!.AsArray().SingleOrDefault(s => s!["name"]!.GetValue<string>() == name)
+                ?? throw new InvalidOperationException($"the restarted luod does not list '{name}': {json}");
+            string state = session["state"]!.GetValue<string>();
+            if (state != "lost") throw new InvalidOperationException($"{name} is '{state}', expected 'lost': {json}");
+            var (code, _, error) = await LuodProcess.LuoctlAsync(null, "retrieve", "--session", name, "--name", "data", "--output", $"/tmp/{name}.out");
+            if (code == 0 || !error.Contains(LiveUpdateProtocol.Errors.CustodyLost, StringComparison.Ordinal))
+                throw new InvalidOperationException($"retrieve of {name}: exit {code}, '{error}' (expected io.liveupdate.CustodyLost)");
+            // The participant froze for the update; the SDK reconnects to the restarted luod, which names it as ended without a kexec.
+            var clock = Stopwatch.StartNew();
+            while (!ParticipantLog(name).Contains("\nresume ", StringComparison.Ordinal) && clock.Elapsed < TimeSpan.FromSeconds(30))
+                await Task.Delay(100);
+            string log = ParticipantLog(name);
+            string resume = log.Split('\n').LastOrDefault(l => l.StartsWith("resume ", StringComparison.Ordinal))
+                ?? throw new InvalidOperationException($"{name} did not resume within 30 s of the restart: {Flat(log)}");
+            if (!resume.Contains("ended in this boot without a kexec", StringComparison.Ordinal) || !resume.Contains("data intact", StringComparison.Ordinal))
+                throw new InvalidOperationException($"{name} resumed without the update named ended, or with its memory changed: {Flat(log)}");
+            return $"restarted luod pid {luod.Process.Id} (no fd store) serving in {ready.TotalMilliseconds:F0} ms; no reboot (boot_id {bootAfter} unchanged); {KexecLoadedText()}; " +
+                $"{name} is lost; retrieve refused: {Flat(error.Trim())}; status {reply["status"]!.ToJsonString()}; {name} resumed {clock.Elapsed.TotalMilliseconds:F0} ms after the restart's serving: {Flat(log)}";
+        });
     }
 
     /// <summary>A fresh fd store and luod under it with LUOD_TEST_HOLD=<paramref name="point"/> (only in its environment).</summary>
