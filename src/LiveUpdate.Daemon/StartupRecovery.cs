@@ -116,6 +116,7 @@ public sealed class StartupRecovery(ILiveUpdateBackend backend, IFileDescriptorS
 
         _found.BootedByHandover = true;
         _found.Generation = previous.Generation;
+        if (!fdStore.Enabled) RecordRestoreInProgress(previous);
         int retrievedCount = 0;
         foreach (var entry in previous.Sessions)
         {
@@ -149,6 +150,29 @@ public sealed class StartupRecovery(ILiveUpdateBackend backend, IFileDescriptorS
             throughSystemd ? "; systemd carried them across the kexec in luod's fd store" : "");
         _found.Updates = new RecoveredUpdates(previous.PendingUpdate?.ToTelemetry(), [.. (previous.Updates ?? []).Select(u => u.ToTelemetry())],
             new HandoverMoments(startSample, catalogRestored, ClockSample.Capture(), previous.Sessions.Count));
+    }
+
+    /// <summary>
+    /// Without an fd store nothing but this luod holds what it retrieves: killed in the middle of the
+    /// restore, it would take the retrieved sessions with it and, with the catalog (finished when its fd
+    /// closes), the names and owners of the rest, and the next luod of this boot would see a fresh boot
+    /// (fault-luod-held, no-fd-store analysis). So the catalog's sessions are recorded in this boot's
+    /// custody record first: the next luod retrieves the ones still in the kernel by name and reports the
+    /// others lost (NoticeLostCustody). One record write; with the fd store the parked fds do this instead.
+    /// </summary>
+    private void RecordRestoreInProgress(CatalogDocument previous)
+    {
+        var entries = previous.Sessions.Select(entry => new CustodyEntry(entry,
+            entry.LostReason is not null ? CustodyState.Lost : CustodyState.Restored, 0)).ToList();
+        try
+        {
+            new CustodyRecord(CustodyRecord.CurrentBootId(), Environment.ProcessId, SessionRegistry.NowNs(), BootedByHandover: true,
+                previous.Generation, entries).Write(options.CustodyRecordPath);
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            log.LogWarning("luod: could not note the sessions being restored in {Path} ({Message}); a luod killed during this restore would lose their names", options.CustodyRecordPath, error.Message);
+        }
     }
 
     /// <summary>
@@ -366,6 +390,30 @@ public sealed class StartupRecovery(ILiveUpdateBackend backend, IFileDescriptorS
         session.Direction == SessionDirection.Outgoing ? StoredDescriptorKind.OutgoingSession : StoredDescriptorKind.IncomingSession,
         session.KernelName);
 
+    /// <summary>
+    /// A session of the previous kernel that a luod of this boot recorded (restored) but that came back through no
+    /// fd: if that luod died before retrieving it, the kernel still holds it under its name. True when retrieved now.
+    /// </summary>
+    private bool TryRetrieveStill(CustodyRecord record, CustodyEntry entry)
+    {
+        try
+        {
+            var session = CustodySession.FromCustodyEntry(entry);
+            session.Backend = backend.Retrieve(entry.Session.KernelName);
+            session.RestoredNs = SessionRegistry.NowNs();
+            Park(session.Backend);
+            _found.Sessions[(session.Owner, session.Name)] = session;
+            _found.BootedByHandover = true;
+            _found.Generation = Math.Max(_found.Generation, record.CatalogGeneration);
+            log.LogWarning("luod: session '{Name}' of uid {Owner} was still in the kernel after luod pid {Pid} stopped during the restore; retrieved it", session.Name, session.Owner, record.Pid);
+            return true;
+        }
+        catch (Exception error) when (error is SessionNotFoundException or DuplicateSessionException)
+        {
+            return false; // retrieved by the luod that died (its fd closed: the kernel finished it), or never handed over
+        }
+    }
+
     /// <summary><paramref name="record"/>: the custody record of this boot found at start, if any.</summary>
     private void NoticeLostCustody(CustodyRecord? record)
     {
@@ -377,10 +425,21 @@ public sealed class StartupRecovery(ILiveUpdateBackend backend, IFileDescriptorS
         foreach (var entry in record.Sessions)
         {
             if (_found.Sessions.ContainsKey((entry.Session.Owner, entry.Session.Name))) continue;
-            lost++;
+            if (entry.State == CustodyState.Restored && TryRetrieveStill(record, entry)) continue;
             var session = CustodySession.FromCustodyEntry(entry);
             session.State = CustodyState.Lost;
-            session.LostReason = $"luod (pid {record.Pid}) stopped while holding this session and nothing else (no systemd fd store) held it, so the kernel released its preserved files";
+            if (entry.State == CustodyState.Lost && entry.Session.LostReason is { } before)
+            {
+                // Lost before (e.g. before the kexec): stays lost, with its own reason.
+                session.LostReason = before;
+                _found.CustodyLost = true;
+                _found.CustodyLostReason ??= $"session '{entry.Session.Name}' of uid {entry.Session.Owner} was lost earlier: {before}";
+            }
+            else
+            {
+                lost++;
+                session.LostReason = $"luod (pid {record.Pid}) stopped while holding this session and nothing else (no systemd fd store) held it, so the kernel released its preserved files";
+            }
             _found.Sessions[(session.Owner, session.Name)] = session;
         }
         if (lost > 0)

@@ -264,6 +264,9 @@ public static class StepNames
         public const string EverySessionIntact = Prefix + "every-session-intact";
         public const string NoFdStoreKillDuringPrepare = Prefix + "no-fd-store.kill-during-prepare";
         public const string NoFdStoreCustodyLost = Prefix + "no-fd-store.custody-lost";
+        public const string NoFdStoreCarry = Prefix + "no-fd-store.carry";
+        public const string NoFdStoreKillMidRestore = Prefix + "no-fd-store.kill-mid-restore";
+        public const string NoFdStoreRestartAfterRestoreKill = Prefix + "no-fd-store.restart-after-restore-kill";
     }
 
     /// <summary>fault-luod-held (FaultLuodHeld in the guest): luod SIGKILLed at its test-only holds (LUOD_TEST_HOLD).</summary>
@@ -280,6 +283,9 @@ public static class StepNames
         public const string EverySessionIntact = Prefix + "every-session-intact";
         public const string NoFdStoreKillBeforeReboot = Prefix + "no-fd-store.kill-before-reboot";
         public const string NoFdStoreCustodyLost = Prefix + "no-fd-store.custody-lost";
+        public const string NoFdStoreCarry = Prefix + "no-fd-store.carry";
+        public const string NoFdStoreKillMidRestore = Prefix + "no-fd-store.kill-mid-restore";
+        public const string NoFdStoreRestartAfterRestoreKill = Prefix + "no-fd-store.restart-after-restore-kill";
     }
 
     /// <summary>luod-restore-scaling (LuodRestoreScaling in the guest).</summary>

@@ -160,6 +160,18 @@ public sealed class FakeLiveUpdateBackend : ILiveUpdateBackend
             list.Remove(session.KernelName);
     }
 
+    /// <summary>
+    /// The process that retrieved incoming sessions dies (SIGKILL of a luod in the middle of its restore): each
+    /// retrieved incoming session's fd closes, and the kernel finishes it (luo_session_release). Sessions never
+    /// retrieved stay, retrievable by name.
+    /// </summary>
+    public void SimulateDeathOfRetriever()
+    {
+        List<FakeBackendSession> retrieved;
+        lock (Gate) retrieved = [.. _incoming.Values.Where(s => s.Retrieved)];
+        foreach (var session in retrieved) session.Dispose();
+    }
+
     /// <summary>Drops every session and file (without the kernel-side effects of closing them).</summary>
     public void Dispose()
     {

@@ -89,18 +89,7 @@ public sealed class LuodTestHoldTests
     public async Task A_luod_killed_mid_restore_is_restarted_from_the_fd_store_and_restores_every_session()
     {
         using var bed = new LuodTestbed();
-        var before = bed.StartRegistry();
-        var data = new Dictionary<string, byte[]>();
-        foreach (string name in new[] { "one", "two", "three" })
-        {
-            data[name] = RandomNumberGenerator.GetBytes(100_000);
-            before.Create(Alice, name, CatalogSessionMode.Managed, null);
-            using var memfd = LuodTestbed.MemFdWith(data[name]);
-            before.Preserve(Alice, name, "data", memfd);
-        }
-        bed.Backend.SimulateKexec();
-        before.Dispose();
-        File.Delete(bed.Options.CustodyRecordPath);
+        var data = ThreeSessionsAcrossAKexec(bed);
 
         string systemdDirectory = Path.Combine(bed.Directory, "systemd");
         Directory.CreateDirectory(systemdDirectory);
@@ -147,6 +136,69 @@ public sealed class LuodTestHoldTests
             held.Join(Wait);
         }
         Assert.IsType<OperationCanceledException>(heldEnd);
+    }
+
+    [Fact]
+    public async Task A_luod_killed_mid_restore_without_an_fd_store_is_followed_by_one_that_retrieves_the_rest_and_names_the_lost_one()
+    {
+        // Without an fd store a kill mid-restore took the retrieved session and the catalog (finished when their
+        // fds closed), and the next luod saw a fresh boot: the sessions still in the kernel had lost their names,
+        // silently (fault-luod-held, no-fd-store analysis). The restore now records the catalog's sessions first.
+        using var bed = new LuodTestbed();
+        var data = ThreeSessionsAcrossAKexec(bed);
+
+        var hold = new LuodTestHold(LuodTestHold.MidRestore, Path.GetDirectoryName(bed.Options.CustodyRecordPath)!);
+        var held = new Thread(() =>
+        {
+            try { bed.StartRegistry(null, hold); }
+            catch (Exception) { } // released at the end: the "killed" luod never finishes its start
+        });
+        held.Start();
+        try
+        {
+            await WaitForFileAsync(hold.MarkerPath(LuodTestHold.MidRestore));
+            bed.Backend.SimulateDeathOfRetriever(); // SIGKILL: the catalog and the first session close and are finished
+
+            var restarted = bed.StartRegistry();
+            Assert.True(restarted.CustodyLost);
+            Assert.Contains("1 session(s)", restarted.CustodyLostReason);
+            Assert.True(restarted.BootedByHandover);
+            var listed = restarted.List(Alice, all: false);
+            Assert.Equal(["one", "three", "two"], listed.Select(s => s.Name).Order());
+            var lost = Assert.Single(listed, s => s.State == CustodyState.Lost);
+            foreach (var session in listed.Where(s => s.State != CustodyState.Lost))
+            {
+                Assert.Equal(CustodyState.Restored, session.State);
+                var (_, _, files) = restarted.Claim(Alice, session.Name);
+                Assert.Equal(SHA256.HashData(data[session.Name]), SHA256.HashData(LuodTestbed.Contents((MemFd)Assert.Single(files))));
+                restarted.Finish(Alice, session.Name);
+            }
+            var error = Assert.Throws<LiveUpdate.Varlink.VarlinkErrorException>(() => restarted.Claim(Alice, lost.Name));
+            Assert.Equal("io.liveupdate.CustodyLost", error.ErrorName);
+        }
+        finally
+        {
+            hold.Release();
+            held.Join(Wait);
+        }
+    }
+
+    /// <summary>Three managed sessions of 100 000 random bytes each carried across a kexec; no luod runs in the next kernel yet. Returns their bytes.</summary>
+    private static Dictionary<string, byte[]> ThreeSessionsAcrossAKexec(LuodTestbed bed)
+    {
+        var before = bed.StartRegistry();
+        var data = new Dictionary<string, byte[]>();
+        foreach (string name in new[] { "one", "two", "three" })
+        {
+            data[name] = RandomNumberGenerator.GetBytes(100_000);
+            before.Create(Alice, name, CatalogSessionMode.Managed, null);
+            using var memfd = LuodTestbed.MemFdWith(data[name]);
+            before.Preserve(Alice, name, "data", memfd);
+        }
+        bed.Backend.SimulateKexec();
+        before.Dispose();
+        File.Delete(bed.Options.CustodyRecordPath); // the next kernel's /run is empty
+        return data;
     }
 
     private static async Task WaitForFileAsync(string path)

@@ -80,10 +80,10 @@ public sealed class FaultMatrixTests : IDisposable
         Assert.Contains("ice=claimed", Detail(result, 1, StepNames.FaultLuodKilled.RestartAfterClaimKill));
     }
 
-    /// <summary>Runs <paramref name="scenario"/> on 7.2 → 7.3; it must pass and boot twice (one real kexec).</summary>
-    private async Task<VmRunResult> RunAcrossOneKexecAsync(string scenario)
+    /// <summary>Runs <paramref name="scenario"/> on <paramref name="kernels"/> (default 7.2 → 7.3); it must pass and boot once per kernel (a real kexec between each).</summary>
+    private async Task<VmRunResult> RunAcrossOneKexecAsync(string scenario, string[]? kernels = null)
     {
-        string[] chain = ["7.2", "7.3"];
+        string[] chain = kernels ?? ["7.2", "7.3"];
         using var limit = new CancellationTokenSource(OverallLimit);
         var result = await fixture.Harness.RunScenarioAsync(new VmRunRequest(scenario, chain) { Timeout = RunTimeout }, limit.Token);
         output.WriteLine(RunReport.Summary(result));
@@ -117,7 +117,13 @@ public sealed class FaultMatrixTests : IDisposable
     [Fact]
     public async Task Fault_luod_held_killed_before_the_reboot_and_mid_restore_loses_nothing_with_the_fd_store_and_says_custody_lost_without()
     {
-        var result = await RunAcrossOneKexecAsync(ScenarioNames.FaultLuodHeld);
+        // Three boots: the third is a luod without an fd store killed mid-restore.
+        var result = await RunAcrossOneKexecAsync(ScenarioNames.FaultLuodHeld, ["7.2", "7.3", "7.3"]);
+        AssertStepsPassed(result, 2, StepNames.FaultLuodHeld.NoFdStoreKillMidRestore, StepNames.FaultLuodHeld.NoFdStoreRestartAfterRestoreKill);
+        string plain = Detail(result, 2, StepNames.FaultLuodHeld.NoFdStoreRestartAfterRestoreKill);
+        Assert.Contains("\"custodyLost\":true", plain);
+        Assert.Contains("io.liveupdate.CustodyLost", plain); // the one session the killed luod had retrieved
+        Assert.Equal(2, System.Text.RegularExpressions.Regex.Matches(plain, "sha256=[0-9a-f]{64} — match").Count); // the others, retrieved by name
         AssertStepsPassed(result, 0, StepNames.FaultLuodHeld.Setup, StepNames.FaultLuodHeld.KillBeforeReboot,
             StepNames.FaultLuodHeld.RestartAfterRebootKill, StepNames.FaultLuodHeld.Participants);
         AssertStepsPassed(result, 1, StepNames.FaultLuodHeld.KillMidRestore, StepNames.FaultLuodHeld.RestartAfterRestoreKill,

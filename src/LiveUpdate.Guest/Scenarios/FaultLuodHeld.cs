@@ -1,4 +1,5 @@
-// FaultLuodHeld (scenario fault-luod-held, 7.2 → 7.3): the two "luod killed" cells of the fault
+// FaultLuodHeld (scenario fault-luod-held, 7.2 → 7.3, and → 7.3 again when the chain has a third
+// kernel): the two "luod killed" cells of the fault
 // matrix (issue 14) that have no point a client can observe, reached through luod's test-only
 // holds (LUOD_TEST_HOLD, src/LiveUpdate.Daemon/LuodTestHold.cs): luod stops at the point,
 // writes /run/luod/held-at-<point>, and the scenario SIGKILLs it there.
@@ -18,7 +19,12 @@
 //     session, so the kernel released it with luod's fds: data lost BY DESIGN. The restarted luod
 //     must say so (custodyLost, the session `lost`, retrieve → io.liveupdate.CustodyLost), not
 //     reboot, unload the staged kernel, and the frozen participant must resume with its own
-//     memory intact.
+//     memory intact. Then (three-kernel chain) the plain luod preserves three more sessions and
+//     kexecs into the third boot.
+//   third boot, WITHOUT the fd store: luod held at mid-restore (the catalog and the first session
+//     retrieved) and SIGKILLed: both are finished by the kernel as their fds close. The restarted
+//     luod must name all three (from the custody record the restore wrote first), report custody
+//     lost, answer CustodyLost for the first, and hand back the other two by name, bytes equal.
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using LiveUpdate.GuestContract;
@@ -42,9 +48,33 @@ public sealed class FaultLuodHeld(GuestPlan plan, ResultChannel results)
     private FakeSystemdSupervisor? _systemd;
     private SpawnedProcessHandle? _luod;
 
-    public async Task<bool> RunAsync() => plan.IsFirstHop ? await BeforeKexecAsync() : await AfterKexecAsync();
+    public async Task<bool> RunAsync() => plan.Hop switch
+    {
+        0 => await BeforeKexecAsync(),
+        1 => await AfterKexecAsync(),
+        _ => await MidRestoreWithoutFdStoreAsync(),
+    };
+
+    /// <summary>Sessions a luod without an fd store carries into the third boot, where it is killed mid-restore.</summary>
+    private static readonly (string Name, int Mib, ulong Seed)[] Plain = [("epsilon", 3, 0x1505), ("zeta", 2, 0x1506), ("eta", 1, 0x1507)];
 
     private static string MarkerOf(string point) => $"/run/luod/held-at-{point}";
+
+    /// <summary>
+    /// Waits until luod writes the marker of <paramref name="point"/>; fails with what <paramref name="gaveUp"/> says
+    /// (a non-null reason: luod or luoctl ended first) or after <see cref="HoldTimeout"/>. Returns the ms on <paramref name="clock"/> (new when null).
+    /// </summary>
+    private static async Task<double> WaitForHoldAsync(string point, Func<Task<string?>> gaveUp, Stopwatch? clock = null)
+    {
+        clock ??= Stopwatch.StartNew();
+        while (!File.Exists(MarkerOf(point)))
+        {
+            if (await gaveUp() is { } reason) throw new InvalidOperationException(reason);
+            if (clock.Elapsed > HoldTimeout) throw new TimeoutException($"luod did not hold at {point} within {HoldTimeout.TotalSeconds:F0} s");
+            await Task.Delay(20);
+        }
+        return clock.Elapsed.TotalMilliseconds;
+    }
 
     private async Task<bool> BeforeKexecAsync()
     {
@@ -61,15 +91,7 @@ public sealed class FaultLuodHeld(GuestPlan plan, ResultChannel results)
         bool ok = await results.StepAsync(Steps.KillBeforeReboot, async () =>
         {
             var update = LuodProcess.LuoctlAsync(null, "update", "--kernel", $"/boot/{plan.NextTag}/bzImage", "--append", plan.CommandLine.ToString(), "--timeout", "120");
-            var clock = Stopwatch.StartNew();
-            string marker = MarkerOf("before-reboot");
-            while (!File.Exists(marker))
-            {
-                if (update.IsCompleted) throw new InvalidOperationException($"luoctl update ended before luod held: {await update}");
-                if (clock.Elapsed > HoldTimeout) throw new TimeoutException($"luod did not hold at before-reboot within {HoldTimeout.TotalSeconds:F0} s");
-                await Task.Delay(50);
-            }
-            double heldMs = clock.Elapsed.TotalMilliseconds;
+            double heldMs = await WaitForHoldAsync("before-reboot", async () => update.IsCompleted ? $"luoctl update ended before luod held: {await update}" : null);
             string staged = KexecLoadedText();
             string frozen = string.Join(", ", Names.Select(n => $"{n} {(ParticipantLog(n).Contains("freeze ", StringComparison.Ordinal) ? "heard freeze" : "NOT frozen")}"));
             _luod!.Kill();
@@ -113,14 +135,7 @@ public sealed class FaultLuodHeld(GuestPlan plan, ResultChannel results)
             {
                 var clock = Stopwatch.StartNew();
                 string luod = await StartHeldUnderFdStoreAsync("mid-restore", waitUntilServing: false);
-                string marker = MarkerOf("mid-restore");
-                while (!File.Exists(marker))
-                {
-                    if (_luod!.HasExited) throw new InvalidOperationException($"luod exited with {_luod.ExitCode} before it held at mid-restore");
-                    if (clock.Elapsed > HoldTimeout) throw new TimeoutException($"luod did not hold at mid-restore within {HoldTimeout.TotalSeconds:F0} s");
-                    await Task.Delay(20);
-                }
-                double heldMs = clock.Elapsed.TotalMilliseconds;
+                double heldMs = await WaitForHoldAsync("mid-restore", () => Task.FromResult(_luod!.HasExited ? $"luod exited with {_luod.ExitCode} before it held at mid-restore" : null), clock);
                 var parked = await _systemd!.WaitForStoredAsync(names => names.Count(n => n.StartsWith("luo-in.", StringComparison.Ordinal)) >= 2, TimeSpan.FromSeconds(10));
                 _luod!.Kill();
                 return $"{luod}; held at mid-restore {heldMs:F0} ms after its start; the fd store holds [{string.Join(", ", parked)}]; luod SIGKILLed";
@@ -156,15 +171,7 @@ public sealed class FaultLuodHeld(GuestPlan plan, ResultChannel results)
             await UpdateParticipantProcess.StartAsync(name, mib, seed);
             string sha = SeededPattern.Sha256Of(seed, (long)mib << 20);
             var update = LuodProcess.LuoctlAsync(null, "update", "--kernel", $"/boot/{plan.CurrentTag}/bzImage", "--append", plan.CommandLine.ToString(), "--timeout", "120");
-            var clock = Stopwatch.StartNew();
-            string marker = MarkerOf("before-reboot");
-            while (!File.Exists(marker))
-            {
-                if (update.IsCompleted) throw new InvalidOperationException($"luoctl update ended before luod held: {await update}");
-                if (clock.Elapsed > HoldTimeout) throw new TimeoutException($"luod did not hold at before-reboot within {HoldTimeout.TotalSeconds:F0} s");
-                await Task.Delay(50);
-            }
-            double heldMs = clock.Elapsed.TotalMilliseconds;
+            double heldMs = await WaitForHoldAsync("before-reboot", async () => update.IsCompleted ? $"luoctl update ended before luod held: {await update}" : null);
             string staged = KexecLoadedText();
             string frozen = ParticipantLog(name).Contains("freeze ", StringComparison.Ordinal) ? "heard freeze" : "NOT frozen";
             await luod.KillAsync();
@@ -175,7 +182,7 @@ public sealed class FaultLuodHeld(GuestPlan plan, ResultChannel results)
         });
         if (!ok) return false;
 
-        return await results.StepAsync(Steps.NoFdStoreCustodyLost, async () =>
+        ok = await results.StepAsync(Steps.NoFdStoreCustodyLost, async () =>
         {
             var (name, _, _) = Unstored;
             var (luod, ready) = await LuodProcess.StartAsync(LuodOptions);
@@ -205,6 +212,69 @@ public sealed class FaultLuodHeld(GuestPlan plan, ResultChannel results)
                 throw new InvalidOperationException($"{name} resumed without the update named ended, or with its memory changed: {Flat(log)}");
             return $"restarted luod pid {luod.Process.Id} (no fd store) serving in {ready.TotalMilliseconds:F0} ms; no reboot (boot_id {bootAfter} unchanged); {KexecLoadedText()}; " +
                 $"{name} is lost; retrieve refused: {Flat(error.Trim())}; status {reply["status"]!.ToJsonString()}; {name} resumed {clock.Elapsed.TotalMilliseconds:F0} ms after the restart's serving: {Flat(log)}";
+        });
+        if (!ok || plan.IsLastHop) return ok;
+
+        // Third boot: a luod without an fd store is killed in the middle of its restore (below).
+        return await results.StepAsync(Steps.NoFdStoreCarry, async () =>
+        {
+            foreach (var (name, mib, seed) in Plain)
+            {
+                await ReferenceClients.LuoctlPreserveAsync(name, "data", seed, (long)mib << 20);
+            }
+            await LuodProcess.KexecThroughLuodAsync(plan, results);
+            return "unreachable";
+        });
+    }
+
+    /// <summary>
+    /// The third boot: luod without an fd store, held at mid-restore (the catalog and the first session
+    /// retrieved), SIGKILLed. Their fds close and the kernel finishes both; the next luod must still name
+    /// every session — the first lost (its bytes went with the dead luod), the others retrieved by name,
+    /// every byte equal — and say custody was lost.
+    /// </summary>
+    private async Task<bool> MidRestoreWithoutFdStoreAsync()
+    {
+        if (!await results.StepAsync(Steps.NoFdStoreKillMidRestore, async () =>
+            {
+                if (File.Exists(LuodProcess.Socket)) File.Delete(LuodProcess.Socket);
+                var start = new ProcessStartInfo(LuodProcess.Luod, [$"--SocketPath={LuodProcess.Socket}", .. LuodOptions]);
+                start.Environment[HoldVariable] = "mid-restore";
+                using var held = Process.Start(start) ?? throw new InvalidOperationException("could not start luod");
+                double heldMs = await WaitForHoldAsync("mid-restore", () => Task.FromResult(held.HasExited ? $"luod exited with {held.ExitCode} before it held at mid-restore" : null));
+                held.Kill();
+                await held.WaitForExitAsync();
+                return $"luod pid {held.Id} without an fd store ({HoldVariable}=mid-restore) held {heldMs:F0} ms after its start; SIGKILLed";
+            }))
+            return false;
+
+        return await results.StepAsync(Steps.NoFdStoreRestartAfterRestoreKill, async () =>
+        {
+            var (luod, ready) = await LuodProcess.StartAsync(LuodOptions);
+            var reply = JsonNode.Parse(await LuodProcess.LuoctlOkAsync("sessions", "--all", "--json"))!;
+            if (!reply["status"]!["custodyLost"]!.GetValue<bool>())
+                throw new InvalidOperationException($"the restarted luod does not report custody lost: {reply.ToJsonString()}");
+            var details = new List<string>();
+            int lost = 0;
+            foreach (var (name, mib, seed) in Plain)
+            {
+                var session = reply["sessions"]!.AsArray().SingleOrDefault(s => s!["name"]!.GetValue<string>() == name)
+                    ?? throw new InvalidOperationException($"the restarted luod does not name session '{name}': {reply.ToJsonString()}");
+                string state = session["state"]!.GetValue<string>();
+                if (state == "lost")
+                {
+                    lost++;
+                    var (code, _, error) = await LuodProcess.LuoctlAsync(null, "retrieve", "--session", name, "--name", "data", "--output", $"/tmp/{name}.out");
+                    if (code == 0 || !error.Contains(LiveUpdateProtocol.Errors.CustodyLost, StringComparison.Ordinal))
+                        throw new InvalidOperationException($"retrieve of lost {name}: exit {code}, '{error}' (expected io.liveupdate.CustodyLost)");
+                    details.Add($"{name} lost (retrieve: {Flat(error.Trim())})");
+                    continue;
+                }
+                details.Add($"{name} {state}: {await ReferenceClients.LuoctlRetrieveAndCheckAsync(name, "data", seed, (long)mib << 20)}");
+                await LuodProcess.LuoctlOkAsync("finish", "--session", name);
+            }
+            if (lost != 1) throw new InvalidOperationException($"expected exactly the one session the killed luod had retrieved to be lost, found {lost}: {string.Join("; ", details)}");
+            return $"restarted luod pid {luod.Process.Id} (no fd store) serving in {ready.TotalMilliseconds:F0} ms; status {reply["status"]!.ToJsonString()}; {string.Join("; ", details)}";
         });
     }
 
