@@ -45,20 +45,12 @@ public static class LuodErrors
 
     /// <summary>
     /// CreateSession: the kernel made the session but luod could not record it (its custody record or catalog write
-    /// failed), so it was undone. errno is the failed write's (on Linux .NET's IOException.HResult is the errno).
+    /// failed), so it was undone. At luod's open-file limit the message explains that limit (FileErrors).
     /// </summary>
-    public static VarlinkErrorException CustodyRecordUnwritable(string session, string recordPath, Exception error)
-    {
-        string hint = error.Message.Contains("Too many open files", StringComparison.Ordinal)
-            ? "luod is at its open-file limit (RLIMIT_NOFILE; every session is one open fd in luod): finish or release sessions no longer needed, or raise LimitNOFILE= in luod's unit"
-            : $"check that {System.IO.Path.GetDirectoryName(recordPath)} is a writable directory on a tmpfs with free space";
-        return Error(Names.KernelError, new KernelError
-        {
-            Operation = LiveUpdate.Kernel.KernelOperation.CreateSession.ToString(),
-            Errno = error.HResult is > 0 and < 4096 ? error.HResult : 0,
-            Message = $"session '{session}' was not created: luod could not record it in {recordPath} ({error.Message}); nothing was kept. {hint}, then create it again.",
-        }, Json.KernelError);
-    }
+    public static VarlinkErrorException CustodyRecordUnwritable(string session, string recordPath, Exception error) =>
+        Kernel(FileErrors.Translate(LiveUpdate.Kernel.KernelOperation.CreateSession, error,
+            $"session '{session}' was not created: luod could not record it in {recordPath} ({error.Message}); nothing was kept",
+            $"Check that {System.IO.Path.GetDirectoryName(recordPath)} is a writable directory on a tmpfs with free space, then create it again."));
 
     public static VarlinkErrorException UpdateInProgress(string updateId, string phase) =>
         Error(Names.UpdateInProgress, new UpdateInProgressError { UpdateId = updateId, Phase = phase }, Json.UpdateInProgressError);

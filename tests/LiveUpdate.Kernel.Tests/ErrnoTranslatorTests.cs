@@ -99,4 +99,18 @@ public class ErrnoTranslatorTests
         Assert.Contains("RLIMIT_NOFILE", error.Message);
         Assert.Contains("LimitNOFILE=", error.Message);
     }
+
+    [Fact]
+    public void A_file_write_at_the_open_file_limit_is_explained_as_the_kernel_s_own_EMFILE_and_any_other_failure_keeps_its_advice()
+    {
+        // .NET on Linux: an IOException from a syscall carries the errno in HResult.
+        var limit = FileErrors.Translate(KernelOperation.CreateSession, new IOException("Too many open files", EMFILE), "session 'a' was not recorded", "Check the directory.");
+        Assert.Equal(EMFILE, limit.Errno);
+        Assert.Contains("RLIMIT_NOFILE", limit.Message);
+        Assert.StartsWith("session 'a' was not recorded", limit.Message);
+
+        var other = FileErrors.Translate(KernelOperation.CreateSession, new DirectoryNotFoundException("gone"), "session 'a' was not recorded", "Check the directory.");
+        Assert.Equal(0, other.Errno); // not an errno: a .NET HRESULT
+        Assert.Equal("session 'a' was not recorded. Check the directory.", other.Message);
+    }
 }
