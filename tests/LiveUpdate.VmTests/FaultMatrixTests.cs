@@ -17,6 +17,7 @@ using LiveUpdate.GuestContract;
 using LiveUpdate.VmHarness;
 using LiveUpdate.VmHarness.Runs;
 using Xunit.Abstractions;
+using static LiveUpdate.VmTests.PassingRun;
 using Steps = LiveUpdate.GuestContract.StepNames.FaultParticipants;
 
 namespace LiveUpdate.VmTests;
@@ -81,28 +82,10 @@ public sealed class FaultMatrixTests : IDisposable
     }
 
     /// <summary>Runs <paramref name="scenario"/> on <paramref name="kernels"/> (default 7.2 → 7.3); it must pass and boot once per kernel (a real kexec between each).</summary>
-    private async Task<VmRunResult> RunAcrossOneKexecAsync(string scenario, string[]? kernels = null)
-    {
-        string[] chain = kernels ?? ["7.2", "7.3"];
-        using var limit = new CancellationTokenSource(OverallLimit);
-        var result = await fixture.Harness.RunScenarioAsync(new VmRunRequest(scenario, chain) { Timeout = RunTimeout }, limit.Token);
-        output.WriteLine(RunReport.Summary(result));
-        Assert.True(result.Passed, result.FailureSummary);
-        Assert.Equal(chain.Length, result.Report.Boots.Count);
-        return result;
-    }
+    private Task<VmRunResult> RunAcrossOneKexecAsync(string scenario, string[]? kernels = null) =>
+        PassingRun.RunAsync(fixture, output, scenario, kernels ?? ["7.2", "7.3"], RunTimeout, OverallLimit);
 
     private static string Detail(VmRunResult result, int hop, string name) => result.Report.Steps.Single(s => s.Hop == hop && s.Name == name).Detail;
-
-    private static void AssertStepsPassed(VmRunResult result, int hop, params string[] names)
-    {
-        foreach (string name in names)
-        {
-            var step = result.Report.Steps.SingleOrDefault(s => s.Hop == hop && s.Name == name);
-            Assert.True(step is not null, $"hop {hop} has no step '{name}'");
-            Assert.True(step.Ok, $"hop {hop} step '{name}' failed: {step.Detail}");
-        }
-    }
 
     [Fact]
     public async Task Fault_catalog_damaged_before_the_reboot_is_reported_and_nothing_is_guessed()

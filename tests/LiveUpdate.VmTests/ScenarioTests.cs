@@ -6,6 +6,7 @@ using LiveUpdate.VmHarness;
 using LiveUpdate.VmHarness.Demo;
 using LiveUpdate.VmHarness.Runs;
 using Xunit.Abstractions;
+using static LiveUpdate.VmTests.PassingRun;
 
 namespace LiveUpdate.VmTests;
 
@@ -177,15 +178,8 @@ public sealed class ScenarioTests : IDisposable
         Assert.True(File.Exists(demo.SvgPath), "the demo wrote no SVG");
     }
 
-    private async Task<VmRunResult> RunAsync(string scenario, string[] chain)
-    {
-        using var limit = new CancellationTokenSource(OverallLimit);
-        var result = await fixture.Harness.RunScenarioAsync(new VmRunRequest(scenario, chain) { Timeout = RunTimeout }, limit.Token);
-        output.WriteLine(RunReport.Summary(result));
-        Assert.True(result.Passed, result.FailureSummary);
-        Assert.Equal(chain.Length, result.Report.Boots.Count);
-        return result;
-    }
+    private Task<VmRunResult> RunAsync(string scenario, string[] chain) =>
+        PassingRun.RunAsync(fixture, output, scenario, chain, RunTimeout, OverallLimit);
 
     /// <summary>The run passing is not enough: each later hop must have checked every memfd's SHA-256 and found it equal.</summary>
     private static void AssertMemfdsVerifiedOnEveryLaterHop(VmRunResult result, int hops)
@@ -199,16 +193,6 @@ public sealed class ScenarioTests : IDisposable
                 Assert.Matches("sha256=[0-9a-f]{64}", step.Detail);
                 Assert.Contains("match", step.Detail);
             }
-        }
-    }
-
-    private static void AssertStepsPassed(VmRunResult result, int hop, params string[] names)
-    {
-        foreach (string name in names)
-        {
-            var step = result.Report.Steps.SingleOrDefault(s => s.Hop == hop && s.Name == name);
-            Assert.True(step is not null, $"hop {hop} has no step '{name}'");
-            Assert.True(step.Ok, $"hop {hop} step '{name}' failed: {step.Detail}");
         }
     }
 }
