@@ -12,6 +12,8 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mount -t debugfs debugfs /sys/kernel/debug
+# The previous kernel's log that ramoops kept across the kexec (ScenarioCommandLine.KernelLogInRamOptions).
+mount -t pstore pstore /sys/fs/pstore 2>/dev/null || true
 mount -t tmpfs -o mode=1777 tmpfs /tmp
 mount -t tmpfs -o mode=0755 tmpfs /run
 exec </dev/console >/dev/console 2>&1
@@ -62,7 +64,7 @@ if [ -n "$root" ]; then
         cp -a /boot/. /newroot/boot/
         printf '{"type":"mark","name":"switch-root","hop":%s}\n' "$hop" > /dev/ttyS1
         echo "lu-init: $(uname -r) hop $hop, uptime $(cut -d' ' -f1 /proc/uptime) s, switching to systemd on $root"
-        umount /sys/kernel/debug /tmp 2>/dev/null
+        umount /sys/kernel/debug /sys/fs/pstore /tmp 2>/dev/null
         for fs in /dev /proc /sys /run; do mount --move "$fs" "/newroot$fs"; done
         exec switch_root /newroot /lib/systemd/systemd
     fi

@@ -141,13 +141,13 @@ public sealed class UpdateLedger(ILogger log)
         {
             log.LogWarning("luod: the kernel log cannot be read ({Message}); the update's timeline lacks the kernel's boot steps", error.Message);
         }
-        var previousConsole = KernelLogParser.ReadPstoreConsole();
+        var previousKernel = KernelLogParser.ReadPstore();
         var shutdown = systemd is null ? [] : SystemdShutdownMoments(systemd);
         UpdateTimeline Merge(UpdateTimeline update)
         {
             update = KernelLogMerge.WithNextKernelLog(update with { NextKernel = clockInfo }, nextKernel);
             if (shutdown.Count > 0) update = SystemdShutdown.With(update, shutdown, $"systemd {systemd!.Version}" + (systemd.KexecsCount is { } n ? $", kexec {n} since the cold boot" : ""));
-            return previousConsole is null ? update : KernelLogMerge.WithPreviousKernelLog(update, previousConsole);
+            return previousKernel is null ? update : KernelLogMerge.WithPreviousKernelLog(update, previousKernel);
         }
         lock (_gate)
         {

@@ -430,4 +430,23 @@ public static class StepNames
             public const string UptimeMs = "uptimeMs";
         }
     }
+
+    /// <summary>previous-kernel-log (PreviousKernelLog in the guest): pstore/ramoops across a real kexec.</summary>
+    public static class PreviousKernelLog
+    {
+        public const string Prefix = ScenarioNames.PreviousKernelLog + ".";
+        /// <summary>ramoops reserved and pstore mounted; the detail has ramoops' parameters and the console log level.</summary>
+        public const string Configured = Prefix + "configured";
+        public const string LuodStart = Prefix + "luod-start";
+        public const string Participant = Prefix + "participant";
+        public const string ParticipantName = "db";
+        public const string Update = Prefix + "update";
+        /// <summary>In the next kernel: /sys/fs/pstore holds the previous kernel's shutdown dump ending in "Starting new kernel".</summary>
+        public const string Records = Prefix + "records";
+        public const string Resume = Prefix + "resume";
+        /// <summary>`luoctl report --json` has the previous kernel's shutdown lines (source pstore) in its handover; the detail is the JSON.</summary>
+        public const string ShutdownLines = Prefix + "shutdown-lines";
+        /// <summary>`luoctl report`'s table; the detail is the table.</summary>
+        public const string Table = Prefix + "table";
+    }
 }

@@ -107,21 +107,57 @@ public static partial class KernelLogMerge
         };
     }
 
+    /// <summary>The most lines of the previous kernel's shutdown a timeline keeps (the catalog stores the last 10 updates).</summary>
+    public const int MaxShutdownLines = 40;
+
+    /// <summary>The longest shutdown line a timeline keeps, in characters; longer ones are cut and end in "…".</summary>
+    public const int MaxShutdownLineLength = 200;
+
     /// <summary>
-    /// Adds the previous kernel's last moment ("kexec_core: Starting new kernel") from its pstore console.
-    /// Its printk times map through the previous kernel's boottime samples.
+    /// Adds the previous kernel's log as pstore kept it (<see cref="KernelLogParser.ReadPstore"/>): its kmsg dump
+    /// only when it was written at or after luod's reboot call (ramoops keeps older boots' dumps too, and a boot
+    /// that did not dump leaves the one before it newest), its console record always (ramoops rotates it every boot).
+    /// </summary>
+    public static UpdateTimeline WithPreviousKernelLog(UpdateTimeline timeline, PstoreLog pstore)
+    {
+        var reboot = timeline.Events.LastOrDefault(e => e.Name == TimelineEvents.Reboot && e.Sample is not null)?.Sample;
+        // One second of slack: the record's time is the dumping kernel's CLOCK_REALTIME, the reboot sample is luod's reading of the same clock.
+        bool dumpOfThisUpdate = pstore.DumpedAt is { } at
+            && (reboot is not { } r || (at - DateTimeOffset.UnixEpoch).Ticks * 100 >= r.RealtimeNs - 1_000_000_000);
+        return WithPreviousKernelLog(timeline, dumpOfThisUpdate ? pstore.Lines : pstore.ConsoleLines);
+    }
+
+    /// <summary>
+    /// Adds the previous kernel's last moment ("kexec_core: Starting new kernel") and, when luod's reboot call was
+    /// sampled, every line the previous kernel logged after it (its shutdown: device shutdown, LUO/KHO serialisation;
+    /// the last <see cref="MaxShutdownLines"/>), as <see cref="TimelineEvents.KernelShutdownLine"/> events. Printk
+    /// times map through the previous kernel's boottime samples, so "after the reboot call" is as exact as that mapping.
     /// </summary>
     public static UpdateTimeline WithPreviousKernelLog(UpdateTimeline timeline, IEnumerable<KernelLogLine> lines)
     {
-        var facts = Extract(lines);
-        if (facts.StartingNewKernelNs is not { } shutdown) return timeline;
+        var all = lines as IReadOnlyList<KernelLogLine> ?? [.. lines];
+        var facts = Extract(all);
+        var events = new List<TimelineEvent>();
+        if (timeline.Events.LastOrDefault(e => e.Name == TimelineEvents.Reboot && e.Sample is not null)?.Sample is { } reboot)
+        {
+            var shutdownLines = all.Where(l => l.TimestampNs >= reboot.BoottimeNs && l.Message != "kexec_core: Starting new kernel")
+                .OrderBy(l => l.TimestampNs).TakeLast(MaxShutdownLines);
+            foreach (var line in shutdownLines)
+            {
+                string text = line.Message.Length <= MaxShutdownLineLength ? line.Message : line.Message[..(MaxShutdownLineLength - 1)] + "…";
+                events.Add(new TimelineEvent(TimelineEvents.KernelShutdownLine, UpdatePhase.Reboot, KernelSide.Previous, null, null, line.TimestampNs, EventSource.Pstore, text));
+            }
+        }
+        if (facts.StartingNewKernelNs is { } shutdown)
+            events.Add(new TimelineEvent(TimelineEvents.KernelShutdown, UpdatePhase.Reboot, KernelSide.Previous, null, null, shutdown, EventSource.Pstore, "kexec_core: Starting new kernel"));
+        if (events.Count == 0) return timeline;
         var previous = timeline.PreviousKernel;
         if (previous is { TscHz: null } && facts.TscFrequency is { } f)
             previous = previous with { TscHz = f.Hz, TscFrequencySource = f.Source };
         return timeline with
         {
             PreviousKernel = previous,
-            Events = [.. timeline.Events, new TimelineEvent(TimelineEvents.KernelShutdown, UpdatePhase.Reboot, KernelSide.Previous, null, null, shutdown, EventSource.Pstore, "kexec_core: Starting new kernel")],
+            Events = [.. timeline.Events, .. events.OrderBy(e => e.KernelLogNs)],
         };
     }
 }

@@ -1,7 +1,10 @@
 // KernelLogParser: kernel log lines from the two places they survive a live update —
 // /dev/kmsg records of the running (next) kernel ("pri,seq,usec,flags;message", parsed by
 // LiveUpdate.Kernel.KernelLog) and console text ("[   12.345678] message": serial logs of VM
-// runs, and the previous kernel's console saved by pstore in /sys/fs/pstore/console-ramoops-*).
+// runs, and the previous kernel's console saved by pstore in /sys/fs/pstore/console-ramoops-*) — and the
+// previous kernel's whole log as ramoops dumped it at KMSG_DUMP_SHUTDOWN, right before machine_kexec
+// (dmesg-ramoops-*: "Shutdown#1 Part1", then "<6>[   12.345678] message" lines; with
+// ramoops.max_reason=4), which holds what a quiet console never printed.
 using System.Globalization;
 using System.Text.RegularExpressions;
 using LiveUpdate.Kernel;
@@ -14,11 +17,30 @@ public sealed record KernelLogLine(long TimestampNs, string Message);
 /// <summary>The lines of one boot in a console log.</summary>
 public sealed record ConsoleBoot(int Index, IReadOnlyList<KernelLogLine> Lines);
 
+/// <summary>
+/// The previous kernel's log as pstore kept it: the lines of its console record and of its newest kmsg dump,
+/// in time order without duplicates; the files they came from; when the dump was written (the record's
+/// time, CLOCK_REALTIME of the kernel that wrote it) so a caller can tell a stale dump of an older boot.
+/// </summary>
+public sealed record PstoreLog(IReadOnlyList<KernelLogLine> ConsoleLines, IReadOnlyList<KernelLogLine> DumpLines, IReadOnlyList<string> Files, DateTimeOffset? DumpedAt)
+{
+    /// <summary>Console and dump lines merged: time order, each (time, text) once.</summary>
+    public IReadOnlyList<KernelLogLine> Lines { get; } = [.. ConsoleLines.Concat(DumpLines).Distinct().OrderBy(l => l.TimestampNs)];
+}
+
 public static partial class KernelLogParser
 {
     // [0-9], not \d: \d matches every Unicode digit, which long.TryParse does not read.
     [GeneratedRegex(@"^\[\s*([0-9]+)\.([0-9]{1,9})\]\s?(.*)$")]
     private static partial Regex ConsoleLine();
+
+    // A kmsg dump line's syslog prefix "<6>" (level and facility) before the console form.
+    [GeneratedRegex(@"^<[0-9]{1,4}>")]
+    private static partial Regex SyslogPrefix();
+
+    // The first line of a pstore kmsg dump part: "Shutdown#1 Part1", "Oops#2 Part1", "Panic#1 Part3".
+    [GeneratedRegex(@"^[A-Za-z]+#[0-9]+ Part[0-9]+$")]
+    private static partial Regex DumpHeader();
 
     // ESC c (reset), CSI sequences (ESC [ ... final byte), and other two-byte escapes.
     [GeneratedRegex(@"\x1B(\[[0-9;?]*[ -/]*[@-~]|[@-Z\\-_]|c)")]
@@ -81,18 +103,51 @@ public static partial class KernelLogParser
     }
 
     /// <summary>
-    /// The previous kernel's console from pstore (console-ramoops-*), or null when pstore holds none.
-    /// ramoops keeps one boot's console; if several are present, the last boot of the newest file is used.
+    /// The lines of one pstore kmsg dump part (dmesg-ramoops-N): its "Reason#N PartM" header, then
+    /// "&lt;6&gt;[   12.345678] message" lines (kmsg_dump_get_buffer's syslog form). Other lines are skipped.
     /// </summary>
-    public static IReadOnlyList<KernelLogLine>? ReadPstoreConsole(string directory = "/sys/fs/pstore")
+    public static IReadOnlyList<KernelLogLine> ParseDump(string text)
+    {
+        var lines = new List<KernelLogLine>();
+        foreach (string raw in text.Split('\n'))
+        {
+            string clean = raw.Trim('\r', '\0');
+            if (DumpHeader().IsMatch(clean)) continue;
+            if (TryParseConsoleLine(SyslogPrefix().Replace(clean, "", 1), out var line)) lines.Add(line);
+        }
+        return lines;
+    }
+
+    /// <summary>
+    /// The previous kernel's log from pstore (docs/telemetry.md, "The previous kernel's log"): the last boot of the
+    /// newest console-ramoops record and the newest dmesg-ramoops dump; null when pstore holds neither (not
+    /// mounted, no ramoops, or a cold boot). Records pstore cannot read (a damaged compressed dump) are skipped.
+    /// </summary>
+    public static PstoreLog? ReadPstore(string directory = "/sys/fs/pstore")
     {
         try
         {
             if (!Directory.Exists(directory)) return null;
-            var file = new DirectoryInfo(directory).GetFiles("console-ramoops*").OrderBy(f => f.LastWriteTimeUtc).ThenBy(f => f.Name, StringComparer.Ordinal).LastOrDefault();
-            if (file is null) return null;
-            var boots = ParseConsole(File.ReadAllText(file.FullName));
-            return boots.Count > 0 ? boots[^1].Lines : null;
+            var files = new DirectoryInfo(directory).GetFiles();
+            FileInfo? Newest(string prefix) => files.Where(f => f.Name.StartsWith(prefix, StringComparison.Ordinal))
+                .OrderBy(f => f.LastWriteTimeUtc).ThenBy(f => f.Name, StringComparer.Ordinal).LastOrDefault();
+            var console = Newest("console-ramoops");
+            var dump = Newest("dmesg-ramoops");
+            IReadOnlyList<KernelLogLine> consoleLines = [], dumpLines = [];
+            var used = new List<string>();
+            if (console is not null && ParseConsole(File.ReadAllText(console.FullName)) is { Count: > 0 } boots)
+            {
+                consoleLines = boots[^1].Lines;
+                used.Add(console.Name);
+            }
+            DateTimeOffset? dumpedAt = null;
+            if (dump is not null && ParseDump(File.ReadAllText(dump.FullName)) is { Count: > 0 } dumped)
+            {
+                dumpLines = dumped;
+                dumpedAt = new DateTimeOffset(dump.LastWriteTimeUtc, TimeSpan.Zero);
+                used.Add(dump.Name);
+            }
+            return used.Count == 0 ? null : new PstoreLog(consoleLines, dumpLines, used, dumpedAt);
         }
         catch (IOException) { return null; }
         catch (UnauthorizedAccessException) { return null; }

@@ -60,13 +60,16 @@ public sealed record ReportTable(
             bool approx = h.Approximate;
             handover.Add(new HandoverRow(h.Systemd.Count > 0 ? "reboot handed to systemd (kexec.target)" : "reboot(LINUX_REBOOT_CMD_KEXEC) called", Offset(h.RebootNs, false), ""));
             long previous = h.RebootNs;
-            foreach (var moment in h.Systemd)
+            // systemd's shutdown steps, the previous kernel's own shutdown lines (pstore) and its last line, in time order.
+            var shutdown = h.Systemd.Select(m => (m.AtNs, Step: SystemdShutdown.Describe(m.Event)))
+                .Concat(h.PreviousKernelLines.Select(m => (m.AtNs, Step: "previous kernel: " + m.Event)))
+                .Concat(h.PreviousKernelShutdownNs is { } s ? [(s, "previous kernel: Starting new kernel")] : [])
+                .OrderBy(m => m.AtNs);
+            foreach (var (at, step) in shutdown)
             {
-                handover.Add(new HandoverRow(SystemdShutdown.Describe(moment.Event), Offset(moment.AtNs, false), Durations.Format(moment.AtNs - previous)));
-                previous = moment.AtNs;
+                handover.Add(new HandoverRow(step, Offset(at, false), Durations.Format(at - previous)));
+                previous = at;
             }
-            if (h.PreviousKernelShutdownNs is { } s)
-                handover.Add(new HandoverRow("previous kernel: Starting new kernel", Offset(s, false), Durations.Format(s - previous)));
             if (h.NextKernelBootNs is { } b)
                 handover.Add(new HandoverRow("next kernel: time 0", Offset(b, approx), Opt(h.JumpDurationNs, approx)));
             if (h.InitNs is { } i)

@@ -38,7 +38,7 @@ public static class TelemetryCapture
     /// <summary>
     /// Continues a timeline restored from the catalog in the next kernel: records "luod.start" (sampled before
     /// anything else), this kernel's TSC status, its /dev/kmsg milestones and, when pstore kept it, the previous
-    /// kernel's "Starting new kernel".
+    /// kernel's shutdown lines and its "Starting new kernel".
     /// </summary>
     public static UpdateTimeline Continue(UpdateTimeline restored, string pstoreDirectory = "/sys/fs/pstore")
     {
@@ -51,8 +51,8 @@ public static class TelemetryCapture
             NextRelease = restored.NextRelease ?? release,
         };
         timeline = KernelLogMerge.WithNextKernelLog(timeline, KernelLogParser.FromRecords(log));
-        if (KernelLogParser.ReadPstoreConsole(pstoreDirectory) is { } previousConsole)
-            timeline = KernelLogMerge.WithPreviousKernelLog(timeline, previousConsole);
+        if (KernelLogParser.ReadPstore(pstoreDirectory) is { } previousKernel)
+            timeline = KernelLogMerge.WithPreviousKernelLog(timeline, previousKernel);
         return timeline;
     }
 }

@@ -26,6 +26,8 @@ public static class TimelineEvents
     // ---- from the kernel logs ----
     /// <summary>The previous kernel's "kexec_core: Starting new kernel" (pstore console).</summary>
     public const string KernelShutdown = "kernel.shutdown";
+    /// <summary>A line the previous kernel logged after luod's reboot call (its pstore kmsg dump or console). Detail: the line.</summary>
+    public const string KernelShutdownLine = "kernel.shutdownLine";
     /// <summary>The next kernel's first record (printk time 0).</summary>
     public const string KernelBoot = "kernel.boot";
     /// <summary>"KHO: found kexec handover data."</summary>
@@ -60,7 +62,7 @@ public static class TimelineEvents
         Staged => UpdatePhase.Staged,
         Prepare or ClientPaused => UpdatePhase.Prepare,
         Freeze or CatalogWritten => UpdatePhase.Freeze,
-        Reboot or KernelShutdown => UpdatePhase.Reboot,
+        Reboot or KernelShutdown or KernelShutdownLine => UpdatePhase.Reboot,
         KernelBoot or KhoFound or LuoRetrieved or KhoExecFrom => UpdatePhase.KernelBoot,
         KernelInit => UpdatePhase.Startup,
         DaemonStart or CatalogRestored or SessionsRestored => UpdatePhase.Restore,

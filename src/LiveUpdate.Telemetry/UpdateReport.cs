@@ -55,6 +55,9 @@ public sealed record KernelHandover(
 {
     /// <summary>systemd's shutdown between the reboot request and the previous kernel's end (SystemdShutdown), when luod asked systemd to kexec.</summary>
     public IReadOnlyList<HandoverMoment> Systemd { get; init; } = [];
+
+    /// <summary>What the previous kernel logged after the reboot call, from pstore (<see cref="TimelineEvents.KernelShutdownLine"/>); the event is the line.</summary>
+    public IReadOnlyList<HandoverMoment> PreviousKernelLines { get; init; } = [];
 }
 
 /// <summary>A moment of the handover that is not one of the fixed steps: a <see cref="SystemdShutdown"/> event and its place on the axis.</summary>
@@ -228,6 +231,7 @@ public sealed record UpdateReport
             Between(reboot, daemon), mapping.Basis == ClockBasis.RealtimeApproximate && boot is not null)
         {
             Systemd = [.. events.Where(e => SystemdShutdown.Names.Contains(e.Name) && e.OffsetNs is not null).Select(e => new HandoverMoment(e.Name, e.OffsetNs!.Value))],
+            PreviousKernelLines = [.. events.Where(e => e.Name == TimelineEvents.KernelShutdownLine && e.OffsetNs is not null).Select(e => new HandoverMoment(e.Detail ?? "", e.OffsetNs!.Value))],
         };
     }
 }

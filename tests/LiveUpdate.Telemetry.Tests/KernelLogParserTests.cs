@@ -117,13 +117,41 @@ public sealed class KernelLogParserTests
         string dir = Directory.CreateTempSubdirectory("pstore").FullName;
         try
         {
-            Assert.Null(KernelLogParser.ReadPstoreConsole(dir));
+            Assert.Null(KernelLogParser.ReadPstore(dir));
             var previousBoot = string.Join('\n', Samples.Read("console-7.2-to-7.3.log").Split('\n').TakeWhile(l => !l.Contains("Linux version 7.3.4")));
             File.WriteAllText(Path.Combine(dir, "console-ramoops-0"), previousBoot);
-            var lines = KernelLogParser.ReadPstoreConsole(dir);
-            Assert.NotNull(lines);
-            Assert.Equal("kexec_core: Starting new kernel", lines![^1].Message);
-            Assert.Null(KernelLogParser.ReadPstoreConsole(Path.Combine(dir, "absent")));
+            var log = KernelLogParser.ReadPstore(dir);
+            Assert.NotNull(log);
+            Assert.Equal("kexec_core: Starting new kernel", log!.Lines[^1].Message);
+            Assert.Equal(["console-ramoops-0"], log.Files);
+            Assert.Null(log.DumpedAt);
+            Assert.Null(KernelLogParser.ReadPstore(Path.Combine(dir, "absent")));
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [Fact]
+    public void A_kmsg_dump_part_gives_its_lines_without_header_or_syslog_prefix()
+    {
+        var lines = KernelLogParser.ParseDump("Shutdown#1 Part1\n<6>[   41.100000] luo: preserving 3 sessions\n<5>[   41.250000] kexec_core: Starting new kernel\nnot a log line\n");
+        Assert.Equal([new KernelLogLine(41_100_000_000, "luo: preserving 3 sessions"), new KernelLogLine(41_250_000_000, "kexec_core: Starting new kernel")], lines);
+    }
+
+    [Fact]
+    public void The_newest_dump_and_the_console_merge_in_time_order_without_duplicates()
+    {
+        string dir = Directory.CreateTempSubdirectory("pstore").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, "console-ramoops-0"), "[    0.000000] Linux version 7.2.13\n[   41.100000] luo: preserving 3 sessions\n");
+            File.WriteAllText(Path.Combine(dir, "dmesg-ramoops-0"), "Shutdown#1 Part1\n<6>[    9.000000] an older boot's dump\n");
+            File.SetLastWriteTimeUtc(Path.Combine(dir, "dmesg-ramoops-0"), new DateTime(2026, 12, 2, 7, 0, 0, DateTimeKind.Utc));
+            File.WriteAllText(Path.Combine(dir, "dmesg-ramoops-1"), "Shutdown#1 Part1\n<6>[   41.100000] luo: preserving 3 sessions\n<5>[   41.250000] kexec_core: Starting new kernel\n");
+            File.SetLastWriteTimeUtc(Path.Combine(dir, "dmesg-ramoops-1"), new DateTime(2026, 12, 2, 7, 5, 0, DateTimeKind.Utc));
+            var log = KernelLogParser.ReadPstore(dir)!;
+            Assert.Equal(["console-ramoops-0", "dmesg-ramoops-1"], log.Files);
+            Assert.Equal(new DateTimeOffset(2026, 12, 2, 7, 5, 0, TimeSpan.Zero), log.DumpedAt);
+            Assert.Equal(["Linux version 7.2.13", "luo: preserving 3 sessions", "kexec_core: Starting new kernel"], log.Lines.Select(l => l.Message));
         }
         finally { Directory.Delete(dir, recursive: true); }
     }

@@ -60,6 +60,38 @@ public sealed class UpdateReportTests
     }
 
     [Fact]
+    public void The_previous_kernels_shutdown_lines_from_pstore_join_the_handover_in_order()
+    {
+        var synthetic = new SyntheticUpdate();
+        var dump = new PstoreLog([], [
+            new KernelLogLine(40_200_000_000, "before the reboot call: not shutdown"),
+            new KernelLogLine(40_290_000_000, "luo: session serialized"),
+            new KernelLogLine(40_300_000_000, "reboot: kexec"),
+            new KernelLogLine(SyntheticUpdate.TrueShutdown, "kexec_core: Starting new kernel")],
+            ["dmesg-ramoops-0"], DateTimeOffset.UnixEpoch.AddTicks((SyntheticUpdate.RealtimeAtPreviousBoot + SyntheticUpdate.TrueShutdown) / 100));
+        var report = UpdateReport.From(KernelLogMerge.WithPreviousKernelLog(synthetic.DaemonTimeline(), dump));
+        var h = report.Handover!;
+        Assert.Equal([new HandoverMoment("luo: session serialized", 290_000_000), new HandoverMoment("reboot: kexec", 300_000_000)], h.PreviousKernelLines);
+        Assert.Equal(318_000_000, h.PreviousKernelShutdownNs);
+        Assert.All(report.Events.Where(e => e.Name == TimelineEvents.KernelShutdownLine), e => Assert.Equal(EventSource.Pstore, e.Source));
+        var rows = ReportTable.From(report).Handover.Select(r => r.Step).ToList();
+        Assert.Equal(["reboot(LINUX_REBOOT_CMD_KEXEC) called", "previous kernel: luo: session serialized", "previous kernel: reboot: kexec",
+            "previous kernel: Starting new kernel"], rows.Take(4));
+        Assert.Empty(report.Anomalies);
+    }
+
+    [Fact]
+    public void A_dump_older_than_the_reboot_call_is_an_earlier_boots_and_is_left_out()
+    {
+        var synthetic = new SyntheticUpdate();
+        var stale = new PstoreLog([], [new KernelLogLine(40_300_000_000, "an earlier boot: reboot: kexec")], ["dmesg-ramoops-0"],
+            DateTimeOffset.UnixEpoch.AddTicks((SyntheticUpdate.RealtimeAtPreviousBoot + 30_000_000_000) / 100));
+        var report = UpdateReport.From(KernelLogMerge.WithPreviousKernelLog(synthetic.DaemonTimeline(), stale));
+        Assert.Empty(report.Handover!.PreviousKernelLines);
+        Assert.Null(report.Handover.PreviousKernelShutdownNs);
+    }
+
+    [Fact]
     public void Releases_and_kexec_count_come_from_the_next_kernels_log()
     {
         Assert.Equal("7.2.13", Report.PreviousRelease);

@@ -11,10 +11,10 @@ internal static class PassingRun
 {
     /// <summary>Runs <paramref name="scenario"/> on <paramref name="chain"/>; it must pass and boot once per kernel.</summary>
     public static async Task<VmRunResult> RunAsync(VmFixture fixture, ITestOutputHelper output, string scenario, string[] chain,
-        TimeSpan runTimeout, TimeSpan overallLimit)
+        TimeSpan runTimeout, TimeSpan overallLimit, bool quietConsole = false)
     {
         using var limit = new CancellationTokenSource(overallLimit);
-        var result = await fixture.Harness.RunScenarioAsync(new VmRunRequest(scenario, chain) { Timeout = runTimeout }, limit.Token);
+        var result = await fixture.Harness.RunScenarioAsync(new VmRunRequest(scenario, chain) { Timeout = runTimeout, QuietConsole = quietConsole }, limit.Token);
         output.WriteLine(RunReport.Summary(result));
         Assert.True(result.Passed, result.FailureSummary);
         Assert.Equal(chain.Length, result.Report.Boots.Count);

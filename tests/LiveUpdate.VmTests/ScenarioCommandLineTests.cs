@@ -13,7 +13,9 @@ public sealed class ScenarioCommandLineTests
     public void Command_line_matches_the_contract()
     {
         Assert.Equal(
-            "console=ttyS0 kho=on kho_scratch=128M,512M,256M liveupdate=on retain_initrd panic=-1 printk.time=1 no_timer_check lu.scenario=cross-version-chain lu.chain=7.2,7.3,7.2 lu.hop=0",
+            "console=ttyS0 kho=on kho_scratch=128M,512M,256M liveupdate=on retain_initrd panic=-1 printk.time=1 no_timer_check "
+            + "memmap=1M$0x6000000 ramoops.mem_address=0x6000000 ramoops.mem_size=0x100000 ramoops.console_size=0x40000 ramoops.record_size=0x20000 ramoops.max_reason=4 "
+            + "lu.scenario=cross-version-chain lu.chain=7.2,7.3,7.2 lu.hop=0",
             ScenarioCommandLine.Compose(ScenarioNames.CrossVersionChain, ["7.2", "7.3", "7.2"]));
         Assert.EndsWith("lu.chain=7.3 lu.hop=0", ScenarioCommandLine.Compose(ScenarioNames.LuoRefusals, ["7.3"]));
     }

@@ -63,7 +63,8 @@ public static class Program
         var timeout = new Option<int>("--timeout") { Description = "Hard timeout in seconds.", DefaultValueFactory = _ => (int)VmRunRequest.DefaultTimeout.TotalSeconds };
         var memory = new Option<int>("--memory") { Description = "Guest memory in MiB.", DefaultValueFactory = _ => QemuLaunch.DefaultMemoryMiB };
         var explain = new Option<bool>("--explain") { Description = "Print a walk-through of kernels, steps and what each verified instead of the step table." };
-        var command = new Command("run", "Boot a scenario through a kernel chain under QEMU and print the guest's steps.") { name, scenario, chain, timeout, memory, explain };
+        var quiet = new Option<bool>("--quiet") { Description = "Boot every kernel of the chain with `quiet` (console log level 4): the blackout path with a quiet console." };
+        var command = new Command("run", "Boot a scenario through a kernel chain under QEMU and print the guest's steps.") { name, scenario, chain, timeout, memory, explain, quiet };
         command.SetAction((parse, cancellationToken) => GuardedAsync(async progress =>
         {
             var given = parse.GetValue(name) ?? parse.GetValue(scenario)
@@ -72,6 +73,7 @@ public static class Program
             {
                 Timeout = TimeSpan.FromSeconds(parse.GetValue(timeout)),
                 MemoryMiB = parse.GetValue(memory),
+                QuietConsole = parse.GetValue(quiet),
             };
             var result = await ScenarioHarness.FromEnvironment(progress).RunScenarioAsync(request, cancellationToken).ConfigureAwait(false);
             Console.Write(parse.GetValue(explain) ? RunReport.Walkthrough(result) : RunReport.Summary(result));

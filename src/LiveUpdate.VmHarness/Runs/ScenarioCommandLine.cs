@@ -9,7 +9,21 @@ namespace LiveUpdate.VmHarness.Runs;
 public static class ScenarioCommandLine
 {
     /// <summary>KHO scratch sizes are fixed: the default (200 % of boot-time reservations) outgrew a 3 GiB guest (docs/vm-harness.md).</summary>
-    public const string FixedOptions = "console=ttyS0 kho=on kho_scratch=128M,512M,256M liveupdate=on retain_initrd panic=-1 printk.time=1 no_timer_check";
+    public const string FixedOptions = "console=ttyS0 kho=on kho_scratch=128M,512M,256M liveupdate=on retain_initrd panic=-1 printk.time=1 no_timer_check "
+        + KernelLogInRamOptions;
+
+    /// <summary>
+    /// pstore/ramoops in 1 MiB of RAM at 96 MiB that memmap= takes out of System RAM (so neither kexec_file_load's
+    /// segments, KHO's scratch areas nor the next kernel's allocations land in it, and every kernel of a chain
+    /// finds it where the previous one wrote): 256 KiB for the console record (console-ramoops-0: the previous
+    /// boot's console), 128 KiB records for kmsg dumps, and max_reason=4 (KMSG_DUMP_SHUTDOWN), which makes
+    /// kernel_kexec() dump the last pstore.kmsg_bytes (10 KiB) of the log right before machine_kexec
+    /// (dmesg-ramoops-N) whatever the console's log level. 96 MiB lies above the kernel's 16 MiB load address
+    /// and its image, below the 128 MiB lowmem scratch area's usual place at the top, inside the smallest guest
+    /// (256 MiB). guest-init.sh mounts pstore; luod merges what it finds (docs/telemetry.md).
+    /// </summary>
+    public const string KernelLogInRamOptions = "memmap=1M$0x6000000 ramoops.mem_address=0x6000000 ramoops.mem_size=0x100000 "
+        + "ramoops.console_size=0x40000 ramoops.record_size=0x20000 ramoops.max_reason=4";
 
     /// <summary>
     /// The kernel's `quiet` (console log level 4): a blackout lever measured by the benchmark. The
