@@ -46,20 +46,14 @@ internal static class UpdateCommands
                 var started = DateTime.UtcNow;
                 var prepareTimeout = TimeSpan.FromMilliseconds((int)(parse.GetValue(timeout) * 1000));
                 bool rebooting = false;
-                try
+                // luod going away mid-call (even after "rebooting") is LuodUnreachable (4), from LuodConnection, at once.
+                await foreach (var progress in client.UpdateAsync(parse.GetValue(kernel)!.FullName, parse.GetValue(initrd)?.FullName, commandLine,
+                                   reuseCommandLine, prepareTimeout, ct))
                 {
-                    await foreach (var progress in client.UpdateAsync(parse.GetValue(kernel)!.FullName, parse.GetValue(initrd)?.FullName, commandLine,
-                                       reuseCommandLine, prepareTimeout, ct))
-                    {
-                        Console.WriteLine($"[{(DateTime.UtcNow - started).TotalSeconds,6:F2} s] {progress.Phase.ToWireName(),-9} {progress.Message}");
-                        if (progress.Findings is { } findings)
-                            foreach (var finding in findings) Console.WriteLine($"           {finding}");
-                        rebooting |= progress.Phase == UpdateProgressPhase.Rebooting;
-                    }
-                }
-                catch (LiveUpdate.Client.Errors.LuodUnavailableException) when (rebooting)
-                {
-                    // luod went away after saying it reboots (systemd stopping it for kexec.target): the machine is going down.
+                    Console.WriteLine($"[{(DateTime.UtcNow - started).TotalSeconds,6:F2} s] {progress.Phase.ToWireName(),-9} {progress.Message}");
+                    if (progress.Findings is { } findings)
+                        foreach (var finding in findings) Console.WriteLine($"           {finding}");
+                    rebooting |= progress.Phase == UpdateProgressPhase.Rebooting;
                 }
                 return await AfterRebootReturnedAsync(rebooting, TimeSpan.FromSeconds(parse.GetValue(rebootWait)), ct);
             }, ct);
