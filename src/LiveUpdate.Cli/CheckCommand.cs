@@ -1,7 +1,7 @@
 // CheckCommand: `luoctl check <kernel> [--initrd I] [--append A | --reuse-cmdline] [--from IMAGE]
 // [--handlers memfd,...] [--json]` — before a live update, can the next kernel read what this
 // one hands over? Prints the verdict, then one line per finding (what — why — fix).
-// Exit codes: 0 GO, 10 GO with warnings, 11 NO-GO, 12 an image cannot be read.
+// Exit codes (LuoctlExitCodes): 0 GO, 10 GO with warnings, 11 NO-GO, 12 an image cannot be read.
 using System.CommandLine;
 using System.Text.Json;
 using LiveUpdate.Kernel;
@@ -12,10 +12,6 @@ namespace LiveUpdate.Cli;
 
 internal static class CheckCommand
 {
-    public const int WarningsExitCode = 10;
-    public const int NoGoExitCode = 11;
-    public const int UnreadableImageExitCode = 12;
-
     public static Command Create()
     {
         var kernel = new Argument<string>("kernel") { Description = "The next kernel image (bzImage / vmlinuz)" };
@@ -61,7 +57,7 @@ internal static class CheckCommand
             catch (KernelImageException e)
             {
                 Console.Error.WriteLine($"luoctl: cannot read the kernel image: {e.Message}");
-                return UnreadableImageExitCode;
+                return LuoctlExitCodes.UnreadableImage;
             }
 
             if (parse.GetValue(json))
@@ -75,9 +71,9 @@ internal static class CheckCommand
 
     public static int ExitCode(PreflightVerdict verdict) => verdict switch
     {
-        PreflightVerdict.Go => 0,
-        PreflightVerdict.GoWithWarnings => WarningsExitCode,
-        _ => NoGoExitCode,
+        PreflightVerdict.Go => LuoctlExitCodes.Success,
+        PreflightVerdict.GoWithWarnings => LuoctlExitCodes.GoWithWarnings,
+        _ => LuoctlExitCodes.NoGo,
     };
 
     private static void Render(PreflightReport report)

@@ -70,12 +70,12 @@ internal static class KexecCommand
         try
         {
             action();
-            return 0;
+            return LuoctlExitCodes.Success;
         }
         catch (LiveUpdateException error)
         {
             Console.Error.WriteLine($"luoctl: {error.Message}");
-            return 1;
+            return LuoctlExitCodes.Failed;
         }
     }
 }

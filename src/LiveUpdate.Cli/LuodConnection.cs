@@ -1,7 +1,8 @@
 // LuodConnection: luoctl's link to luod — connects through the SDK (LiveUpdateClient) to its
 // io.liveupdate socket (--socket, $LUOD_SOCKET, default /run/luod/io.liveupdate) and turns
-// luod's errors and connection failures into one line on stderr with a distinct exit code:
-// 3 luod refused (the error name and its parameters), 4 luod unreachable, 1 anything else.
+// luod's errors and connection failures into one line on stderr with a distinct exit code
+// (LuoctlExitCodes): 11 NO-GO (PreflightFailed), 13 update cancelled (UpdateCancelled),
+// 3 luod refused otherwise (the error name and its parameters), 4 luod unreachable, 1 anything else.
 using System.CommandLine;
 using LiveUpdate.Client;
 using LiveUpdate.Client.Errors;
@@ -11,16 +12,21 @@ namespace LiveUpdate.Cli;
 
 internal static class LuodConnection
 {
-    public const int LuodErrorExitCode = 3;
-    public const int UnreachableExitCode = 4;
-
     public static Option<string> SocketOption() => new("--socket")
     {
         Description = "luod's socket",
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable(LiveUpdateClient.SocketEnvironmentVariable) ?? LiveUpdateClient.DefaultSocketPath,
     };
 
-    public static async Task<int> RunAsync(string socket, Func<LiveUpdateClient, Task> action, CancellationToken cancellationToken)
+    public static Task<int> RunAsync(string socket, Func<LiveUpdateClient, Task> action, CancellationToken cancellationToken) =>
+        RunAsync(socket, async client =>
+        {
+            await action(client);
+            return LuoctlExitCodes.Success;
+        }, cancellationToken);
+
+    /// <summary>Runs <paramref name="action"/> over a connection to luod; its result is the exit code unless luod's answer decides it.</summary>
+    public static async Task<int> RunAsync(string socket, Func<LiveUpdateClient, Task<int>> action, CancellationToken cancellationToken)
     {
         LiveUpdateClient client;
         try
@@ -30,30 +36,34 @@ internal static class LuodConnection
         catch (LuodUnavailableException error)
         {
             Console.Error.WriteLine($"luoctl: cannot reach luod at {socket}: {error.InnerException?.Message ?? error.Message} Is luod running (systemctl status luod)?");
-            return UnreachableExitCode;
+            return LuoctlExitCodes.LuodUnreachable;
         }
         await using (client)
         {
             try
             {
-                await action(client);
-                return 0;
+                return await action(client);
             }
             catch (LiveUpdateClientException error) when (error.ErrorName is not null)
             {
                 string details = string.Join(", ", error.Parameters.Select(p => $"{p.Key}={p.Value?.ToJsonString()}"));
                 Console.Error.WriteLine($"luoctl: {error.ErrorName}{(details.Length > 0 ? ": " + details : "")}");
-                return LuodErrorExitCode;
+                return error switch
+                {
+                    LuodPreflightFailedException => LuoctlExitCodes.NoGo,
+                    LuodUpdateCancelledException => LuoctlExitCodes.UpdateCancelled,
+                    _ => LuoctlExitCodes.LuodRefused,
+                };
             }
             catch (LuodUnavailableException error)
             {
                 Console.Error.WriteLine($"luoctl: {error.Message}");
-                return UnreachableExitCode;
+                return LuoctlExitCodes.LuodUnreachable;
             }
             catch (Exception error) when (error is LiveUpdateException or LiveUpdateClientException or LocalFileException)
             {
                 Console.Error.WriteLine($"luoctl: {error.Message}");
-                return 1;
+                return LuoctlExitCodes.Failed;
             }
         }
     }

@@ -1,6 +1,6 @@
 // StatusCommand: `luoctl status [--json]` — what this machine can do for a live update
 // right now, one finding per line with the fix for anything missing. Exit code 0 when
-// ready, 2 when something required is missing.
+// ready, 6 (LuoctlExitCodes.NotReady) when something required is missing.
 using System.CommandLine;
 using System.Text.Json;
 using LiveUpdate.Kernel;
@@ -10,8 +10,6 @@ namespace LiveUpdate.Cli;
 
 internal static class StatusCommand
 {
-    public const int NotReadyExitCode = 2;
-
     public static Command Create()
     {
         var json = new Option<bool>("--json") { Description = "Print the findings as JSON" };
@@ -23,7 +21,7 @@ internal static class StatusCommand
                 Console.Out.WriteLine(JsonSerializer.Serialize(capabilities, CliJson.Default.LiveUpdateCapabilities));
             else
                 Render(capabilities);
-            return capabilities.Ready ? 0 : NotReadyExitCode;
+            return capabilities.Ready ? LuoctlExitCodes.Success : LuoctlExitCodes.NotReady;
         });
         return command;
     }

@@ -1,6 +1,7 @@
 // UpdateCommands: luoctl's verbs for the orchestrated live update through luod —
 // `update` (check → stage → prepare → freeze → reboot, progress printed as it happens),
 // `cancel` (until freeze) and `report` (the blackout of the last updates: table, JSON, SVG).
+// Exit codes: LuoctlExitCodes (update never returns on success; every failure is non-zero, no reboot).
 using System.CommandLine;
 using LiveUpdate.Protocol;
 using LiveUpdate.Telemetry;
@@ -19,9 +20,17 @@ internal static class UpdateCommands
         var append = new Option<string?>("--append") { Description = "The next kernel's command line" };
         var reuse = new Option<bool>("--reuse-cmdline") { Description = "Boot the next kernel with this kernel's command line" };
         var timeout = new Option<double>("--timeout") { Description = "Seconds each participant gets to prepare and to freeze", DefaultValueFactory = _ => 30 };
-        var command = new Command("update", "Live-update the kernel through luod: check, stage, have every participant prepare and freeze, reboot")
+        var rebootWait = new Option<double>("--reboot-wait")
         {
-            socket, kernel, initrd, append, reuse, timeout,
+            Description = "Seconds to wait for the machine to go down once luod says it is rebooting, before exiting 14 (the reboot returned)",
+            DefaultValueFactory = _ => 60,
+        };
+        var command = new Command("update",
+            "Live-update the kernel through luod: check, stage, have every participant prepare and freeze, reboot. " +
+            "On success it never returns (the kernel is replaced); every failure exits non-zero without a reboot, so kured can run it as --reboot-command.\n\n" +
+            LuoctlExitCodes.HelpText())
+        {
+            socket, kernel, initrd, append, reuse, timeout, rebootWait,
         };
         command.SetAction((parse, ct) =>
         {
@@ -30,22 +39,40 @@ internal static class UpdateCommands
             if (commandLine is null == !reuseCommandLine)
             {
                 Console.Error.WriteLine("luoctl: give exactly one of --append \"...\" or --reuse-cmdline (the next kernel needs kho=on liveupdate=on)");
-                return Task.FromResult(2);
+                return Task.FromResult(LuoctlExitCodes.Usage);
             }
             return LuodConnection.RunAsync(parse.GetValue(socket)!, async client =>
             {
                 var started = DateTime.UtcNow;
                 var prepareTimeout = TimeSpan.FromMilliseconds((int)(parse.GetValue(timeout) * 1000));
+                bool rebooting = false;
+                // luod going away mid-call (even after "rebooting") is LuodUnreachable (4), from LuodConnection, at once.
                 await foreach (var progress in client.UpdateAsync(parse.GetValue(kernel)!.FullName, parse.GetValue(initrd)?.FullName, commandLine,
                                    reuseCommandLine, prepareTimeout, ct))
                 {
                     Console.WriteLine($"[{(DateTime.UtcNow - started).TotalSeconds,6:F2} s] {progress.Phase.ToWireName(),-9} {progress.Message}");
                     if (progress.Findings is { } findings)
                         foreach (var finding in findings) Console.WriteLine($"           {finding}");
+                    rebooting |= progress.Phase == UpdateProgressPhase.Rebooting;
                 }
+                return await AfterRebootReturnedAsync(rebooting, TimeSpan.FromSeconds(parse.GetValue(rebootWait)), ct);
             }, ct);
         });
         return command;
+    }
+
+    /// <summary>
+    /// The update's call ended without an error, yet luoctl still runs: a real kexec never lets it get here.
+    /// Waits for the machine to go down (systemd's kexec.target takes a moment), then says so with its own code.
+    /// </summary>
+    private static async Task<int> AfterRebootReturnedAsync(bool rebooting, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        if (rebooting && wait > TimeSpan.Zero) await Task.Delay(wait, cancellationToken);
+        Console.Error.WriteLine(rebooting
+            ? $"luoctl: luod said it was rebooting, but this kernel is still running {wait.TotalSeconds:F0} s later: no kexec happened. " +
+              "Check luod's log (journalctl -u luod) and /sys/kernel/kexec_loaded, then run the update again."
+            : "luoctl: luod ended the update without rebooting and without an error; no kexec happened. Check luod's log (journalctl -u luod).");
+        return LuoctlExitCodes.RebootReturned;
     }
 
     private static Command Cancel()
@@ -74,8 +101,7 @@ internal static class UpdateCommands
             if (text is null)
             {
                 Console.Error.WriteLine("luoctl: luod has no live update on record yet (reports start with `luoctl update`)");
-                Environment.ExitCode = 5;
-                return;
+                return LuoctlExitCodes.NoReport;
             }
             var report = UpdateReport.From(TelemetryJson.DeserializeTimeline(text));
             if (parse.GetValue(json)) Console.WriteLine(TelemetryJson.Serialize(report));
@@ -85,6 +111,7 @@ internal static class UpdateCommands
                 await System.IO.File.WriteAllTextAsync(target.FullName, TimelineSvg.Render(report), ct);
                 Console.WriteLine($"timeline written to {target.FullName}");
             }
+            return LuoctlExitCodes.Success;
         }, ct));
         return command;
     }

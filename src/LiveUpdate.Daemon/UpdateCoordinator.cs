@@ -203,8 +203,11 @@ public sealed class UpdateCoordinator
         {
             if (request is not null)
             {
-                // 1. Check: nothing is paused or staged yet.
-                var report = await preflight.CheckAsync(request, registry.HandlerKindsInUse(), cancellationToken);
+                // 1. Check: nothing is paused or staged yet. A NO-GO ends the update here, before staging:
+                // nothing is loaded, nobody hears prepare, no reboot. An image that cannot be read is NO-GO too.
+                PreflightReport report;
+                try { report = await preflight.CheckAsync(request, registry.HandlerKindsInUse(), cancellationToken); }
+                catch (KernelImageException unreadable) { throw LuodErrors.PreflightFailed([UnreadableImageFinding(request.Kexec.Kernel, unreadable)]); }
                 var findings = report.Findings.Where(f => f.Severity is FindingSeverity.Warning or FindingSeverity.Error)
                     .Select(f => $"{f.Severity.ToString().ToUpperInvariant()} {f.Code}: {f.What} — {f.Why}{(f.Fix is null ? "" : $" Fix: {f.Fix}")}").ToList();
                 await progress(Progress(Wire.UpdateProgressPhase.Check, $"{PreflightReport.VerdictText(report.Verdict)}: {report.NextRelease} from {report.ReferenceRelease ?? report.Reference}", updateId, null, findings));
@@ -295,6 +298,11 @@ public sealed class UpdateCoordinator
             }
         }
     }
+
+    /// <summary>The PreflightFailed finding for a next kernel whose image cannot be read (the format of the check's own findings).</summary>
+    private static string UnreadableImageFinding(string kernel, KernelImageException error) =>
+        $"ERROR image-unreadable: {kernel} cannot be read as a kernel image: {error.Message} — luod cannot check it, so it does not stage it. " +
+        "Fix: give the bzImage (vmlinuz) of the next kernel; `luoctl check` reads it the same way";
 
     private async Task<UpdateTimeline> AwaitAllAsync(string phase, UpdateParticipant[] participants, TimeSpan timeout, string updateId,
         Task<string>? cancelled, UpdateTimeline timeline, string? eventName, Func<Wire.UpdateProgress, Task> progress, Wire.UpdateProgressPhase? progressPhase,

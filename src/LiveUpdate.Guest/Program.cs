@@ -46,6 +46,7 @@ try
         ScenarioNames.FaultKexecAndLimits => await new FaultKexecAndLimits(plan, results).RunAsync(),
         ScenarioNames.Soak => await new Soak(plan, results).RunAsync(),
         ScenarioNames.PreviousKernelLog => await new PreviousKernelLog(plan, results).RunAsync(),
+        ScenarioNames.KuredExitCodes => await new KuredExitCodes(plan, results).RunAsync(),
         ScenarioNames.Boot => true,
         _ => throw new InvalidOperationException($"unknown scenario '{plan.Scenario}' (known: {string.Join(", ", ScenarioNames.All)})"),
     };

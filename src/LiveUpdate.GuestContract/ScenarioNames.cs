@@ -83,6 +83,9 @@ public static class ScenarioNames
     /// <summary>A seeded chain of kexecs through luod: sessions created, grown, finished and orphaned at random, every surviving byte checked, luod's RSS and fds per hop.</summary>
     public const string Soak = "soak";
 
+    /// <summary>luoctl's exit-code contract for kured (docs/kured.md): NO-GO, a participant's cancel, luod unreachable and bad usage never reboot; reboot-required writes and clears the sentinel; then a real update (7.2 → 7.3).</summary>
+    public const string KuredExitCodes = "kured-exit-codes";
+
     /// <summary>Boots and reports, nothing else: the harness's own smoke run.</summary>
     public const string Boot = "boot";
 
@@ -98,6 +101,7 @@ public static class ScenarioNames
         FaultKexecAndLimits,
         Soak,
         PreviousKernelLog,
+        KuredExitCodes,
     ];
 
     /// <summary>The old numbers (s1…s13, case-insensitive) → the scenario they named.</summary>

@@ -449,4 +449,20 @@ public static class StepNames
         /// <summary>`luoctl report`'s table; the detail is the table.</summary>
         public const string Table = Prefix + "table";
     }
+
+    /// <summary>kured-exit-codes (KuredExitCodes in the guest): luoctl's exit codes as kured's --reboot-command, then a real update.</summary>
+    public static class KuredExitCodes
+    {
+        public const string Prefix = ScenarioNames.KuredExitCodes + ".";
+        public const string Setup = Prefix + "setup";
+        public const string NoGoCommandLine = Prefix + "no-go-cmdline";
+        public const string NoGoUnreadableImage = Prefix + "no-go-unreadable-image";
+        public const string CancelledByParticipant = Prefix + "cancelled-by-participant";
+        public const string LuodUnreachable = Prefix + "luod-unreachable";
+        public const string BadUsage = Prefix + "bad-usage";
+        public const string SentinelWrittenAndCleared = Prefix + "sentinel-written-and-cleared";
+        public const string Update = Prefix + "update";
+        public const string Resume = Prefix + "resume";
+        public const string SentinelAfterUpdate = Prefix + "sentinel-after-update";
+    }
 }

@@ -3,9 +3,9 @@
 // to luod through the SDK: preserve, sessions --json (luod's records, every field, nulls
 // included), retrieve after the kexec, luod's errors as `luoctl: <name>: k=v` with exit 3,
 // and an unreachable luod with exit 4.
-using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
+using static LiveUpdate.Client.Tests.LuoctlProcess;
 
 namespace LiveUpdate.Client.Tests;
 
@@ -113,32 +113,5 @@ public sealed class LuoctlTests
             Assert.Equal(0, (await RunAsync("retrieve", "--socket", next.SocketPath, "--session", "db", "--name", "blob", "--output", output)).ExitCode);
             Assert.Equal([1, 2, 3], await File.ReadAllBytesAsync(output));
         }
-    }
-
-    private sealed record Result(int ExitCode, string Stdout, string Stderr);
-
-    /// <summary>luoctl.dll of the same configuration as this test (the project reference builds it first).</summary>
-    private static string LuoctlPath()
-    {
-        string directory = AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar);
-        string framework = Path.GetFileName(directory);
-        string configuration = Path.GetFileName(Path.GetDirectoryName(directory)!);
-        string root = directory;
-        while (!File.Exists(Path.Combine(root, "LiveUpdate.sln")))
-            root = Path.GetDirectoryName(root) ?? throw new InvalidOperationException("LiveUpdate.sln not found above the test's directory");
-        return Path.Combine(root, "src", "LiveUpdate.Cli", "bin", configuration, framework, "luoctl.dll");
-    }
-
-    private static async Task<Result> RunAsync(params string[] arguments)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(LuoctlPath());
-        foreach (string argument in arguments) start.ArgumentList.Add(argument);
-        start.Environment.Remove("LUOD_SOCKET");
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(InProcessLuod.Timeout);
-        return new Result(process.ExitCode, await stdout, await stderr);
     }
 }

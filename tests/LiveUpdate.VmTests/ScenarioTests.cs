@@ -139,6 +139,25 @@ public sealed class ScenarioTests : IDisposable
     }
 
     [Fact]
+    public async Task Kured_exit_codes_never_reboot_on_failure_and_a_real_update_keeps_the_sessions()
+    {
+        var result = await RunAsync(ScenarioNames.KuredExitCodes, ["7.2", "7.3"]);
+        AssertStepsPassed(result, 0, StepNames.KuredExitCodes.Setup, StepNames.KuredExitCodes.NoGoCommandLine, StepNames.KuredExitCodes.NoGoUnreadableImage,
+            StepNames.KuredExitCodes.CancelledByParticipant, StepNames.KuredExitCodes.LuodUnreachable, StepNames.KuredExitCodes.BadUsage,
+            StepNames.KuredExitCodes.SentinelWrittenAndCleared);
+        AssertStepsPassed(result, 1, StepNames.KuredExitCodes.Setup, StepNames.KuredExitCodes.Resume + ".cache", StepNames.KuredExitCodes.Resume + ".stuck",
+            StepNames.KuredExitCodes.SentinelAfterUpdate);
+        string Detail(int hop, string step) => result.Report.Steps.Single(s => s.Hop == hop && s.Name == step).Detail;
+        foreach (string step in new[] { StepNames.KuredExitCodes.NoGoCommandLine, StepNames.KuredExitCodes.NoGoUnreadableImage })
+            Assert.StartsWith("exit 11;", Detail(0, step));
+        Assert.StartsWith("exit 13;", Detail(0, StepNames.KuredExitCodes.CancelledByParticipant));
+        Assert.StartsWith("exit 4;", Detail(0, StepNames.KuredExitCodes.LuodUnreachable));
+        Assert.StartsWith("exit 2 and 2;", Detail(0, StepNames.KuredExitCodes.BadUsage));
+        foreach (string participant in new[] { "cache", "stuck" })
+            Assert.Matches("intact sha256=[0-9a-f]{64}", Detail(1, StepNames.KuredExitCodes.Resume + "." + participant));
+    }
+
+    [Fact]
     public async Task Fd_store_restart_keeps_luods_sessions_through_systemds_fd_store()
     {
         var result = await RunAsync(ScenarioNames.FdStoreRestart, ["7.2", "7.2"]);

@@ -171,8 +171,8 @@ public sealed class FaultKexecAndLimits(GuestPlan plan, ResultChannel results)
         var (code, output, error) = await LuodProcess.LuoctlAsync(null, ["update", .. files, "--append", plan.NextHopCommandLine.ToString(), "--timeout", "60"]);
         double ms = clock.Elapsed.TotalMilliseconds;
         // luod turns the load's KernelError into UpdateCancelled whose reason is the translated message (errno and fix).
-        if (code != 3 || !error.Contains(LiveUpdateProtocol.Errors.UpdateCancelled, StringComparison.Ordinal) || !error.Contains($"(errno {errno})", StringComparison.Ordinal))
-            throw new InvalidOperationException($"luoctl update with {what}: exit {code} (expected 3, UpdateCancelled naming errno {errno}): {output} {error}");
+        if (code != LuoctlExitContract.UpdateCancelled || !error.Contains(LiveUpdateProtocol.Errors.UpdateCancelled, StringComparison.Ordinal) || !error.Contains($"(errno {errno})", StringComparison.Ordinal))
+            throw new InvalidOperationException($"luoctl update with {what}: exit {code} (expected {LuoctlExitContract.UpdateCancelled}, UpdateCancelled naming errno {errno}): {output} {error}");
         string log = File.ReadAllText(UpdateParticipantProcess.LogOf(Subscriber.Name));
         if (log.Contains("prepare", StringComparison.Ordinal)) throw new InvalidOperationException($"{Subscriber.Name} was told to prepare before the kernel was loaded: {log}");
         string loaded = File.ReadAllText(KexecLoaded).Trim();

@@ -64,8 +64,8 @@ public sealed class FaultParticipants(GuestPlan plan, ResultChannel results)
             double killedAt = clock.Elapsed.TotalMilliseconds;
             var (code, output, error) = await updating;
             double cancelledAt = clock.Elapsed.TotalMilliseconds;
-            if (code != 3 || !error.Contains(LiveUpdateProtocol.Errors.UpdateCancelled, StringComparison.Ordinal))
-                throw new InvalidOperationException($"luoctl update: exit {code} (expected 3 with UpdateCancelled): {output} {error}");
+            if (code != LuoctlExitContract.UpdateCancelled || !error.Contains(LiveUpdateProtocol.Errors.UpdateCancelled, StringComparison.Ordinal))
+                throw new InvalidOperationException($"luoctl update: exit {code} (expected {LuoctlExitContract.UpdateCancelled} with UpdateCancelled): {output} {error}");
             if (cancelledAt - killedAt > 20_000)
                 throw new InvalidOperationException($"the update was cancelled {cancelledAt - killedAt:F0} ms after the kill: luod waited for the deadline, not the closed connection");
             return $"prepare seen at {preparedAt:F0} ms, SIGKILL at {killedAt:F0} ms, cancelled {cancelledAt - killedAt:F0} ms later: {error.Trim()}";

@@ -37,8 +37,8 @@ public sealed class UpdateRefusals(GuestPlan plan, ResultChannel results)
         ok &= await results.StepAsync(StepNames.CancelAndNoGo.UpdateRefused, async () =>
         {
             var (code, output, error) = await LuodProcess.LuoctlAsync(null, "update", "--kernel", kernel, "--append", "console=ttyS0", "--timeout", "10");
-            if (code != 3 || !error.Contains(LiveUpdateProtocol.Errors.PreflightFailed, StringComparison.Ordinal))
-                throw new InvalidOperationException($"luoctl update: exit {code} (expected 3 with PreflightFailed): {output} {error}");
+            if (code != LuoctlExitContract.NoGo || !error.Contains(LiveUpdateProtocol.Errors.PreflightFailed, StringComparison.Ordinal))
+                throw new InvalidOperationException($"luoctl update: exit {code} (expected {LuoctlExitContract.NoGo}, NO-GO, with PreflightFailed): {output} {error}");
             foreach (string name in new[] { "cache", "stuck" })
                 if (File.ReadAllText(UpdateParticipantProcess.LogOf(name)).Contains("prepare", StringComparison.Ordinal))
                     throw new InvalidOperationException($"participant {name} was told to prepare for a NO-GO kernel");
@@ -51,8 +51,8 @@ public sealed class UpdateRefusals(GuestPlan plan, ResultChannel results)
         {
             string commandLine = plan.CommandLine.ToString();
             var (code, output, error) = await LuodProcess.LuoctlAsync(null, "update", "--kernel", kernel, "--append", commandLine, "--timeout", "5");
-            if (code != 3 || !error.Contains(LiveUpdateProtocol.Errors.UpdateCancelled, StringComparison.Ordinal) || !error.Contains("stuck", StringComparison.Ordinal))
-                throw new InvalidOperationException($"luoctl update: exit {code} (expected 3, UpdateCancelled naming 'stuck'): {output} {error}");
+            if (code != LuoctlExitContract.UpdateCancelled || !error.Contains(LiveUpdateProtocol.Errors.UpdateCancelled, StringComparison.Ordinal) || !error.Contains("stuck", StringComparison.Ordinal))
+                throw new InvalidOperationException($"luoctl update: exit {code} (expected {LuoctlExitContract.UpdateCancelled}, UpdateCancelled naming 'stuck'): {output} {error}");
             return $"{output.Trim()} → {error.Trim()}";
         });
         ok &= await results.StepAsync(StepNames.CancelAndNoGo.EveryoneResumed, async () =>
