@@ -1,7 +1,8 @@
 // KhoInspectTests: `luoctl kho --json` against the real kernels across a kexec through luod
-// (scenario kho-inspect, 7.2 → 7.3): the guest asserts each hop's state itself; here the
-// cross-boot facts only the host sees are checked — the previous release 7.3 reads from KHO is
-// exactly the release hop 0 booted, and the memfds' SHA-256 matched after the claim.
+// (scenario kho-inspect, 7.2 → 7.3 → 7.3): the guest asserts each hop's state itself; here the
+// cross-boot facts only the host sees are checked — the previous release each kernel reads from
+// KHO is exactly the release the hop before booted, the kexec count is 1 then 2, and the memfds'
+// SHA-256 matched after each claim.
 using System.Text.RegularExpressions;
 using LiveUpdate.GuestContract;
 using LiveUpdate.VmHarness.Runs;
@@ -31,14 +32,18 @@ public sealed partial class KhoInspectTests : IDisposable
     public void Dispose() => attachment.Dispose();
 
     [Fact]
-    public async Task Kho_state_before_and_after_a_kexec_from_7_2_to_7_3()
+    public async Task Kho_state_before_and_after_kexecs_from_7_2_to_7_3_to_7_3()
     {
-        var result = await PassingRun.RunAsync(fixture, output, ScenarioNames.KhoInspect, ["7.2", "7.3"], RunTimeout, OverallLimit);
+        var result = await PassingRun.RunAsync(fixture, output, ScenarioNames.KhoInspect, ["7.2", "7.3", "7.3"], RunTimeout, OverallLimit);
         PassingRun.AssertStepsPassed(result, 0, Steps.LuodStart, Steps.Preserve, Steps.Inspect, Steps.Table, Steps.Capture);
-        PassingRun.AssertStepsPassed(result, 1, Steps.LuodStart, Steps.Inspect, Steps.Table, Steps.Capture, Steps.Claim);
-        AssertPreviousReleaseIsHop(result, hop: 1);
-        Assert.Contains("kexecCount=1", Detail(result, 1, Steps.Inspect));
-        Assert.Equal(2, ShaMatch().Matches(Detail(result, 1, Steps.Claim)).Count);
+        PassingRun.AssertStepsPassed(result, 1, Steps.LuodStart, Steps.Inspect, Steps.Table, Steps.Capture, Steps.Claim, Steps.Preserve);
+        PassingRun.AssertStepsPassed(result, 2, Steps.LuodStart, Steps.Inspect, Steps.Table, Steps.Capture, Steps.Claim);
+        for (int hop = 1; hop <= 2; hop++)
+        {
+            AssertPreviousReleaseIsHop(result, hop);
+            Assert.Contains($"kexecCount={hop}", Detail(result, hop, Steps.Inspect));
+            Assert.Equal(2, ShaMatch().Matches(Detail(result, hop, Steps.Claim)).Count);
+        }
         Assert.Contains("out/sub_fdts/LUO=", Detail(result, 0, Steps.Capture));
         Assert.Contains("in/sub_fdts/kexec-metadata=", Detail(result, 1, Steps.Capture));
     }

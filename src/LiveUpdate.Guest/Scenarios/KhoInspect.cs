@@ -2,8 +2,8 @@
 // hop of a chain through luod. Cold boot: no incoming state, scratch areas present, the outgoing
 // LUO header at live update #1 with sessions_pa still 0 (the reboot serializes the sessions),
 // and the outgoing kexec-metadata naming this kernel's release with kexec count 1. After each
-// kexec: the incoming KHO tree, LUO's header at live update #hop with a non-zero sessions_pa,
-// the previous kernel's release (the chain's previous series) and kexec count = hop, and the
+// kexec: the incoming KHO tree and its record of LUO's header (whose page the kernel has freed by
+// then), the outgoing LUO at live update #hop + 1, the previous kernel's release (the chain's previous series) and kexec count = hop, and the
 // outgoing metadata counting on. Two clients' memfds (a managed 3 MiB file, a delegated 5 MiB
 // memfd) cross each kexec and are checked by SHA-256 after the claim. Every hop also reports the
 // raw debugfs blobs (Capture, "path=base64 …"), the golden samples of the host tests.
@@ -101,15 +101,17 @@ public sealed class KhoInspect(GuestPlan plan, ResultChannel results)
             var incoming = state["incoming"] ?? throw new InvalidOperationException($"no incoming state after a kexec: {json}");
             Expect(incoming["compatible"]?.GetValue<string>().StartsWith("kho-v", StringComparison.Ordinal) == true, $"incoming FDT compatible {incoming["compatible"]}");
             Expect(incoming["memoryMapPhysicalAddress"]?.GetValue<ulong>() > 0, "incoming FDT has no preserved-memory-map");
-            var inLuo = Subtree(incoming, "LUO")["luo"] ?? throw new InvalidOperationException($"incoming LUO not decoded: {json}");
-            Expect(inLuo["liveUpdateNumber"]!.GetValue<ulong>() == (ulong)plan.Hop, $"incoming live update number {inLuo["liveUpdateNumber"]}, expected {plan.Hop}");
-            Expect(inLuo["sessionsPhysicalAddress"]!.GetValue<ulong>() != 0, "incoming sessions_pa is 0 although sessions were preserved");
+            // The kernel frees the incoming LUO header after reading it at boot (KhoStateReader.IncomingLuoFreed): the
+            // FDT's record of it (address, 32 bytes) is what stays; the outgoing number (hop + 1, above) proves it was read.
+            var inLuo = Subtree(incoming, "LUO");
+            Expect(inLuo["physicalAddress"]?.GetValue<ulong>() > 0 && inLuo["size"]?.GetValue<ulong>() == 32, $"incoming LUO record {inLuo.ToJsonString()}");
+            Expect(inLuo["problem"]?.GetValue<string>().Contains("frees the incoming LUO header", StringComparison.Ordinal) == true, $"incoming LUO without the freed-page caveat: {inLuo.ToJsonString()}");
             var previous = state["previousKernel"] ?? throw new InvalidOperationException($"no previous kernel after a kexec: {json}");
             string previousRelease = previous["previousRelease"]!.GetValue<string>();
             Expect(previousRelease.StartsWith(plan.Chain[plan.Hop - 1] + ".", StringComparison.Ordinal), $"previous release {previousRelease} is not a {plan.Chain[plan.Hop - 1]} kernel");
             Expect(previous["kexecCount"]!.GetValue<uint>() == (uint)plan.Hop, $"kexec count {previous["kexecCount"]}, expected {plan.Hop}");
-            facts.Add($"in: {incoming["compatible"]} map at 0x{incoming["memoryMapPhysicalAddress"]!.GetValue<ulong>():x}; {inLuo["compatible"]} #{inLuo["liveUpdateNumber"]} " +
-                $"sessions_pa=0x{inLuo["sessionsPhysicalAddress"]!.GetValue<ulong>():x}; previousRelease={previousRelease} kexecCount={previous["kexecCount"]}");
+            facts.Add($"in: {incoming["compatible"]} map at 0x{incoming["memoryMapPhysicalAddress"]!.GetValue<ulong>():x}; LUO header at 0x{inLuo["physicalAddress"]!.GetValue<ulong>():x} " +
+                $"(32 bytes, freed by the kernel after boot); previousRelease={previousRelease} kexecCount={previous["kexecCount"]}");
         }
         return string.Join("; ", facts);
     }

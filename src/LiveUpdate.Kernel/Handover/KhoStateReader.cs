@@ -40,6 +40,15 @@ public static class KhoStateReader
         return new KhoState(paths.KhoDebugfs, release, incoming is not null, outgoing, incoming, previous, notes);
     }
 
+    /// <summary>
+    /// Why kho/in/sub_fdts/LUO does not show the handover: luo_early_startup reads struct luo_ser at
+    /// boot and frees its page (kho_restore_free), but the debugfs blob keeps pointing at it (seen
+    /// on 7.2 → 7.3: x86 code where "luo-v5" was).
+    /// </summary>
+    public const string IncomingLuoFreed =
+        "the kernel frees the incoming LUO header once it has read it at boot (luo_early_startup → kho_restore_free) while debugfs " +
+        "still points at that page, so these bytes are whatever reused it, not the handover; the outgoing LUO's liveUpdateNumber is the incoming one + 1";
+
     private static async Task<KhoDirectionState> ReadDirectionAsync(string directory, bool withScratch, CancellationToken cancellation)
     {
         string fdtPath = Path.Combine(directory, "fdt");
@@ -88,6 +97,10 @@ public static class KhoStateReader
         }
         foreach (string name in files.Where(f => subtrees.All(s => s.Name != f)))
             subtrees.Add(KhoSubtreeDecoder.Decode(name, null, null, await ReadBlobAsync(Path.Combine(subtreeDirectory, name), cancellation), []));
+
+        if (!withScratch)
+            subtrees = subtrees.Select(s => s.Name != LuoStateHeader.SubtreeName ? s
+                : s with { Problem = s.Problem is null ? IncomingLuoFreed : $"{s.Problem}; {IncomingLuoFreed}" }).ToList();
 
         IReadOnlyList<KhoScratchArea> scratch = [];
         string? scratchProblem = null;
