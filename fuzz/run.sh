@@ -13,7 +13,7 @@ executions="${2:-1000000}"
 seconds="${3:-}"
 out="${FUZZ_OUT:-$here/out}"
 bin="${FUZZ_BIN:-$out/bin}"
-targets=(varlink-framing protocol-parameters daemon-abi preflight telemetry lucache-text)
+targets=(varlink-framing protocol-parameters daemon-abi preflight telemetry lucache-text kho-handover)
 [ "$target" = all ] || targets=("$target")
 
 export AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_AFFINITY=1 \

@@ -11,5 +11,6 @@ public static class FuzzTargets
         ["preflight"] = PreflightTarget.Run,
         ["telemetry"] = TelemetryTarget.Run,
         ["lucache-text"] = LuCacheTextTarget.Run,
+        ["kho-handover"] = KhoHandoverTarget.Run,
     };
 }

@@ -47,6 +47,7 @@ try
         ScenarioNames.Soak => await new Soak(plan, results).RunAsync(),
         ScenarioNames.PreviousKernelLog => await new PreviousKernelLog(plan, results).RunAsync(),
         ScenarioNames.KuredExitCodes => await new KuredExitCodes(plan, results).RunAsync(),
+        ScenarioNames.KhoInspect => await new KhoInspect(plan, results).RunAsync(),
         ScenarioNames.Boot => true,
         _ => throw new InvalidOperationException($"unknown scenario '{plan.Scenario}' (known: {string.Join(", ", ScenarioNames.All)})"),
     };

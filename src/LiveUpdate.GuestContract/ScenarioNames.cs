@@ -80,6 +80,8 @@ public static class ScenarioNames
     /// <summary>The previous kernel's log kept in RAM (pstore/ramoops): `luoctl update` 7.2 → 7.3 with a participant; in 7.3 pstore holds 7.2's shutdown dump and `luoctl report` shows its shutdown lines (run it with a quiet console: luvm run --quiet).</summary>
     public const string PreviousKernelLog = "previous-kernel-log";
 
+    /// <summary>`luoctl kho --json` before and after a kexec through luod: scratch areas, the outgoing and incoming KHO trees, LUO's header, the previous kernel's release and kexec count.</summary>
+    public const string KhoInspect = "kho-inspect";
     /// <summary>A seeded chain of kexecs through luod: sessions created, grown, finished and orphaned at random, every surviving byte checked, luod's RSS and fds per hop.</summary>
     public const string Soak = "soak";
 
@@ -102,6 +104,7 @@ public static class ScenarioNames
         Soak,
         PreviousKernelLog,
         KuredExitCodes,
+        KhoInspect,
     ];
 
     /// <summary>The old numbers (s1…s13, case-insensitive) → the scenario they named.</summary>

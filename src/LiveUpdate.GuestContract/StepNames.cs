@@ -136,6 +136,19 @@ public static class StepNames
         public const string ClaimRefused = Prefix + "claim-refused";
     }
 
+    /// <summary>kho-inspect (KhoInspect in the guest): the same steps on every hop; Capture's detail is "path=base64 …" of the debugfs blobs.</summary>
+    public static class KhoInspect
+    {
+        public const string Prefix = ScenarioNames.KhoInspect + ".";
+        public const string LuodStart = Prefix + "luod-start";
+        public const string Preserve = Prefix + "preserve";
+        public const string Inspect = Prefix + "inspect";
+        public const string Table = Prefix + "table";
+        public const string Capture = Prefix + "capture";
+        public const string Claim = Prefix + "claim";
+        public const string Kexec = Prefix + "kexec";
+    }
+
     /// <summary>fault-kexec-and-limits (FaultKexecAndLimits in the guest).</summary>
     public static class FaultKexecAndLimits
     {

@@ -32,7 +32,7 @@ public sealed partial class BoundedFuzzRunTests
             using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(6));
             await run.WaitForExitAsync(deadline.Token);
             string report = await stdout + await stderr;
-            foreach (string target in new[] { "varlink-framing", "protocol-parameters", "daemon-abi", "preflight", "telemetry", "lucache-text" })
+            foreach (string target in new[] { "varlink-framing", "protocol-parameters", "daemon-abi", "preflight", "telemetry", "lucache-text", "kho-handover" })
             {
                 var line = TargetLine().Matches(report).FirstOrDefault(m => m.Groups["target"].Value == target);
                 Assert.True(line is not null, $"no figures for {target} in:\n{report}\n{Log(output, target)}");
