@@ -77,6 +77,9 @@ public static class ScenarioNames
 
     /// <summary>Fault matrix: kexec_file_load refused by the kernel (a corrupt image, an initrd no KHO scratch area holds), luod's quota and the kernel's ENOMEM when preserving; then a real update (7.2 → 7.3).</summary>
     public const string FaultKexecAndLimits = "fault-kexec-and-limits";
+    /// <summary>luod's metrics (MetricsListen) scraped by a real Prometheus on the host through the port forward before and after `luoctl update` (7.2 → 7.3).</summary>
+    public const string MetricsPrometheus = "metrics-prometheus";
+
     /// <summary>A seeded chain of kexecs through luod: sessions created, grown, finished and orphaned at random, every surviving byte checked, luod's RSS and fds per hop.</summary>
     public const string Soak = "soak";
 
@@ -94,6 +97,7 @@ public static class ScenarioNames
         FaultLuodHeld,
         FaultKexecAndLimits,
         Soak,
+        MetricsPrometheus,
     ];
 
     /// <summary>The old numbers (s1…s13, case-insensitive) → the scenario they named.</summary>
