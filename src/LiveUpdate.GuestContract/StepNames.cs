@@ -185,6 +185,8 @@ public static class StepNames
         public const string ReportSvg = Prefix + UpdateReport.Svg;
         /// <summary>`luoctl report --openmetrics --output FILE` wrote the same text luod serves on GET /metrics; the detail is that text.</summary>
         public const string OpenMetrics = Prefix + "openmetrics";
+        /// <summary>`luoctl report --openmetrics --prometheus-text --output FILE` (node_exporter's textfile collector's format); the detail is the file.</summary>
+        public const string PrometheusText = Prefix + "prometheus-text";
     }
 
     /// <summary>systemd-update (SystemdUpdate in the guest): real systemd 262, luod from the Debian package.</summary>

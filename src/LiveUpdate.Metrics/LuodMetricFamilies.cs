@@ -48,19 +48,23 @@ public static class LuodMetricFamilies
     /// <summary>Seconds: from a bare-metal blackout (ms) to one under emulation (tens of seconds).</summary>
     public static IReadOnlyList<double> DurationBuckets { get; } = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 
-    /// <summary>The snapshot as OpenMetrics text (ends with "# EOF").</summary>
-    public static async Task WriteAsync(MetricsSnapshot snapshot, Stream destination, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// The snapshot as OpenMetrics text (ends with "# EOF"), or with <paramref name="prometheusText"/> in the
+    /// Prometheus text format 0.0.4: the same families and samples, but a counter's TYPE names it with its
+    /// "_total" (node_exporter's textfile collector and promtool parse this format, not OpenMetrics).
+    /// </summary>
+    public static async Task WriteAsync(MetricsSnapshot snapshot, Stream destination, CancellationToken cancellationToken = default, bool prometheusText = false)
     {
         var registry = Prometheus.Metrics.NewCustomRegistry();
         Populate(snapshot, Prometheus.Metrics.WithCustomRegistry(registry));
-        await registry.CollectAndExportAsTextAsync(destination, ExpositionFormat.OpenMetricsText, cancellationToken);
+        await registry.CollectAndExportAsTextAsync(destination, prometheusText ? ExpositionFormat.PrometheusText : ExpositionFormat.OpenMetricsText, cancellationToken);
     }
 
-    /// <summary>The snapshot as OpenMetrics text, in memory.</summary>
-    public static async Task<string> RenderAsync(MetricsSnapshot snapshot, CancellationToken cancellationToken = default)
+    /// <summary>As <see cref="WriteAsync"/>, in memory.</summary>
+    public static async Task<string> RenderAsync(MetricsSnapshot snapshot, CancellationToken cancellationToken = default, bool prometheusText = false)
     {
         using var buffer = new MemoryStream();
-        await WriteAsync(snapshot, buffer, cancellationToken);
+        await WriteAsync(snapshot, buffer, cancellationToken, prometheusText);
         return System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
 

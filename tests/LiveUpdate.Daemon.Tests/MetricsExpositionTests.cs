@@ -163,6 +163,13 @@ public sealed class MetricsExpositionTests
         var fromVarlink = MetricsSnapshot.From(await after.GetMetricsAsync().WaitAsync(Timeout), await after.GetUpdatesAsync().WaitAsync(Timeout));
         var luoctlText = await LuodMetricFamilies.RenderAsync(fromVarlink);
         Assert.Equal(Normalized(served), Normalized(luoctlText));
+        // --prometheus-text: the same samples, a counter's TYPE with its _total (node_exporter's textfile collector).
+        var prometheusText = await LuodMetricFamilies.RenderAsync(fromVarlink, prometheusText: true);
+        Assert.Contains("# TYPE luod_kexecs_total counter", prometheusText);
+        Assert.DoesNotContain("# EOF", prometheusText);
+        var asText = OpenMetricsText.Parse(prometheusText);
+        Assert.Equal(1, asText.Value("luod_kexecs_total", ("source", "khoDebugfs")));
+        Assert.Equal(seconds, asText.Value("luod_last_update_participant_blackout_seconds", ("participant", "cache")));
         await stopping.CancelAsync();
         await run.WaitAsync(Timeout);
     }

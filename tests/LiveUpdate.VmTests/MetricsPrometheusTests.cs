@@ -4,7 +4,8 @@
 // returns the participant's blackout, which must equal what `luoctl report` printed in the guest
 // (to the table's precision, and to the nanosecond of its JSON). Also: the participant's memfd
 // matched its SHA-256 across the kexec, Prometheus scraped luod in both kernels, and
-// `luoctl report --openmetrics --output` wrote exactly what luod served.
+// `luoctl report --openmetrics --output` wrote exactly what luod served, and promtool accepts
+// the --prometheus-text file written for node_exporter's textfile collector.
 using LiveUpdate.GuestContract;
 using LiveUpdate.Telemetry;
 using LiveUpdate.VmHarness.Demo;
@@ -58,5 +59,7 @@ public sealed class MetricsPrometheusTests : IDisposable
         output.WriteLine($"luoctl report row: {row.Trim()}");
 
         Assert.Contains("luod_kexecs_total{source=\"khoDebugfs\"} 1", result.OpenMetricsText);
+        var (exitCode, said) = Assert.NotNull(result.PromtoolCheck);
+        Assert.True(exitCode == 0, $"promtool check metrics refused luoctl's textfile collector file (exit {exitCode}): {said}\n{result.PrometheusText}");
     }
 }

@@ -5,8 +5,10 @@
 // kernel and the participant's session; the guest waits so the host scrapes this kernel's luod,
 // then updates. After: luod again with MetricsListen, the participant claims (SHA-256 of its memfd
 // must match the seed's), resumes and finishes; `luoctl report` (JSON, table) has its blackout;
-// `luoctl report --openmetrics --output FILE` writes exactly what GET /metrics serves; the guest
-// waits again so Prometheus scrapes the completed update before the run ends.
+// `luoctl report --openmetrics --output FILE`
+// writes exactly what GET /metrics serves, and with --prometheus-text the file node_exporter's
+// textfile collector reads (the host checks it with promtool); the guest waits again so
+// Prometheus scrapes the completed update before the run ends.
 using LiveUpdate.GuestContract;
 using Steps = LiveUpdate.GuestContract.StepNames.MetricsPrometheus;
 
@@ -16,7 +18,8 @@ public sealed class MetricsPrometheus(GuestPlan plan, ResultChannel results)
 {
     private const int Mib = 4;
     private const ulong Seed = 151;
-    private const string OpenMetricsFile = "/run/luod-textfile/luod.prom";
+    private const string OpenMetricsFile = "/run/luod-textfile/luod.openmetrics";
+    private const string TextfileCollectorFile = "/run/luod-textfile/luod.prom";
 
     /// <summary>How long the guest leaves luod up for the host's scrapes (Prometheus scrapes every second).</summary>
     private static readonly TimeSpan ScrapeWindow = TimeSpan.FromSeconds(12);
@@ -77,6 +80,13 @@ public sealed class MetricsPrometheus(GuestPlan plan, ResultChannel results)
             Require(served, $"luod_last_update_participant_blackout_seconds{{participant=\"{Steps.Participant}\"}}");
             Require(served, "luod_kexecs_total{source=\"khoDebugfs\"}");
             return served;
+        });
+        ok &= await results.StepAsync(Steps.PrometheusText, async () =>
+        {
+            await LuodProcess.LuoctlOkAsync("report", "--openmetrics", "--prometheus-text", "--output", TextfileCollectorFile);
+            string written = await File.ReadAllTextAsync(TextfileCollectorFile);
+            Require(written, "# TYPE luod_kexecs_total counter");
+            return written;
         });
         return ok && await WaitForScrapesAsync();
     }

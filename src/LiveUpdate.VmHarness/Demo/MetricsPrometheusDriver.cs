@@ -2,7 +2,8 @@
 // loopback port to luod's metrics listener in the guest (MetricsListen=0.0.0.0:9464), starts a
 // real Prometheus that scrapes it every second from before the first kernel boots until after the
 // update, runs the scenario (7.2 → 7.3 by `luoctl update`), then asks Prometheus over PromQL for
-// the participant's blackout of the update and for the kernels it scraped luod in. Prometheus is
+// the participant's blackout of the update and for the kernels it scraped luod in, and has
+// promtool check the textfile collector's file luoctl wrote. Prometheus is
 // killed at the end; its log and configuration stay in the run directory.
 using System.Text.Json.Nodes;
 using LiveUpdate.GuestContract;
@@ -23,6 +24,8 @@ public sealed record MetricsPrometheusResult(
     bool ReportedBlackoutApproximate,
     string? ReportTable,
     string? OpenMetricsText,
+    string? PrometheusText,
+    (int ExitCode, string Output)? PromtoolCheck,
     string TargetHealth);
 
 public static class MetricsPrometheusDriver
@@ -70,8 +73,11 @@ public static class MetricsPrometheusDriver
             reportedNs = client?["blackoutNs"]?.GetValue<long>();
             approximate = client?["approximate"]?.GetValue<bool>() ?? false;
         }
+        // The textfile collector's file, checked by the prometheus package's own parser and linter.
+        string? prometheusText = Detail(Steps.PrometheusText);
+        (int, string)? check = prometheusText is null ? null : await PrometheusServer.CheckMetricsAsync(prometheusText, cancellationToken).ConfigureAwait(false);
         return new MetricsPrometheusResult(run, BlackoutQuery, blackout, ReleasesQuery, releases, reportedNs, approximate,
-            Detail(Steps.ReportTable), Detail(Steps.OpenMetrics), health);
+            Detail(Steps.ReportTable), Detail(Steps.OpenMetrics), prometheusText, check, health);
     }
 
     /// <summary>The answers in words, for luvm and the test's output.</summary>
@@ -82,6 +88,7 @@ public static class MetricsPrometheusDriver
         scraped luod in kernels: {string.Join(", ", result.ScrapedReleases)}   ({result.ReleasesQuery})
         PromQL: {result.BlackoutQuery}
           = {(result.Blackout is { } b ? $"{b.ValueText} s" : "(no sample)")}
+        promtool check metrics (luoctl report --openmetrics --prometheus-text): {(result.PromtoolCheck is { } c ? $"exit {c.ExitCode} {c.Output}" : "(no file)")}
         luoctl report: {(result.ReportedBlackoutNs is { } ns ? $"{Telemetry.Durations.Format(ns, result.ReportedBlackoutApproximate)} ({ns} ns)" : "(no blackout)")} for {Steps.Participant}
         """;
 }

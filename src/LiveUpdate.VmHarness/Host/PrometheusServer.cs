@@ -129,6 +129,25 @@ public sealed class PrometheusServer : IAsyncDisposable
         return target is null ? "no target" : $"{target["health"]} {target["lastError"]}".Trim();
     }
 
+    /// <summary>`promtool check metrics` (the prometheus package's linter, the Prometheus text format's parser) over <paramref name="text"/>: its exit code and what it said.</summary>
+    public static async Task<(int ExitCode, string Output)> CheckMetricsAsync(string text, CancellationToken cancellationToken)
+    {
+        HostPrerequisites.Require("checking a metrics file", [new HostRequirement("promtool", "prometheus")]);
+        var start = new ProcessStartInfo(HostPrerequisites.FindInPath("promtool")!, ["check", "metrics"])
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var process = Process.Start(start) ?? throw new HarnessException("promtool did not start");
+        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+        await process.StandardInput.WriteAsync(text);
+        process.StandardInput.Close();
+        await process.WaitForExitAsync(cancellationToken);
+        return (process.ExitCode, ((await stdout) + (await stderr)).Trim());
+    }
+
     private static int FreeLoopbackPort()
     {
         using var probe = new TcpListener(IPAddress.Loopback, 0);
