@@ -1,8 +1,10 @@
 // UpdateCommands: luoctl's verbs for the orchestrated live update through luod —
 // `update` (check → stage → prepare → freeze → reboot, progress printed as it happens),
-// `cancel` (until freeze) and `report` (the blackout of the last updates: table, JSON, SVG).
+// `cancel` (until freeze) and `report` (the blackout of the last updates: table, JSON, SVG;
+// with --openmetrics luod's metric families, the same luod serves on MetricsListen).
 // Exit codes: LuoctlExitCodes (update never returns on success; every failure is non-zero, no reboot).
 using System.CommandLine;
+using LiveUpdate.Metrics;
 using LiveUpdate.Protocol;
 using LiveUpdate.Telemetry;
 
@@ -93,9 +95,30 @@ internal static class UpdateCommands
         var socket = LuodConnection.SocketOption();
         var json = new Option<bool>("--json") { Description = "Print the report as JSON" };
         var svg = new Option<FileInfo?>("--svg") { Description = "Also write the timeline as an SVG image here" };
-        var command = new Command("report", "The blackout of the last live update: phases across both kernels, per participant") { socket, json, svg };
+        var openMetrics = new Option<bool>("--openmetrics") { Description = "Write luod's metrics (sessions, custody, preflight, kexec count, the updates' phases and blackouts) as OpenMetrics text, as luod serves them on MetricsListen" };
+        var prometheusText = new Option<bool>("--prometheus-text") { Description = "With --openmetrics: the Prometheus text format 0.0.4 instead of OpenMetrics (what node_exporter's textfile collector and promtool parse)" };
+        var output = new Option<FileInfo?>("--output") { Description = "With --openmetrics: write to this file atomically (temporary file + rename), e.g. for node_exporter's textfile collector" };
+        var command = new Command("report", "The blackout of the last live update: phases across both kernels, per participant") { socket, json, svg, openMetrics, output, prometheusText };
         command.SetAction((parse, ct) => LuodConnection.RunAsync(parse.GetValue(socket)!, async client =>
         {
+            if (parse.GetValue(openMetrics))
+            {
+                var snapshot = MetricsSnapshot.From(await client.GetMetricsAsync(ct), await client.GetUpdatesAsync(ct));
+                string metrics = await LuodMetricFamilies.RenderAsync(snapshot, ct, parse.GetValue(prometheusText));
+                if (parse.GetValue(output) is { } file)
+                {
+                    await OpenMetricsFile.WriteAtomicallyAsync(file.FullName, metrics, ct);
+                    Console.WriteLine($"metrics written to {file.FullName}");
+                }
+                else Console.Write(metrics);
+                return;
+            }
+            if (parse.GetValue(output) is not null || parse.GetValue(prometheusText))
+            {
+                Console.Error.WriteLine("luoctl: --output and --prometheus-text go with --openmetrics (use --svg FILE for the timeline)");
+                Environment.ExitCode = 2;
+                return;
+            }
             var updates = await client.GetUpdatesAsync(ct);
             string? text = updates.Completed.Count > 0 ? updates.Completed[^1] : updates.Pending;
             if (text is null)

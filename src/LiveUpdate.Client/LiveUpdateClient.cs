@@ -243,6 +243,13 @@ public sealed class LiveUpdateClient : IAsyncDisposable
         return Read(reply, Json.GetUpdatesReply, Methods.GetUpdates);
     }
 
+    /// <summary>What luod's metrics are made of besides the updates (docs/telemetry.md "Metrics"): sessions per owner (the caller's own unless root), custody, orphans, the last preflight, the kexec count.</summary>
+    public async Task<MetricsState> GetMetricsAsync(CancellationToken cancellationToken = default)
+    {
+        using var reply = await CallAsync(Methods.GetMetrics, new GetMetricsParameters(), Json.GetMetricsParameters, null, cancellationToken).ConfigureAwait(false);
+        return Read(reply, Json.GetMetricsReply, Methods.GetMetrics).Metrics;
+    }
+
     /// <summary>
     /// Preserves <paramref name="file"/> (a memfd; the descriptor stays the caller's) in the managed
     /// session <paramref name="session"/> under the file name <paramref name="name"/>.

@@ -35,6 +35,9 @@ internal static class CommandLineHelp
           --RebootBy=Auto|Luod|Systemd  who performs an update's final kexec; Auto: systemd when it
                                       started luod with an fd store and is v261 or later [{Defaults.RebootBy}]
           --SocketMode=OCTAL          file mode of the socket luod binds itself [{Defaults.SocketMode}]
+          --MetricsListen=ADDRESS     serve OpenMetrics on GET /metrics: HOST:PORT (127.0.0.1:9464,
+                                      [::1]:9464, 0.0.0.0:9464) or unix:PATH; empty = off [{Defaults.MetricsListen}]
+          --KhoDebugfsPath=PATH       KHO's debugfs directory (the kexec count of the metrics) [{Defaults.KhoDebugfsPath}]
 
           --help                      print this and exit
           --version                   print luod's version and exit

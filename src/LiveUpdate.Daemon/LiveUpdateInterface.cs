@@ -33,7 +33,8 @@ public sealed class LiveUpdateInterface(SessionRegistry registry, LuodOptions op
         .AddMethod(Methods.Resumed, ResumedAsync)
         .AddMethod(Methods.Update, UpdateAsync)
         .AddMethod(Methods.CancelUpdate, CancelUpdateAsync)
-        .AddMethod(Methods.GetUpdates, GetUpdatesAsync);
+        .AddMethod(Methods.GetUpdates, GetUpdatesAsync)
+        .AddMethod(Methods.GetMetrics, GetMetricsAsync);
 
     private async Task SubscribeAsync(VarlinkCallContext call)
     {
@@ -142,6 +143,14 @@ public sealed class LiveUpdateInterface(SessionRegistry registry, LuodOptions op
             Completed = [.. registry.CompletedUpdates.Select(LiveUpdate.Telemetry.TelemetryJson.Serialize)],
         }, Json.GetUpdatesReply);
     }
+
+    private Task GetMetricsAsync(VarlinkCallContext call)
+    {
+        var peer = Authorize(call);
+        return call.ReplyAsync(new GetMetricsReply { Metrics = MetricsStateCapture.Capture(registry, updates, options, peer, KernelRelease()) }, Json.GetMetricsReply);
+    }
+
+    private static string KernelRelease() => System.IO.File.ReadAllText("/proc/sys/kernel/osrelease").Trim();
 
     private async Task CreateSessionAsync(VarlinkCallContext call)
     {

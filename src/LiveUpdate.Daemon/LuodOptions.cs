@@ -51,4 +51,13 @@ public sealed class LuodOptions
 
     /// <summary>File mode of the socket (octal text).</summary>
     public string SocketMode { get; set; } = "0666";
+
+    /// <summary>
+    /// Where luod serves its metrics as OpenMetrics (GET /metrics, docs/telemetry.md "Metrics"): "HOST:PORT"
+    /// ("127.0.0.1:9464", "[::1]:9464", "0.0.0.0:9464") or "unix:/run/luod/metrics.sock". Empty (the default): not served.
+    /// </summary>
+    public string MetricsListen { get; set; } = "";
+
+    /// <summary>KHO's debugfs directory, where luod reads the kernel's kexec-metadata (the kexec count) for its metrics.</summary>
+    public string KhoDebugfsPath { get; set; } = Kernel.KexecMetadata.DefaultKhoDebugfsPath;
 }

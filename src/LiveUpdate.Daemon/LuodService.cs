@@ -114,7 +114,28 @@ public sealed class LuodService(IOptions<LuodOptions> options, ILogger<LuodServi
                     log.LogError("luod: merging the kernel logs into the update's timeline failed: {Message}", error.Message);
                 }
             }, stoppingToken);
-            await Task.WhenAll(serving, HousekeepingAsync(coordinator, stoppingToken));
+            using var metrics = StartMetrics(registry, coordinator, release);
+            Task metricsServing = metrics?.RunAsync(stoppingToken) ?? Task.CompletedTask;
+            await Task.WhenAll(serving, HousekeepingAsync(coordinator, stoppingToken), metricsServing);
+        }
+    }
+
+    /// <summary>The metrics listener when MetricsListen names one; a bad address or a failed bind is logged and luod serves on without it.</summary>
+    private MetricsListener? StartMetrics(SessionRegistry registry, UpdateCoordinator coordinator, string release)
+    {
+        if (string.IsNullOrWhiteSpace(_options.MetricsListen)) return null;
+        var root = new PeerCredentials(Environment.ProcessId, 0, 0);
+        try
+        {
+            var listener = MetricsListener.Bind(MetricsListenAddress.Parse(_options.MetricsListen),
+                () => LiveUpdate.Metrics.MetricsSnapshot.From(MetricsStateCapture.Capture(registry, coordinator, _options, root, release), coordinator.CompletedUpdates), log);
+            log.LogInformation("luod: serving metrics (OpenMetrics) on {Address}{Path}", _options.MetricsListen, MetricsListener.Path);
+            return listener;
+        }
+        catch (Exception error) when (error is ArgumentException or System.Net.Sockets.SocketException or IOException or UnauthorizedAccessException)
+        {
+            log.LogError("luod: metrics not served: {Message}; fix MetricsListen (docs/telemetry.md \"Metrics\")", error.Message);
+            return null;
         }
     }
 

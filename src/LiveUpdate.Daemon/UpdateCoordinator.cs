@@ -43,6 +43,7 @@ public sealed class UpdateCoordinator
     private long _askedToPrepareNs;
     private (string UpdateId, UpdateParticipant[] Told)? _heldForSystemKexec;
     private readonly StagedKernelMark _stagedMark;
+    private PreflightOutcome? _lastPreflight;
 
     /// <summary>Takes over the update ledger start-up recovery found in <paramref name="registry"/> (which must have started).</summary>
     public UpdateCoordinator(SessionRegistry registry, IKexecPerformer kexec, IUpdatePreflight preflight, ILogger log, string release)
@@ -76,6 +77,9 @@ public sealed class UpdateCoordinator
     public string? InterruptedUpdateReason { get; }
 
     public UpdateStage Stage { get { lock (_gate) return _stage; } }
+
+    /// <summary>The verdict of the last update's check in this luod's life, and whether its kernel is staged now (null before the first check).</summary>
+    public PreflightOutcome? LastPreflight { get { lock (_gate) return _lastPreflight; } }
 
     /// <summary>True while some participant is subscribed to update events.</summary>
     public bool HasParticipants { get { lock (_gate) return _participants.Any(p => !p.Gone); } }
@@ -210,6 +214,7 @@ public sealed class UpdateCoordinator
                 catch (KernelImageException unreadable) { throw LuodErrors.PreflightFailed([UnreadableImageFinding(request.Kexec.Kernel, unreadable)]); }
                 var findings = report.Findings.Where(f => f.Severity is FindingSeverity.Warning or FindingSeverity.Error)
                     .Select(f => $"{f.Severity.ToString().ToUpperInvariant()} {f.Code}: {f.What} — {f.Why}{(f.Fix is null ? "" : $" Fix: {f.Fix}")}").ToList();
+                lock (_gate) _lastPreflight = new PreflightOutcome(report.Verdict, report.NextRelease, Staged: false);
                 await progress(Progress(Wire.UpdateProgressPhase.Check, $"{PreflightReport.VerdictText(report.Verdict)}: {report.NextRelease} from {report.ReferenceRelease ?? report.Reference}", updateId, null, findings));
                 if (report.Verdict == PreflightVerdict.NoGo) throw LuodErrors.PreflightFailed(findings);
                 timeline = timeline with { NextRelease = report.NextRelease };
@@ -219,6 +224,7 @@ public sealed class UpdateCoordinator
                 try { kexec.Load(request.Kexec); }
                 catch (LiveUpdateException error) { throw LuodErrors.Kernel(error); }
                 staged = true;
+                lock (_gate) _lastPreflight = _lastPreflight! with { Staged = true };
                 _stagedMark.Record(updateId, request.Kexec.Kernel);
                 timeline = timeline.Record(TimelineEvents.Daemon(TimelineEvents.Staged, detail: request.Kexec.Kernel));
                 await progress(Progress(Wire.UpdateProgressPhase.Staged, $"{request.Kexec.Kernel} loaded with kexec_file_load", updateId));
@@ -284,7 +290,7 @@ public sealed class UpdateCoordinator
                 _ = participant.Send(Event("resume", updateId, null, reason), null);
             if (staged)
             {
-                try { kexec.Unload(); _stagedMark.MarkUnloaded(); }
+                try { kexec.Unload(); _stagedMark.MarkUnloaded(); lock (_gate) _lastPreflight = _lastPreflight! with { Staged = false }; }
                 catch (LiveUpdateException unload) { log.LogError("luod: unloading the staged kernel failed: {Message}", unload.Message); }
             }
             if (error is Varlink.VarlinkErrorException { ErrorName: Wire.LiveUpdateProtocol.Errors.PreflightFailed or Wire.LiveUpdateProtocol.Errors.UpdateCancelled }) throw;

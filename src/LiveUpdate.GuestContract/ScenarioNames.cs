@@ -82,6 +82,9 @@ public static class ScenarioNames
 
     /// <summary>`luoctl kho --json` before and after a kexec through luod: scratch areas, the outgoing and incoming KHO trees, LUO's header, the previous kernel's release and kexec count.</summary>
     public const string KhoInspect = "kho-inspect";
+    /// <summary>luod's metrics (MetricsListen) scraped by a real Prometheus on the host through the port forward before and after `luoctl update` (7.2 → 7.3).</summary>
+    public const string MetricsPrometheus = "metrics-prometheus";
+
     /// <summary>A seeded chain of kexecs through luod: sessions created, grown, finished and orphaned at random, every surviving byte checked, luod's RSS and fds per hop.</summary>
     public const string Soak = "soak";
 
@@ -105,6 +108,7 @@ public static class ScenarioNames
         PreviousKernelLog,
         KuredExitCodes,
         KhoInspect,
+        MetricsPrometheus,
     ];
 
     /// <summary>The old numbers (s1…s13, case-insensitive) → the scenario they named.</summary>

@@ -178,6 +178,30 @@ public static class StepNames
         public const string ReportSvg = Prefix + UpdateReport.Svg;
     }
 
+    /// <summary>metrics-prometheus (MetricsPrometheus in the guest): luod serving OpenMetrics on the guest's address for the host's Prometheus.</summary>
+    public static class MetricsPrometheus
+    {
+        public const string Prefix = ScenarioNames.MetricsPrometheus + ".";
+        /// <summary>The guest port luod's metrics listener serves (MetricsListen=0.0.0.0:9464).</summary>
+        public const int GuestPort = 9464;
+        public const string LuodStart = Prefix + "luod-start";
+        public const string Participant = "metrics-participant";
+        public const string Participants = Prefix + "participants";
+        /// <summary>GET /metrics inside the guest; the detail is the text served.</summary>
+        public const string Served = Prefix + "served";
+        /// <summary>The guest waits here so the host's Prometheus scrapes this kernel's luod (the detail says how long).</summary>
+        public const string ScrapeWindow = Prefix + "scrape-window";
+        public const string Update = Prefix + "update";
+        public static string Resume(string participant) => $"{Prefix}{participant}.resume";
+        public const string Report = Prefix + UpdateReport.Report;
+        public const string ReportTable = Prefix + UpdateReport.Table;
+        public const string ReportSvg = Prefix + UpdateReport.Svg;
+        /// <summary>`luoctl report --openmetrics --output FILE` wrote the same text luod serves on GET /metrics; the detail is that text.</summary>
+        public const string OpenMetrics = Prefix + "openmetrics";
+        /// <summary>`luoctl report --openmetrics --prometheus-text --output FILE` (node_exporter's textfile collector's format); the detail is the file.</summary>
+        public const string PrometheusText = Prefix + "prometheus-text";
+    }
+
     /// <summary>systemd-update (SystemdUpdate in the guest): real systemd 262, luod from the Debian package.</summary>
     public static class SystemdUpdate
     {

@@ -91,11 +91,11 @@ public sealed class VarlinkIdlParserTests
     {
         var idl = VarlinkIdlParser.Parse(LiveUpdateProtocol.Description);
         Assert.Equal("io.liveupdate", idl.Name);
-        Assert.Equal(["File", "Session", "Status", "UpdateEvent", "UpdateProgress"], idl.Types.Select(t => t.Name));
+        Assert.Equal(["File", "Session", "Status", "UpdateEvent", "UpdateProgress", "OwnerSessions", "PreflightState", "MetricsState"], idl.Types.Select(t => t.Name));
         var session = (IdlStruct)idl.Types.Single(t => t.Name == "Session").Type;
         Assert.Equal(new IdlNullable(new IdlPrimitive("string")), session.Fields.Single(f => f.Name == "metadata").Type);
         Assert.Equal(new IdlArray(new IdlNamed("File")), session.Fields.Single(f => f.Name == "files").Type);
-        Assert.Equal(15, idl.Methods.Count);
+        Assert.Equal(16, idl.Methods.Count);
         Assert.Equal(15, idl.Errors.Count);
         Assert.Equal(["parameter", "reason"], idl.Errors.Single(e => e.Name == "InvalidParameter").Parameters.Fields.Select(f => f.Name));
     }

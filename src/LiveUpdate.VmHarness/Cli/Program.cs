@@ -69,6 +69,14 @@ public static class Program
         {
             var given = parse.GetValue(name) ?? parse.GetValue(scenario)
                 ?? throw new HarnessException($"Name the scenario to run: luvm run NAME --chain A,B (NAME one of {string.Join(", ", ScenarioNames.All)}).");
+            if (ScenarioNames.Resolve(given) == ScenarioNames.MetricsPrometheus)
+            {
+                // Its host side (a real Prometheus scraping luod through the port forward) belongs to the run.
+                var metrics = await MetricsPrometheusDriver.RunAsync(ScenarioHarness.FromEnvironment(progress), ParseChain(parse.GetRequiredValue(chain)), progress, cancellationToken).ConfigureAwait(false);
+                Console.Write(parse.GetValue(explain) ? RunReport.Walkthrough(metrics.Run) : RunReport.Summary(metrics.Run));
+                Console.WriteLine(MetricsPrometheusDriver.Describe(metrics));
+                return metrics.Run.Passed && metrics.Blackout is not null ? 0 : 1;
+            }
             var request = new VmRunRequest(ScenarioNames.Resolve(given), ParseChain(parse.GetRequiredValue(chain)))
             {
                 Timeout = TimeSpan.FromSeconds(parse.GetValue(timeout)),

@@ -63,6 +63,7 @@ public static class HostPrerequisites
     [
         .. PackageFetch, .. KernelBuild, .. NativePublish, .. VmRun,
         InitramfsCompressor.Lz4Tool, BlackoutBenchmark.Mkfs, SystemdRoot.Mmdebstrap,
+        PrometheusServer.Program,
         // The initramfs tests list archives with cpio -t.
         new("cpio", "cpio"),
     ];
