@@ -9,6 +9,7 @@ var root = new RootCommand("luoctl — Linux Live Update (KHO/LUO) control")
     StatusCommand.Create(),
     KexecCommand.Create(),
     CheckCommand.Create(),
+    AdviseCommand.Create(),
 };
 foreach (var command in SessionCommands.Create()) root.Subcommands.Add(command);
 foreach (var command in UpdateCommands.Create()) root.Subcommands.Add(command);
