@@ -45,6 +45,7 @@ try
         ScenarioNames.FaultLuodHeld => await new FaultLuodHeld(plan, results).RunAsync(),
         ScenarioNames.FaultKexecAndLimits => await new FaultKexecAndLimits(plan, results).RunAsync(),
         ScenarioNames.Soak => await new Soak(plan, results).RunAsync(),
+        ScenarioNames.Advise => await new Advise(plan, results).RunAsync(),
         ScenarioNames.Boot => true,
         _ => throw new InvalidOperationException($"unknown scenario '{plan.Scenario}' (known: {string.Join(", ", ScenarioNames.All)})"),
     };

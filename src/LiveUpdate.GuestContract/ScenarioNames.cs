@@ -80,6 +80,9 @@ public static class ScenarioNames
     /// <summary>A seeded chain of kexecs through luod: sessions created, grown, finished and orphaned at random, every surviving byte checked, luod's RSS and fds per hop.</summary>
     public const string Soak = "soak";
 
+    /// <summary>`luoctl advise --json` against the next kernel of the chain, with luod holding a 4 KiB-page memfd; the JSON is the step's detail.</summary>
+    public const string Advise = "advise";
+
     /// <summary>Boots and reports, nothing else: the harness's own smoke run.</summary>
     public const string Boot = "boot";
 
@@ -94,6 +97,7 @@ public static class ScenarioNames
         FaultLuodHeld,
         FaultKexecAndLimits,
         Soak,
+        Advise,
     ];
 
     /// <summary>The old numbers (s1…s13, case-insensitive) → the scenario they named.</summary>
