@@ -134,7 +134,7 @@ public static class BlackoutAdvisor
         double perCharacter = serials.Sum(s => s.MicrosecondsPerCharacter);
         double ms = (all - quiet) * perCharacter / 1000;
         return new(LogLevelLever, true,
-            Invariant($"the next kernel's console log level is {level}: {all - quiet} of this boot's {all} console bytes are below warning level"),
+            Invariant($"the next kernel's console log level is {level}: {all - quiet} of this boot's {all} console bytes are warnings or less severe (levels 4–{level - 1}), which `quiet` keeps off the console"),
             Invariant($"≈ {ms:0} ms of serial output per boot ({all - quiet} bytes × {perCharacter:0.0} µs)"), Math.Round(ms), null, CostSource.EstimatedFromRate,
             $"this boot's kernel log up to /init (/dev/kmsg, measured here) at the console's baud ({string.Join(", ", serials.Select(Describe))})",
             $"add `quiet` (console log level {QuietLevel}) or `loglevel={QuietLevel}` to the next kernel's command line: luoctl update --append \"{next.With("loglevel", QuietLevel.ToString(CultureInfo.InvariantCulture))}\"");

@@ -34,7 +34,7 @@ public static class BenchmarkLevers
     /// What `luoctl advise` suggested for the 3 GiB guest (7.2 → 7.3, 2026-12-02, docs/advise.md): lowmem kept, global twice
     /// the next kernel and initramfs, per node twice the memory map; against the harness's fixed 128M,512M,256M.
     /// </summary>
-    public const string AdvisedScratch = "kho_scratch=128M,192M,128M";
+    public const string AdvisedScratch = "kho_scratch=128M,128M,128M";
 
     public static IReadOnlyList<LeverVariant> Variants(IReadOnlyList<string> kernels) =>
     [
