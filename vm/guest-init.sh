@@ -16,7 +16,13 @@ mount -t debugfs debugfs /sys/kernel/debug
 mount -t pstore pstore /sys/fs/pstore 2>/dev/null || true
 mount -t tmpfs -o mode=1777 tmpfs /tmp
 mount -t tmpfs -o mode=0755 tmpfs /run
-exec </dev/console >/dev/console 2>&1
+if (: </dev/console) 2>/dev/null; then
+    exec </dev/console >/dev/console 2>&1
+else
+    # No kernel console (booted without console=: the no-serial-console blackout lever): the
+    # kernel's lines stay in its buffer, ours still go to the first serial port.
+    exec </dev/null >/dev/ttyS0 2>&1
+fi
 
 hop=0
 root=""

@@ -11,6 +11,7 @@ var root = new RootCommand("luoctl — Linux Live Update (KHO/LUO) control")
     KexecCommand.Create(),
     CheckCommand.Create(),
     KhoCommand.Create(),
+    AdviseCommand.Create(),
 };
 foreach (var command in SessionCommands.Create()) root.Subcommands.Add(command);
 foreach (var command in UpdateCommands.Create()) root.Subcommands.Add(command);

@@ -49,6 +49,7 @@ try
         ScenarioNames.KuredExitCodes => await new KuredExitCodes(plan, results).RunAsync(),
         ScenarioNames.KhoInspect => await new KhoInspect(plan, results).RunAsync(),
         ScenarioNames.MetricsPrometheus => await new MetricsPrometheus(plan, results).RunAsync(),
+        ScenarioNames.Advise => await new Advise(plan, results).RunAsync(),
         ScenarioNames.Boot => true,
         _ => throw new InvalidOperationException($"unknown scenario '{plan.Scenario}' (known: {string.Join(", ", ScenarioNames.All)})"),
     };

@@ -90,6 +90,8 @@ public static class ScenarioNames
 
     /// <summary>luoctl's exit-code contract for kured (docs/kured.md): NO-GO, a participant's cancel, luod unreachable and bad usage never reboot; reboot-required writes and clears the sentinel; then a real update (7.2 → 7.3).</summary>
     public const string KuredExitCodes = "kured-exit-codes";
+    /// <summary>`luoctl advise --json` against the next kernel of the chain, with luod holding a 4 KiB-page memfd; the JSON is the step's detail.</summary>
+    public const string Advise = "advise";
 
     /// <summary>Boots and reports, nothing else: the harness's own smoke run.</summary>
     public const string Boot = "boot";
@@ -109,6 +111,7 @@ public static class ScenarioNames
         KuredExitCodes,
         KhoInspect,
         MetricsPrometheus,
+        Advise,
     ];
 
     /// <summary>The old numbers (s1…s13, case-insensitive) → the scenario they named.</summary>

@@ -502,4 +502,16 @@ public static class StepNames
         public const string Resume = Prefix + "resume";
         public const string SentinelAfterUpdate = Prefix + "sentinel-after-update";
     }
+
+    /// <summary>advise (Advise in the guest): luod holding a session, then `luoctl advise --json` (its JSON is the detail of Json).</summary>
+    public static class Advise
+    {
+        public const string Prefix = ScenarioNames.Advise + ".";
+        public const string Setup = Prefix + "setup";
+        public const string Json = Prefix + "json";
+
+        /// <summary>The session and the size luod holds while luoctl advises (a memfd of 4 KiB pages: shmem_enabled is never).</summary>
+        public const string Session = "advise-4k";
+        public const int SessionMiB = 64;
+    }
 }

@@ -99,7 +99,7 @@ public sealed class ReferenceKernel
         return null;
     }
 
-    private static int CountNodes(string directory)
+    internal static int CountNodes(string directory)
     {
         try
         {

@@ -291,10 +291,16 @@ public sealed class BenchmarkTests
     public void Lever_variants_cover_every_kernel_with_a_baseline()
     {
         var variants = BenchmarkLevers.Variants(["7.2", "7.3"]);
-        Assert.Equal(6, variants.Count);
+        Assert.Equal(10, variants.Count);
         Assert.All(new[] { "7.2", "7.3" }, kernel => Assert.Contains(variants, v => v.Kernel == kernel && v.Lever == BenchmarkLevers.Baseline && v.Initramfs == InitramfsCompression.None && !v.Quiet));
         Assert.Contains(variants, v => v.Initramfs == InitramfsCompression.Lz4);
         Assert.Contains(variants, v => v.Quiet);
+        // luoctl advise's levers for the guest: the same fixed options with one changed, everything else kept.
+        var noSerial = variants.First(v => v.Lever == "no-serial-console");
+        Assert.DoesNotContain("console=", noSerial.FixedOptions);
+        Assert.Contains("kho=on", noSerial.FixedOptions);
+        var scratch = variants.First(v => v.Lever == "kho-scratch-fit");
+        Assert.Equal(ScenarioCommandLine.FixedOptions.Replace("kho_scratch=128M,512M,256M", BenchmarkLevers.AdvisedScratch), scratch.FixedOptions);
     }
 
     private static BenchmarkResults Synthetic()

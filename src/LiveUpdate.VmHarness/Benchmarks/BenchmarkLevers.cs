@@ -5,17 +5,22 @@
 // 7.2's purgatory hashes every segment (kernel and initramfs), 7.3 skips that when KHO is on.
 // Variants are run in a round-robin order, a short run each, so a slow spell of the host is spread
 // over all of them. Levers that need another kernel build (payload compression) are not switched
-// here; the report names how they were decided.
+// here; the report names how they were decided. The levers `luoctl advise` recommends for our guest
+// that need no kernel build (docs/advise.md) are variants too: no serial console, and the scratch
+// size it suggests.
 using LiveUpdate.GuestContract;
 using LiveUpdate.VmHarness.GuestImage;
 using LiveUpdate.VmHarness.Runs;
 
 namespace LiveUpdate.VmHarness.Benchmarks;
 
-/// <summary>One way to boot the floor: which initramfs encoding, whether the console is quiet, on which kernel.</summary>
+/// <summary>One way to boot the floor: which initramfs encoding, whether the console is quiet, which fixed kernel options, on which kernel.</summary>
 public sealed record LeverVariant(string Lever, string Description, string Kernel, InitramfsCompression Initramfs, bool Quiet)
 {
     public string Id => $"{Lever}@{Kernel}";
+
+    /// <summary>The fixed kernel options this variant boots with (ScenarioCommandLine.FixedOptions, or it with one changed).</summary>
+    public string FixedOptions { get; init; } = ScenarioCommandLine.FixedOptions;
 }
 
 /// <summary>The floor of one variant over its runs (ms), the next kernel's initramfs unpack where the console shows it, and the image size.</summary>
@@ -25,6 +30,12 @@ public static class BenchmarkLevers
 {
     public const string Baseline = "baseline";
 
+    /// <summary>
+    /// What `luoctl advise` suggested for the 3 GiB guest (7.2 → 7.3, 2026-12-02, docs/advise.md): lowmem kept, global twice
+    /// the next kernel and initramfs, per node twice the memory map; against the harness's fixed 128M,512M,256M.
+    /// </summary>
+    public const string AdvisedScratch = "kho_scratch=128M,128M,128M";
+
     public static IReadOnlyList<LeverVariant> Variants(IReadOnlyList<string> kernels) =>
     [
         .. kernels.SelectMany(kernel => new LeverVariant[]
@@ -32,6 +43,14 @@ public static class BenchmarkLevers
             new(Baseline, "uncompressed initramfs, console at the default log level", kernel, InitramfsCompression.None, Quiet: false),
             new("initramfs-lz4", "initramfs compressed with `lz4 -l` (the next kernel decompresses it)", kernel, InitramfsCompression.Lz4, Quiet: false),
             new("quiet", "kernel `quiet` (console log level 4)", kernel, InitramfsCompression.None, Quiet: true),
+            new("no-serial-console", "no `console=ttyS0` (the kernel log stays in its buffer)", kernel, InitramfsCompression.None, Quiet: false)
+            {
+                FixedOptions = ScenarioCommandLine.FixedOptions.Replace("console=ttyS0 ", "", StringComparison.Ordinal),
+            },
+            new("kho-scratch-fit", $"`{AdvisedScratch}` (luoctl advise's size) instead of 128M,512M,256M", kernel, InitramfsCompression.None, Quiet: false)
+            {
+                FixedOptions = ScenarioCommandLine.FixedOptions.Replace("kho_scratch=128M,512M,256M", AdvisedScratch, StringComparison.Ordinal),
+            },
         }),
     ];
 
@@ -57,6 +76,7 @@ public static class BenchmarkLevers
                     ScenarioParameters = plan.Parameters,
                     InitramfsCompression = variant.Initramfs,
                     QuietConsole = variant.Quiet,
+                    FixedOptions = variant.FixedOptions,
                     OnGuestLine = observed => { lock (lines) lines.Add(observed); },
                 };
                 var run = await harness.RunScenarioAsync(request, cancellationToken).ConfigureAwait(false);

@@ -32,7 +32,12 @@ public static class ScenarioCommandLine
     /// </summary>
     public const string QuietOption = "quiet";
 
-    public static string Compose(string scenario, IReadOnlyList<string> chain, int hop = 0, IReadOnlyList<string>? parameters = null, bool quiet = false)
+    /// <summary>
+    /// The command line of <paramref name="scenario"/>'s hop <paramref name="hop"/>: <paramref name="fixedOptions"/>
+    /// (default <see cref="FixedOptions"/>; the blackout levers boot with some of them changed), `quiet`, the plan's keys and the parameters.
+    /// </summary>
+    public static string Compose(string scenario, IReadOnlyList<string> chain, int hop = 0, IReadOnlyList<string>? parameters = null, bool quiet = false,
+        string? fixedOptions = null)
     {
         foreach (var parameter in parameters ?? [])
         {
@@ -60,7 +65,7 @@ public static class ScenarioCommandLine
             throw new HarnessException($"Hop {hop} is outside the chain of {chain.Count} kernel(s).");
         }
         var extra = parameters is { Count: > 0 } ? " " + string.Join(' ', parameters) : "";
-        return $"{FixedOptions}{(quiet ? " " + QuietOption : "")} {GuestCommandLineKeys.Word(GuestCommandLineKeys.Scenario, scenario)} "
+        return $"{fixedOptions ?? FixedOptions}{(quiet ? " " + QuietOption : "")} {GuestCommandLineKeys.Word(GuestCommandLineKeys.Scenario, scenario)} "
             + $"{GuestCommandLineKeys.Word(GuestCommandLineKeys.Chain, string.Join(',', chain))} {GuestCommandLineKeys.Word(GuestCommandLineKeys.Hop, hop)}{extra}";
     }
 

@@ -66,7 +66,7 @@ public sealed class ScenarioHarness
     public async Task<VmRunResult> RunScenarioAsync(VmRunRequest request, CancellationToken cancellationToken)
     {
         var wall = Stopwatch.StartNew();
-        var commandLine = ScenarioCommandLine.Compose(request.Scenario, request.Chain, 0, request.ScenarioParameters, request.QuietConsole);
+        var commandLine = ScenarioCommandLine.Compose(request.Scenario, request.Chain, 0, request.ScenarioParameters, request.QuietConsole, request.FixedOptions);
         if (request.Timeout <= TimeSpan.Zero || request.MemoryMiB < 256)
         {
             throw new HarnessException($"Timeout {request.Timeout} / memory {request.MemoryMiB} MiB are not usable; give a positive timeout and at least 256 MiB.");
@@ -105,7 +105,7 @@ public sealed class ScenarioHarness
             var suffix = hop == 0 ? "" : $".hop{hop}";
             var hopCommandLine = hop == 0 && !request.ColdRebootBetweenHops
                 ? commandLine
-                : ScenarioCommandLine.Compose(request.Scenario, request.Chain, hop, [.. request.ScenarioParameters, GuestCommandLineKeys.Word(GuestCommandLineKeys.Cold, 1)], request.QuietConsole);
+                : ScenarioCommandLine.Compose(request.Scenario, request.Chain, hop, [.. request.ScenarioParameters, GuestCommandLineKeys.Word(GuestCommandLineKeys.Cold, 1)], request.QuietConsole, request.FixedOptions);
             var kernel = kernels.First(k => k.Series == request.Chain[hop]);
             var launch = new QemuLaunch(kernel.BzImage, initramfs, hopCommandLine,
                 Path.Combine(runDirectory, $"console{suffix}.log"), Path.Combine(runDirectory, $"results{suffix}.jsonl"))

@@ -35,6 +35,9 @@ public sealed record VmRunRequest(string Scenario, IReadOnlyList<string> Chain)
     /// <summary>Boots with the kernel's `quiet` (ScenarioCommandLine.QuietOption); kept across kexecs.</summary>
     public bool QuietConsole { get; init; }
 
+    /// <summary>The fixed kernel options (ScenarioCommandLine.FixedOptions unless a blackout lever changes some); kept across kexecs.</summary>
+    public string FixedOptions { get; init; } = ScenarioCommandLine.FixedOptions;
+
     /// <summary>Sees every report line as it arrives, stamped with the host clock (for live progress and timing).</summary>
     public Action<ObservedGuestLine>? OnGuestLine { get; init; }
 
