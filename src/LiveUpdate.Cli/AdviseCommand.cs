@@ -35,14 +35,14 @@ internal static class AdviseCommand
             if (kernelPath is null)
             {
                 Console.Error.WriteLine("luoctl: advise: no next kernel: /boot has no vmlinuz-* image. Pass the bzImage you will update to with --kernel FILE.");
-                return CheckCommand.UnreadableImageExitCode;
+                return LuoctlExitCodes.UnreadableImage;
             }
             KernelImage next;
             try { next = KernelImage.Read(kernelPath); }
             catch (KernelImageException e)
             {
                 Console.Error.WriteLine($"luoctl: advise: cannot read the next kernel image: {e.Message}");
-                return CheckCommand.UnreadableImageExitCode;
+                return LuoctlExitCodes.UnreadableImage;
             }
 
             string? initrdPath = parse.GetValue(initrd) ?? DefaultInitrd(next.Release);
@@ -53,7 +53,7 @@ internal static class AdviseCommand
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {
                     Console.Error.WriteLine($"luoctl: advise: cannot read the initrd {initrdPath}: {e.Message} Pass an existing file with --initrd.");
-                    return CheckCommand.UnreadableImageExitCode;
+                    return LuoctlExitCodes.UnreadableImage;
                 }
             }
 

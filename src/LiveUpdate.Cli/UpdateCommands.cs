@@ -111,13 +111,12 @@ internal static class UpdateCommands
                     Console.WriteLine($"metrics written to {file.FullName}");
                 }
                 else Console.Write(metrics);
-                return;
+                return LuoctlExitCodes.Success;
             }
             if (parse.GetValue(output) is not null || parse.GetValue(prometheusText))
             {
                 Console.Error.WriteLine("luoctl: --output and --prometheus-text go with --openmetrics (use --svg FILE for the timeline)");
-                Environment.ExitCode = 2;
-                return;
+                return LuoctlExitCodes.Usage;
             }
             var updates = await client.GetUpdatesAsync(ct);
             string? text = updates.Completed.Count > 0 ? updates.Completed[^1] : updates.Pending;
