@@ -67,7 +67,7 @@ internal static class AdviseCommand
                 Console.Out.WriteLine(JsonSerializer.Serialize(report, AdviceJsonContext.Readable.AdviceReport));
             else
                 Render(report);
-            return 0;
+            return LuoctlExitCodes.Success;
         });
         return command;
     }

@@ -32,11 +32,11 @@ internal static class KhoCommand
             catch (Exception error) when (error is HandoverStateUnavailableException or IOException)
             {
                 Console.Error.WriteLine($"luoctl: {error.Message}");
-                return 1;
+                return LuoctlExitCodes.NotReady;
             }
             if (parse.GetValue(json)) Console.Out.WriteLine(JsonSerializer.Serialize(state, KhoJson.Default.KhoState));
             else Render(state);
-            return 0;
+            return LuoctlExitCodes.Success;
         });
         return command;
     }
