@@ -47,10 +47,11 @@ public sealed class PreviousKernelLogTests : IDisposable
         Assert.StartsWith("7.2", report["previousRelease"]!.GetValue<string>());
         var handover = report["handover"]!;
         var lines = handover["previousKernelLines"]!.AsArray();
-        Assert.NotEmpty(lines);
         long reboot = handover["rebootNs"]!.GetValue<long>();
         long shutdown = handover["previousKernelShutdownNs"]!.GetValue<long>();
-        // Every merged line lies between luod's reboot call and the previous kernel's last line, in order.
+        // 7.2's "Starting new kernel" came from pstore, after luod's reboot call (measured: 26 ms after it, quiet console).
+        Assert.InRange(shutdown, reboot, reboot + 5_000_000_000);
+        // Every other merged line (7.2 logs none here: LUO/KHO serialise silently) lies between the two, in order.
         var times = lines.Select(l => l!["atNs"]!.GetValue<long>()).ToList();
         Assert.All(times, t => Assert.InRange(t, reboot, shutdown));
         Assert.Equal(times.Order(), times);
