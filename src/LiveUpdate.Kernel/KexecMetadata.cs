@@ -3,10 +3,9 @@
 // it (kernel/liveupdate/kexec_handover.c, kho_out_kexec_metadata) as a packed C struct, not an FDT
 // (include/linux/kho/abi/kexec_metadata.h, 7.2+): {u32 version = 1; char previous_release[65];
 // u32 kexec_count}, little-endian on x86. With CONFIG_KEXEC_HANDOVER_DEBUGFS this kernel shows it
-// at /sys/kernel/debug/kho/in/sub_fdts/kexec-metadata (root only). A minimal reader, kept apart
-// from the full KHO debugfs reader so luod's metrics can use it alone.
-using System.Buffers.Binary;
-using System.Text;
+// at /sys/kernel/debug/kho/in/sub_fdts/kexec-metadata (root only). This boot's reading of it for
+// luod's metrics (found, cold boot, or why not); the struct itself is decoded once, by
+// Handover/KexecChainMetadata, which `luoctl kho` uses for both directions.
 
 namespace LiveUpdate.Kernel;
 
@@ -16,12 +15,10 @@ namespace LiveUpdate.Kernel;
 public sealed record KexecMetadata(uint Version, string PreviousRelease, uint KexecCount)
 {
     /// <summary>KHO_KEXEC_METADATA_VERSION, the only layout this reader knows.</summary>
-    public const uint SupportedVersion = 1;
+    public const uint SupportedVersion = Handover.KexecChainMetadata.KnownVersion;
 
     /// <summary>sizeof(struct kho_kexec_metadata): 4 + (__NEW_UTS_LEN + 1 = 65) + 4, packed.</summary>
-    public const int Size = 4 + ReleaseFieldLength + 4;
-
-    private const int ReleaseFieldLength = 65;
+    public const int Size = Handover.KexecChainMetadata.Version1Size;
 
     /// <summary>The KHO directory in debugfs (kernel/liveupdate/kexec_handover_debugfs.c).</summary>
     public const string DefaultKhoDebugfsPath = "/sys/kernel/debug/kho";
@@ -29,21 +26,17 @@ public sealed record KexecMetadata(uint Version, string PreviousRelease, uint Ke
     /// <summary>Where the blob sits below the KHO debugfs directory.</summary>
     public const string RelativePath = "in/sub_fdts/kexec-metadata";
 
-    /// <summary>Decodes the blob; <see cref="InvalidDataException"/> when it is too short or of another version.</summary>
+    /// <summary>Decodes the blob (the struct's one decoder is Handover.KexecChainMetadata); <see cref="InvalidDataException"/> when it is too short or of another version.</summary>
     public static KexecMetadata Parse(ReadOnlySpan<byte> blob)
     {
         if (blob.Length < 4)
             throw new InvalidDataException($"kexec-metadata is {blob.Length} bytes, too short for its version field; the previous kernel wrote something this reader does not know");
-        uint version = BinaryPrimitives.ReadUInt32LittleEndian(blob);
-        if (version != SupportedVersion)
-            throw new InvalidDataException($"kexec-metadata version {version}, this reader knows version {SupportedVersion} (include/linux/kho/abi/kexec_metadata.h); update LiveUpdate.Kernel's KexecMetadata for the newer layout");
-        if (blob.Length < Size)
-            throw new InvalidDataException($"kexec-metadata version 1 is {blob.Length} bytes, expected {Size}: the blob is truncated");
-        var release = blob.Slice(4, ReleaseFieldLength);
-        int end = release.IndexOf((byte)0);
-        string previousRelease = Encoding.ASCII.GetString(end < 0 ? release : release[..end]);
-        uint count = BinaryPrimitives.ReadUInt32LittleEndian(blob.Slice(4 + ReleaseFieldLength, 4));
-        return new KexecMetadata(version, previousRelease, count);
+        Handover.KexecChainMetadata decoded;
+        try { decoded = Handover.KexecChainMetadata.Parse(blob); }
+        catch (Handover.HandoverFormatException error) { throw new InvalidDataException(error.Message, error); }
+        if (!decoded.KnownLayout)
+            throw new InvalidDataException($"kexec-metadata version {decoded.Version}, this reader knows version {SupportedVersion} (include/linux/kho/abi/kexec_metadata.h); update LiveUpdate.Kernel's Handover/KexecChainMetadata for the newer layout");
+        return new KexecMetadata(decoded.Version, decoded.PreviousRelease!, decoded.KexecCount!.Value);
     }
 
     /// <summary>
