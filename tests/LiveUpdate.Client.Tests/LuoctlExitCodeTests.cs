@@ -15,32 +15,6 @@ public sealed class LuoctlExitCodeTests
 {
     private const string CommandLine = "console=ttyS0 kho=on liveupdate=on";
 
-    private sealed class Participant(Func<Task>? onPrepare = null) : IUpdateParticipant
-    {
-        public List<string> Calls { get; } = [];
-
-        public TaskCompletionSource<string?> Resumed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public async Task PrepareAsync(UpdateNotice notice, CancellationToken cancellationToken)
-        {
-            lock (Calls) Calls.Add("prepare");
-            if (onPrepare is not null) await onPrepare().WaitAsync(cancellationToken);
-        }
-
-        public Task FreezeAsync(UpdateNotice notice, CancellationToken cancellationToken)
-        {
-            lock (Calls) Calls.Add("freeze");
-            return Task.CompletedTask;
-        }
-
-        public Task ResumeAsync(UpdateNotice notice, CancellationToken cancellationToken)
-        {
-            lock (Calls) Calls.Add("resume");
-            Resumed.TrySetResult(notice.Reason);
-            return Task.CompletedTask;
-        }
-    }
-
     private static string[] Update(InProcessLuod luod, string kernel, params string[] more) =>
         ["update", "--socket", luod.SocketPath, "--kernel", kernel, "--append", CommandLine, "--timeout", "10", "--reboot-wait", "0", .. more];
 
@@ -50,7 +24,7 @@ public sealed class LuoctlExitCodeTests
         using var bed = new LuodTestbed();
         await using var luod = InProcessLuod.Start(bed, FixedPreflight.NoGo("luo-abi-mismatch", "LUO ABI \"luo-v5\" vs \"luo-v6\""));
         await using var client = await luod.ConnectAsync();
-        var participant = new Participant();
+        var participant = new RecordingParticipant();
         await using var link = await client.SubscribeAsync("cache", participant).WaitAsync(InProcessLuod.Timeout);
 
         var update = await RunAsync(Update(luod, StandInKernelImage.SharedPath));
@@ -88,8 +62,8 @@ public sealed class LuoctlExitCodeTests
         using var bed = new LuodTestbed();
         await using var luod = InProcessLuod.Start(bed);
         await using var client = await luod.ConnectAsync();
-        var willing = new Participant();
-        var refusing = new Participant(() => throw new InvalidOperationException("cache is mid-compaction"));
+        var willing = new RecordingParticipant();
+        var refusing = new RecordingParticipant(() => throw new InvalidOperationException("cache is mid-compaction"));
         await using var willingLink = await client.SubscribeAsync("willing", willing).WaitAsync(InProcessLuod.Timeout);
         await using var refusingLink = await client.SubscribeAsync("refusing", refusing).WaitAsync(InProcessLuod.Timeout);
 
@@ -111,7 +85,7 @@ public sealed class LuoctlExitCodeTests
         await using var luod = InProcessLuod.Start(bed);
         await using var client = await luod.ConnectAsync();
         var holdPrepare = new TaskCompletionSource();
-        var slow = new Participant(() => holdPrepare.Task);
+        var slow = new RecordingParticipant(() => holdPrepare.Task);
         await using var link = await client.SubscribeAsync("slow", slow).WaitAsync(InProcessLuod.Timeout);
 
         var update = RunAsync(TimeSpan.FromSeconds(60), ["update", "--socket", luod.SocketPath, "--kernel", StandInKernelImage.SharedPath,

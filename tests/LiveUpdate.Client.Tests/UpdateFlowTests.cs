@@ -14,32 +14,6 @@ public sealed class UpdateFlowTests
 {
     private static readonly TimeSpan Timeout = InProcessLuod.Timeout;
 
-    private sealed class Participant(Func<Task>? onPrepare = null) : IUpdateParticipant
-    {
-        public List<string> Calls { get; } = [];
-        public TaskCompletionSource<string?> Resumed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public async Task PrepareAsync(UpdateNotice notice, CancellationToken cancellationToken)
-        {
-            lock (Calls) Calls.Add("prepare");
-            Assert.NotNull(notice.Deadline);
-            if (onPrepare is not null) await onPrepare().WaitAsync(cancellationToken);
-        }
-
-        public Task FreezeAsync(UpdateNotice notice, CancellationToken cancellationToken)
-        {
-            lock (Calls) Calls.Add("freeze");
-            return Task.CompletedTask;
-        }
-
-        public Task ResumeAsync(UpdateNotice notice, CancellationToken cancellationToken)
-        {
-            lock (Calls) Calls.Add("resume");
-            Resumed.TrySetResult(notice.Reason);
-            return Task.CompletedTask;
-        }
-    }
-
     private static async Task<(List<JsonObject> Progress, VarlinkErrorException? Error)> UpdateAsync(InProcessLuod luod, int prepareTimeoutMs = 10_000)
     {
         await using var varlink = await VarlinkClient.ConnectAsync(luod.SocketPath);
@@ -70,8 +44,8 @@ public sealed class UpdateFlowTests
         var luod = InProcessLuod.Start(bed);
         await using var client = await luod.ConnectAsync();
         var holdPrepare = new TaskCompletionSource();
-        var paused = new Participant();
-        var holding = new Participant(() => holdPrepare.Task);
+        var paused = new RecordingParticipant();
+        var holding = new RecordingParticipant(() => holdPrepare.Task);
         await using var pausedLink = await client.SubscribeAsync("paused", paused).WaitAsync(Timeout);
         await using var holdingLink = await client.SubscribeAsync("holding", holding).WaitAsync(Timeout);
         var update = UpdateAsync(luod, prepareTimeoutMs: 60_000);
@@ -93,8 +67,8 @@ public sealed class UpdateFlowTests
         using var bed = new LuodTestbed();
         var luod = InProcessLuod.Start(bed);
         await using var client = await luod.ConnectAsync();
-        var cache = new Participant();
-        var vmm = new Participant();
+        var cache = new RecordingParticipant();
+        var vmm = new RecordingParticipant();
         var arena = await client.CreateManagedSessionAsync("cache").WaitAsync(Timeout);
         using (var memory = PreservedMemory.Create("arena", 4096))
             await arena.PreserveAsync("arena", memory).WaitAsync(Timeout);
@@ -144,8 +118,8 @@ public sealed class UpdateFlowTests
         using var bed = new LuodTestbed();
         await using var luod = InProcessLuod.Start(bed);
         await using var client = await luod.ConnectAsync();
-        var willing = new Participant();
-        var busy = new Participant(() => throw new InvalidOperationException("a backup is running"));
+        var willing = new RecordingParticipant();
+        var busy = new RecordingParticipant(() => throw new InvalidOperationException("a backup is running"));
         await using var a = await client.SubscribeAsync("willing", willing).WaitAsync(Timeout);
         await using var b = await client.SubscribeAsync("busy", busy).WaitAsync(Timeout);
 
@@ -165,7 +139,7 @@ public sealed class UpdateFlowTests
         using var bed = new LuodTestbed();
         await using var luod = InProcessLuod.Start(bed);
         await using var client = await luod.ConnectAsync();
-        var stuck = new Participant(() => Task.Delay(System.Threading.Timeout.Infinite));
+        var stuck = new RecordingParticipant(() => Task.Delay(System.Threading.Timeout.Infinite));
         await using var link = await client.SubscribeAsync("stuck", stuck).WaitAsync(Timeout);
 
         var (_, error) = await UpdateAsync(luod, prepareTimeoutMs: 300).WaitAsync(Timeout);
@@ -185,7 +159,7 @@ public sealed class UpdateFlowTests
         using var bed = new LuodTestbed();
         await using var luod = InProcessLuod.Start(bed);
         await using var client = await luod.ConnectAsync();
-        var willing = new Participant();
+        var willing = new RecordingParticipant();
         await using var link = await client.SubscribeAsync("willing", willing).WaitAsync(Timeout);
         var dying = await VarlinkClient.ConnectAsync(luod.SocketPath);
         var prepared = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -227,7 +201,7 @@ public sealed class UpdateFlowTests
         await using var luod = InProcessLuod.Start(bed);
         await using var client = await luod.ConnectAsync();
         var preparing = new TaskCompletionSource();
-        var slow = new Participant(async () => { preparing.TrySetResult(); await Task.Delay(System.Threading.Timeout.Infinite); });
+        var slow = new RecordingParticipant(async () => { preparing.TrySetResult(); await Task.Delay(System.Threading.Timeout.Infinite); });
         await using var link = await client.SubscribeAsync("slow", slow).WaitAsync(Timeout);
 
         var update = UpdateAsync(luod);
@@ -246,7 +220,7 @@ public sealed class UpdateFlowTests
         using var bed = new LuodTestbed();
         await using var luod = InProcessLuod.Start(bed, FixedPreflight.NoGo("luo-abi", "LUO ABI luo-v5 → luo-v6"));
         await using var client = await luod.ConnectAsync();
-        var participant = new Participant();
+        var participant = new RecordingParticipant();
         await using var link = await client.SubscribeAsync("cache", participant).WaitAsync(Timeout);
 
         var (progress, error) = await UpdateAsync(luod).WaitAsync(Timeout);
@@ -266,7 +240,7 @@ public sealed class UpdateFlowTests
         luod.Kexec.LoadFailure = new LiveUpdate.Kernel.Errors.KexecLoadException(LiveUpdate.Kernel.KernelOperation.KexecLoad, 129,
             "kexec_file_load: the kernel image was rejected (EKEYREJECTED): sign it or turn off signature enforcement.");
         await using var client = await luod.ConnectAsync();
-        var participant = new Participant();
+        var participant = new RecordingParticipant();
         await using var link = await client.SubscribeAsync("cache", participant).WaitAsync(Timeout);
 
         var (progress, error) = await UpdateAsync(luod).WaitAsync(Timeout);
@@ -289,7 +263,7 @@ public sealed class UpdateFlowTests
             Assert.Equal("io.liveupdate.NoUpdateInProgress", refused.ErrorName);
         }
         var preparing = new TaskCompletionSource();
-        var slow = new Participant(async () => { preparing.TrySetResult(); await Task.Delay(System.Threading.Timeout.Infinite); });
+        var slow = new RecordingParticipant(async () => { preparing.TrySetResult(); await Task.Delay(System.Threading.Timeout.Infinite); });
         await using var link = await client.SubscribeAsync("slow", slow).WaitAsync(Timeout);
         var first = UpdateAsync(luod, prepareTimeoutMs: 3000);
         await preparing.Task.WaitAsync(Timeout);

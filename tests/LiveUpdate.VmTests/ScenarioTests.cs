@@ -12,7 +12,7 @@ namespace LiveUpdate.VmTests;
 
 [Collection(VmFixture.CollectionName)]
 [Trait("Category", "Vm")]
-public sealed class ScenarioTests : IDisposable
+public sealed partial class ScenarioTests : IDisposable
 {
     private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(10);
 
