@@ -114,6 +114,13 @@ public static partial class KernelLogMerge
     public const int MaxShutdownLineLength = 200;
 
     /// <summary>
+    /// How far before luod's reboot sample a line may be stamped and still count as the shutdown's: printk stamps
+    /// with local_clock (sched_clock), luod samples CLOCK_BOOTTIME, and the two differ by milliseconds ("Starting
+    /// new kernel" was stamped 7 ms before the reboot sample it follows in a 7.2 VM run, 2026-12-02).
+    /// </summary>
+    public const long ShutdownClockSlackNs = 50_000_000;
+
+    /// <summary>
     /// Adds the previous kernel's log as pstore kept it (<see cref="KernelLogParser.ReadPstore"/>): its kmsg dump
     /// only when it was written at or after luod's reboot call (ramoops keeps older boots' dumps too, and a boot
     /// that did not dump leaves the one before it newest), its console record always (ramoops rotates it every boot).
@@ -131,7 +138,8 @@ public static partial class KernelLogMerge
     /// Adds the previous kernel's last moment ("kexec_core: Starting new kernel") and, when luod's reboot call was
     /// sampled, every line the previous kernel logged after it (its shutdown: device shutdown, LUO/KHO serialisation;
     /// the last <see cref="MaxShutdownLines"/>), as <see cref="TimelineEvents.KernelShutdownLine"/> events. Printk
-    /// times map through the previous kernel's boottime samples, so "after the reboot call" is as exact as that mapping.
+    /// times map through the previous kernel's boottime samples, so "after the reboot call" is as exact as that mapping
+    /// (<see cref="ShutdownClockSlackNs"/>).
     /// </summary>
     public static UpdateTimeline WithPreviousKernelLog(UpdateTimeline timeline, IEnumerable<KernelLogLine> lines)
     {
@@ -140,7 +148,7 @@ public static partial class KernelLogMerge
         var events = new List<TimelineEvent>();
         if (timeline.Events.LastOrDefault(e => e.Name == TimelineEvents.Reboot && e.Sample is not null)?.Sample is { } reboot)
         {
-            var shutdownLines = all.Where(l => l.TimestampNs >= reboot.BoottimeNs && l.Message != "kexec_core: Starting new kernel")
+            var shutdownLines = all.Where(l => l.TimestampNs >= reboot.BoottimeNs - ShutdownClockSlackNs && l.Message != "kexec_core: Starting new kernel")
                 .OrderBy(l => l.TimestampNs).TakeLast(MaxShutdownLines);
             foreach (var line in shutdownLines)
             {

@@ -34,11 +34,13 @@ public sealed partial class ScenarioTests
         var lines = handover["previousKernelLines"]!.AsArray();
         long reboot = handover["rebootNs"]!.GetValue<long>();
         long shutdown = handover["previousKernelShutdownNs"]!.GetValue<long>();
-        // 7.2's "Starting new kernel" came from pstore, after luod's reboot call (measured: 26 ms after it, quiet console).
-        Assert.InRange(shutdown, reboot, reboot + 5_000_000_000);
+        // 7.2's "Starting new kernel" came from pstore, at luod's reboot call or after it: printk's clock and the
+        // CLOCK_BOOTTIME luod samples differ by milliseconds (−7 to +95 ms measured), hence the merge's slack.
+        long slack = Telemetry.KernelLogMerge.ShutdownClockSlackNs;
+        Assert.InRange(shutdown, reboot - slack, reboot + 5_000_000_000);
         // Every other merged line (7.2 logs none here: LUO/KHO serialise silently) lies between the two, in order.
         var times = lines.Select(l => l!["atNs"]!.GetValue<long>()).ToList();
-        Assert.All(times, t => Assert.InRange(t, reboot, shutdown));
+        Assert.All(times, t => Assert.InRange(t, reboot - slack, shutdown));
         Assert.Equal(times.Order(), times);
         var fromPstore = report["events"]!.AsArray().Where(e => e!["name"]!.GetValue<string>() == "kernel.shutdownLine").ToList();
         Assert.Equal(lines.Count, fromPstore.Count);
