@@ -19,6 +19,9 @@
 #   dbus-daemon, which luod's D-Bus tests start privately (the fresh image has it).
 # - afl++ (afl-fuzz), which the bounded fuzz run of tests/LiveUpdate.Fuzzing.Tests and fuzz/run.sh
 #   drive (docs/fuzzing.md).
+# - golang-github-varlink-go-dev: the certification interface's text (org.varlink.certification.varlink),
+#   which our side of varlink-go's certification (tests/LiveUpdate.Varlink.Tests, CertificationService)
+#   serves as Debian ships it; without it that test fails on a fresh machine (CI, 2026-12-02).
 # - prometheus (2.42 in bookworm), which the metrics-prometheus scenario's host side runs to scrape
 #   luod in the guest through the port forward and query it (PromQL over its HTTP API).
 # Packages the fresh image already has are listed too: this script states everything the
@@ -26,7 +29,7 @@
 # Idempotent: installs only what is missing, runs apt-get update only when it must.
 set -eu
 
-PACKAGES="perl qemu-system-x86 busybox-static cpio make gcc binutils flex bison bc openssl pkgconf diffutils mawk libelf-dev libssl-dev libc6-dev libc-bin zlib1g-dev rsync apt dpkg tar xz-utils debian-archive-keyring zstd lz4 bzip2 criu e2fsprogs mmdebstrap dbus-daemon afl++ varlink-go prometheus"
+PACKAGES="perl qemu-system-x86 busybox-static cpio make gcc binutils flex bison bc openssl pkgconf diffutils mawk libelf-dev libssl-dev libc6-dev libc-bin zlib1g-dev rsync apt dpkg tar xz-utils debian-archive-keyring zstd lz4 bzip2 criu e2fsprogs mmdebstrap dbus-daemon afl++ varlink-go golang-github-varlink-go-dev prometheus"
 
 missing=""
 for package in $PACKAGES; do

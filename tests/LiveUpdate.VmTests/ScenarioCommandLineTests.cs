@@ -83,7 +83,7 @@ public sealed class ScenarioCommandLineTests
     {
         Assert.EndsWith("lu.hop=1 lu.demo.mib=16 lu.cold=1", ScenarioCommandLine.Compose("demo", ["7.2", "7.3"], 1, ["lu.demo.mib=16", "lu.cold=1"]));
         Assert.Throws<HarnessException>(() => ScenarioCommandLine.Compose("demo", ["7.2"], 0, ["mib=16"]));
-        Assert.Contains(" no_timer_check quiet lu.scenario=demo ", ScenarioCommandLine.Compose("demo", ["7.2"], 0, [], quiet: true));
+        Assert.Contains(" ramoops.max_reason=4 quiet lu.scenario=demo ", ScenarioCommandLine.Compose("demo", ["7.2"], 0, [], quiet: true));
         Assert.DoesNotContain("quiet", ScenarioCommandLine.Compose("demo", ["7.2"]));
         Assert.Throws<HarnessException>(() => ScenarioCommandLine.Compose("demo", ["7.2"], 0, ["lu.x=a b"]));
     }
