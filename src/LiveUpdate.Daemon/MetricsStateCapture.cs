@@ -11,6 +11,9 @@ namespace LiveUpdate.Daemon;
 
 public static class MetricsStateCapture
 {
+    // kexec-metadata is fixed for a boot: once read, later scrapes use it (a failed reading is retried: debugfs may be mounted later).
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, KexecMetadataReading> FoundByPath = new();
+
     /// <summary>The state as <paramref name="peer"/> may see it: every owner's sessions for root, else its own.</summary>
     public static Wire.MetricsState Capture(SessionRegistry registry, UpdateCoordinator coordinator, LuodOptions options, PeerCredentials peer, string release)
     {
@@ -49,7 +52,11 @@ public static class MetricsStateCapture
     private static (long? Count, Wire.MetricsStateKexecCountSource Source, string? PreviousRelease) KexecCount(
         SessionRegistry registry, UpdateCoordinator coordinator, LuodOptions options, string release)
     {
-        var reading = KexecMetadata.Read(options.KhoDebugfsPath);
+        if (!FoundByPath.TryGetValue(options.KhoDebugfsPath, out var reading))
+        {
+            reading = KexecMetadata.Read(options.KhoDebugfsPath);
+            if (reading.KexecCount is not null) FoundByPath[options.KhoDebugfsPath] = reading;
+        }
         if (reading.KexecCount is { } fromKernel)
             return (fromKernel, Wire.MetricsStateKexecCountSource.KhoDebugfs, reading.Metadata?.PreviousRelease);
         if (!registry.BootedByHandover)
