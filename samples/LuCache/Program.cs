@@ -286,91 +286,26 @@ internal static class Cli
         int port = o.Int("port", 11211);
         long mib = o.Long("mib", 16);
         ulong seed = (ulong)o.Long("seed", 1);
-        int connections = o.Int("connections", 4);
         int count = ItemGenerator.CountFor(mib, seed);
-        long sent = 0, items = 0, failures = 0;
+        long items = 0, sent = 0;
         var stopwatch = Stopwatch.StartNew();
         using var progress = new Timer(_ =>
         {
             double s = stopwatch.Elapsed.TotalSeconds;
             Console.WriteLine($"load: {Interlocked.Read(ref items)}/{count} items, {Interlocked.Read(ref sent) / 1048576.0:0.0} MiB, {Interlocked.Read(ref sent) / 1048576.0 / s:0.0} MiB/s");
         }, null, 1000, 1000);
-        var tasks = Enumerable.Range(0, connections).Select(c => Task.Run(async () =>
-        {
-            using var client = await TextClient.ConnectAsync("127.0.0.1", port);
-            const int Batch = 32;
-            var request = new MemoryStream();
-            for (int first = c; first < count; first += Batch * connections)
-            {
-                request.SetLength(0);
-                int inBatch = 0;
-                long bytes = 0;
-                for (int i = first; i < count && inBatch < Batch; i += connections, inBatch++)
-                {
-                    var value = ItemGenerator.Value(seed, i);
-                    TextClient.AppendSet(request, ItemGenerator.Key(seed, i), ItemGenerator.Flags(seed, i), value);
-                    bytes += value.Length;
-                }
-                await client.SendAsync(request.GetBuffer().AsMemory(0, (int)request.Length));
-                for (int r = 0; r < inBatch; r++)
-                {
-                    string reply = await client.ReadLineAsync();
-                    if (reply != "STORED")
-                    {
-                        if (Interlocked.Increment(ref failures) <= 5) Console.Error.WriteLine($"load: set failed: {reply}");
-                    }
-                }
-                Interlocked.Add(ref sent, bytes);
-                Interlocked.Add(ref items, inBatch);
-            }
-        })).ToArray();
-        await Task.WhenAll(tasks);
-        stopwatch.Stop();
-        double seconds = stopwatch.Elapsed.TotalSeconds;
-        Console.WriteLine($"load: done: {items} items, {sent / 1048576.0:0.0} MiB of values in {seconds:0.00} s = {sent / 1048576.0 / seconds:0.0} MiB/s, {items / seconds:0} sets/s, {failures} failed");
-        return failures == 0 ? 0 : 1;
+        var result = await SeededItemsClient.LoadAsync("127.0.0.1", port, mib, seed, o.Int("connections", 4), Console.Error,
+            (i, b) => { Interlocked.Exchange(ref items, i); Interlocked.Exchange(ref sent, b); });
+        Console.WriteLine(result.Describe());
+        return result.Failures == 0 ? 0 : 1;
     }
 
     private static async Task<int> VerifyAsync(Options o)
     {
         if (o.Flag("in-server")) return await VerifyInServerAsync(o);
-        int port = o.Int("port", 11211);
-        long mib = o.Long("mib", 16);
-        ulong seed = (ulong)o.Long("seed", 1);
-        int connections = o.Int("connections", 4);
-        int count = ItemGenerator.CountFor(mib, seed);
-        long verified = 0, missing = 0, wrong = 0;
-        var stopwatch = Stopwatch.StartNew();
-        var tasks = Enumerable.Range(0, connections).Select(c => Task.Run(async () =>
-        {
-            using var client = await TextClient.ConnectAsync("127.0.0.1", port);
-            const int Batch = 16;
-            var indices = new List<int>(Batch);
-            for (int first = c; first < count; first += Batch * connections)
-            {
-                indices.Clear();
-                for (int i = first; i < count && indices.Count < Batch; i += connections) indices.Add(i);
-                var keys = indices.Select(i => $"lc:{seed}:{i}").ToList();
-                var found = await client.GetManyAsync(keys);
-                for (int k = 0; k < keys.Count; k++)
-                {
-                    if (!found.TryGetValue(keys[k], out var item))
-                    {
-                        if (Interlocked.Increment(ref missing) <= 5) Console.Error.WriteLine($"verify: missing {keys[k]}");
-                        continue;
-                    }
-                    if (item.Flags != ItemGenerator.Flags(seed, indices[k]) || !item.Value.AsSpan().SequenceEqual(ItemGenerator.Value(seed, indices[k])))
-                    {
-                        if (Interlocked.Increment(ref wrong) <= 5) Console.Error.WriteLine($"verify: wrong bytes or flags for {keys[k]}");
-                        continue;
-                    }
-                    Interlocked.Increment(ref verified);
-                }
-            }
-        })).ToArray();
-        await Task.WhenAll(tasks);
-        Console.WriteLine($"verify: {count} items: {verified} verified, {missing} missing, {wrong} wrong ({stopwatch.Elapsed.TotalSeconds:0.00} s)");
-        return missing == 0 && wrong == 0 ? 0 : 1;
+        var result = await SeededItemsClient.VerifyAsync("127.0.0.1", o.Int("port", 11211), o.Long("mib", 16), (ulong)o.Long("seed", 1), o.Int("connections", 4), Console.Error);
+        Console.WriteLine(result.Describe());
+        return result.Missing == 0 && result.Wrong == 0 ? 0 : 1;
     }
 
     /// <summary>
