@@ -26,10 +26,12 @@ fi
 
 hop=0
 root=""
+root_init=systemd
 for word in $(cat /proc/cmdline); do
     case "$word" in
         lu.hop=*) hop="${word#lu.hop=}" ;;
         lu.root=*) root="${word#lu.root=}" ;;
+        lu.root-init=*) root_init="${word#lu.root-init=}" ;;
     esac
 done
 case "$hop" in
@@ -53,13 +55,17 @@ report_failure() {
     echo "lu-init: FAILED: $1"
 }
 
-# The systemd scenarios (lu.root=): real systemd is PID 1 in the Debian root on that disk.
-# The native binaries and the chain's kernels come from this initramfs (the next kernel gets
-# the same one: retain_initrd); lu-guest.service runs this hop there. switch_root empties the
-# initramfs and execs systemd as PID 1.
+# The Debian root scenarios (lu.root=): the root file system on that disk becomes /. With
+# lu.root-init=systemd (the default, the systemd scenarios) real systemd is PID 1 there and
+# lu-guest.service runs this hop; with lu.root-init=lu-guest (the CRIU scenario: Debian's criu
+# and memcached need the newer libc of that root and a root that is really /) a busybox shell is
+# PID 1 and runs lu-guest directly, as below for the initramfs. The native binaries and the
+# chain's kernels come from this initramfs (the next kernel gets the same one: retain_initrd).
+# switch_root empties the initramfs and execs PID 1 in the new root.
 if [ -n "$root" ]; then
     mkdir -p /newroot
-    if mount -t ext4 -o rw "$root" /newroot && [ -x /newroot/lib/systemd/systemd ]; then
+    if [ "$root_init" = systemd ]; then root_program=/lib/systemd/systemd; else root_program=/bin/sh; fi
+    if mount -t ext4 -o rw "$root" /newroot && [ -x "/newroot$root_program" ]; then
         # Into tmpfs, not onto the disk: writing 40 MB through ext4 and virtio took 17 s of the
         # next kernel's boot under TCG (the first run); tmpfs is fresh on every boot and moves
         # along with /newroot.
@@ -69,12 +75,25 @@ if [ -n "$root" ]; then
         cp -a /opt/liveupdate/. /newroot/opt/liveupdate/
         cp -a /boot/. /newroot/boot/
         printf '{"type":"mark","name":"switch-root","hop":%s}\n' "$hop" > /dev/ttyS1
-        echo "lu-init: $(uname -r) hop $hop, uptime $(cut -d' ' -f1 /proc/uptime) s, switching to systemd on $root"
+        echo "lu-init: $(uname -r) hop $hop, uptime $(cut -d' ' -f1 /proc/uptime) s, switching to $root_init on $root"
         umount /sys/kernel/debug /sys/fs/pstore /tmp 2>/dev/null
         for fs in /dev /proc /sys /run; do mount --move "$fs" "/newroot$fs"; done
-        exec switch_root /newroot /lib/systemd/systemd
+        if [ "$root_init" = systemd ]; then
+            exec switch_root /newroot /lib/systemd/systemd
+        fi
+        cp /bin/busybox /newroot/opt/liveupdate/busybox
+        exec switch_root /newroot /opt/liveupdate/busybox sh -c '
+            b=/opt/liveupdate/busybox
+            $b mount -t tmpfs -o mode=1777 tmpfs /tmp
+            $b mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+            export PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root TMPDIR=/tmp
+            export DOTNET_gcServer=0 DOTNET_gcConcurrent=0 DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1
+            /opt/liveupdate/lu-guest || printf "{\"type\":\"end\",\"ok\":false,\"hop\":%s,\"detail\":\"lu-guest exited with code %s\"}\n" "'"$hop"'" "$?" > /dev/ttyS1
+            $b sync
+            $b reboot -f
+            $b poweroff -f'
     fi
-    report_failure "lu.root=$root: cannot mount it as ext4 with systemd in it"
+    report_failure "lu.root=$root: cannot mount it as ext4 with $root_program in it"
     reboot -f
 fi
 

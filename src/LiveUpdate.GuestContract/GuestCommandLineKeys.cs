@@ -24,6 +24,9 @@ public static class GuestCommandLineKeys
     /// <summary>The systemd scenarios: the block device holding the Debian root; /init mounts it and switches to systemd there.</summary>
     public const string SystemRoot = "lu.root";
 
+    /// <summary>With lu.root: what runs as PID 1 there — "systemd" (the default) or "lu-guest" (a shell that runs lu-guest, the CRIU scenario).</summary>
+    public const string RootInit = "lu.root-init";
+
     /// <summary>vm-update: MiB of RAM of the VM luqemu runs (default 64).</summary>
     public const string VmMib = "lu.vm.mib";
 
@@ -36,8 +39,11 @@ public static class GuestCommandLineKeys
     /// <summary>The cache demo: MiB of items lucache loads before the update.</summary>
     public const string DemoMib = "lu.demo.mib";
 
-    /// <summary>The criu comparison: MiB of items lucache holds when criu dumps it.</summary>
+    /// <summary>criu-memcached: MiB of seeded items the cache holds across the update (default 16).</summary>
     public const string CriuMib = "lu.criu.mib";
+
+    /// <summary>criu-memcached: memory (default), disk or lucache (CriuWays).</summary>
+    public const string CriuWay = "lu.criu.way";
 
     /// <summary>The blackout benchmark's plan (BenchPlan.Parameters / BenchPlan.FromParameters).</summary>
     public const string BenchSizes = "lu.bench.sizes";

@@ -7,7 +7,7 @@ namespace LiveUpdate.VmHarness.GuestImage;
 
 public sealed record GuestApp(string Executable, string Subdirectory, string Project, string? OnlyForScenario = null)
 {
-    /// <summary>lu-guest (src/LiveUpdate.Guest), luoctl (src/LiveUpdate.Cli), luod (src/LiveUpdate.Daemon), lucache (samples/LuCache) and luqemu (samples/LuQemu).</summary>
+    /// <summary>lu-guest (src/LiveUpdate.Guest), luoctl (src/LiveUpdate.Cli), luod (src/LiveUpdate.Daemon), lucache (samples/LuCache), luqemu (samples/LuQemu) and lucriu (samples/LuCriu).</summary>
     public static IReadOnlyList<GuestApp> All(RepositoryLayout repository) =>
     [
         new("lu-guest", "guest", repository.GuestProject),
@@ -16,5 +16,7 @@ public sealed record GuestApp(string Executable, string Subdirectory, string Pro
         new("lucache", "cache", repository.LuCacheProject),
         // Only vm-update's image carries luqemu: every other scenario's initramfs stays as it was.
         new("luqemu", "qemu", repository.LuQemuProject, OnlyForScenario: GuestContract.ScenarioNames.VmUpdate),
+        // Only criu-memcached's image carries lucriu (the CRIU participant).
+        new("lucriu", "criu", repository.LuCriuProject, OnlyForScenario: GuestContract.ScenarioNames.CriuMemcached),
     ];
 }

@@ -14,8 +14,6 @@ namespace LiveUpdate.VmHarness.GuestImage;
 
 public static class SystemdRoot
 {
-    public static readonly HostRequirement Mmdebstrap = new("mmdebstrap", "mmdebstrap");
-
     /// <summary>
     /// What goes into the root beyond Debian's essential set: systemd as init, udev, D-Bus (logind's
     /// inhibitors, PID 1's bus API), mount (systemd's .mount units exec /usr/bin/mount: without it
@@ -31,8 +29,6 @@ public static class SystemdRoot
         "systemd-sysv", "udev", "dbus", "mount", "kexec-tools", "libssl3t64",
         "libseccomp2", "libbpf1", "libacl1", "libpam0g", "libcrypt1", "libkmod2", "libzstd1", "libaudit1", "libapparmor1", "libselinux1",
     ];
-
-    public const string Suite = "sid";
 
     /// <summary>The guest's device for the root disk (the first virtio disk).</summary>
     public const string GuestDevice = "/dev/vda";
@@ -72,7 +68,6 @@ public static class SystemdRoot
         string disk = Path.Combine(directory, $"disk-{hash}.img");
         if (File.Exists(disk)) return disk;
 
-        HostPrerequisites.Require("the systemd scenarios' root disk (ext4 image)", [Benchmarks.BlackoutBenchmark.Mkfs]);
         progress?.Report($"systemd root disk: {Path.GetFileName(tree)} + {Path.GetFileName(package)}");
         string stage = Path.Combine(directory, $"stage-{Environment.ProcessId}");
         if (Directory.Exists(stage)) Directory.Delete(stage, recursive: true);
@@ -89,13 +84,7 @@ public static class SystemdRoot
             // and the disks). On a real host it is on luod's path after a kexec too: see docs/protocol.md.
             File.CreateSymbolicLink(Path.Combine(units, "systemd-udev-trigger.service"), "/dev/null");
 
-            long bytes = await DirectoryBytesAsync(stage, cancellationToken).ConfigureAwait(false);
-            string partial = disk + ".partial";
-            await using (var image = new FileStream(partial, FileMode.Create, FileAccess.Write))
-                image.SetLength(bytes + bytes / 2 + (256L << 20)); // room for the journal, /var and dpkg -i
-            await new ExternalCommand("mkfs.ext4", ["-q", "-F", "-L", "lu-root", "-d", stage, partial])
-                .CaptureCheckedAsync($"the root disk needs mkfs.ext4 with -d (e2fsprogs ≥ 1.43) and free space under {directory}.", cancellationToken).ConfigureAwait(false);
-            File.Move(partial, disk, overwrite: true);
+            await DebianRootTree.MakeDiskAsync(stage, disk, "lu-root", 256L << 20, cancellationToken).ConfigureAwait(false); // room for the journal, /var and dpkg -i
             HarnessCache.PruneOldest(directory, 3, path => Path.GetFileName(path).StartsWith("disk-", StringComparison.Ordinal), protect: disk);
             return disk;
         }
@@ -106,32 +95,8 @@ public static class SystemdRoot
     }
 
     /// <summary>The Debian tree (cache/rootfs/sid-&lt;hash&gt;/), made by mmdebstrap and adjusted for the harness, unless cached.</summary>
-    public static async Task<string> EnsureTreeAsync(HarnessCache cache, IProgress<string>? progress, CancellationToken cancellationToken)
-    {
-        var arguments = new List<string>
-        {
-            "--variant=essential", "--include=" + string.Join(',', Packages),
-            "--aptopt=Acquire::Check-Valid-Until \"false\"", Suite,
-        };
-        string hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', arguments) + "\nv1")))[..12];
-        string directory = Path.Combine(cache.Root, "rootfs");
-        string tree = Path.Combine(directory, $"{Suite}-{hash}");
-        if (Directory.Exists(tree)) return tree;
-
-        HostPrerequisites.Require("the systemd scenarios' Debian root", [Mmdebstrap]);
-        Directory.CreateDirectory(directory);
-        string partial = tree + ".partial";
-        if (Directory.Exists(partial)) Directory.Delete(partial, recursive: true);
-        progress?.Report($"mmdebstrap: Debian {Suite} with {string.Join(", ", Packages)} (≈ 1 min, once) into {tree}");
-        string log = Path.Combine(directory, $"{Suite}-{hash}.log");
-        int code = await new ExternalCommand("mmdebstrap", [.. arguments, partial, "http://deb.debian.org/debian"])
-            .RunToLogAsync(log, null, cancellationToken).ConfigureAwait(false);
-        if (code != 0)
-            throw new HarnessException($"mmdebstrap failed (exit {code}); its log: {log}. It needs the Debian mirror (http://deb.debian.org) and root.");
-        Adjust(partial);
-        Directory.Move(partial, tree);
-        return tree;
-    }
+    public static Task<string> EnsureTreeAsync(HarnessCache cache, IProgress<string>? progress, CancellationToken cancellationToken) =>
+        DebianRootTree.EnsureAsync(cache, DebianRootTree.Suite, Packages, "v1", Adjust, progress, cancellationToken);
 
     /// <summary>What a harness guest needs of the tree: an identity (no first-boot prompts), a persistent journal (hop 1 reads hop 0's), no login prompts on the serial consoles.</summary>
     private static void Adjust(string root)
@@ -147,11 +112,5 @@ public static class SystemdRoot
             if (!File.Exists(mask)) File.CreateSymbolicLink(mask, "/dev/null");
         }
         Directory.CreateDirectory(Path.Combine(root, "opt/liveupdate"));
-    }
-
-    private static async Task<long> DirectoryBytesAsync(string directory, CancellationToken cancellationToken)
-    {
-        var result = await new ExternalCommand("du", ["-sb", directory]).CaptureCheckedAsync("du is part of coreutils.", cancellationToken).ConfigureAwait(false);
-        return long.Parse(result.StandardOutput.Split('\t')[0], System.Globalization.CultureInfo.InvariantCulture);
     }
 }

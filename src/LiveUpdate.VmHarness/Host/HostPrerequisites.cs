@@ -62,7 +62,7 @@ public static class HostPrerequisites
     public static IEnumerable<HostRequirement> All =>
     [
         .. PackageFetch, .. KernelBuild, .. NativePublish, .. VmRun,
-        InitramfsCompressor.Lz4Tool, BlackoutBenchmark.Mkfs, SystemdRoot.Mmdebstrap,
+        InitramfsCompressor.Lz4Tool, BlackoutBenchmark.Mkfs, DebianRootTree.Mmdebstrap,
         PrometheusServer.Program,
         // The initramfs tests list archives with cpio -t.
         new("cpio", "cpio"),

@@ -28,6 +28,8 @@ public sealed class RepositoryLayout
     public string LuCacheProject => Path.Combine(Root, "samples", "LuCache", "LuCache.csproj");
     public string LuQemuProject => Path.Combine(Root, "samples", "LuQemu", "LuQemu.csproj");
 
+    public string LuCriuProject => Path.Combine(Root, "samples", "LuCriu", "LuCriu.csproj");
+
     /// <summary>The Debian package's control template, maintainer scripts and static files.</summary>
     public string DebianPackagingDirectory => Path.Combine(Root, "packaging", "debian");
 

@@ -86,8 +86,11 @@ public sealed class ScenarioHarness
         var initramfs = Path.Combine(runDirectory, "initramfs.cpio");
         var extras = await GuestImageExtras.ForScenarioAsync(request.Scenario, Repository, Cache, cancellationToken,
             async () => (await new Packaging.DebianPackageBuilder(Cache, Repository, progress).BuildAsync(cancellationToken).ConfigureAwait(false)).Path, progress).ConfigureAwait(false);
-        if (extras.SystemRootDisk is not null)
-            commandLine += " " + GuestCommandLineKeys.Word(GuestCommandLineKeys.SystemRoot, SystemdRoot.GuestDevice);
+        // The root words go on every hop's command line (kexec hops keep the whole line; cold hops compose it again).
+        IReadOnlyList<string> rootWords = extras.SystemRootDisk is null ? []
+            : [GuestCommandLineKeys.Word(GuestCommandLineKeys.SystemRoot, SystemdRoot.GuestDevice), GuestCommandLineKeys.Word(GuestCommandLineKeys.RootInit, extras.RootInit)];
+        if (rootWords.Count > 0)
+            commandLine += " " + string.Join(' ', rootWords);
         var contents = new InitramfsContents(Repository.GuestInitScript, InitramfsContents.DefaultBusybox, guest, kernels, extras);
         var archiveBytes = await InitramfsBuilder.BuildAsync(contents, initramfs, cancellationToken).ConfigureAwait(false);
         var initramfsBytes = await InitramfsCompressor.ApplyAsync(request.InitramfsCompression, initramfs, cancellationToken).ConfigureAwait(false);
@@ -105,7 +108,8 @@ public sealed class ScenarioHarness
             var suffix = hop == 0 ? "" : $".hop{hop}";
             var hopCommandLine = hop == 0 && !request.ColdRebootBetweenHops
                 ? commandLine
-                : ScenarioCommandLine.Compose(request.Scenario, request.Chain, hop, [.. request.ScenarioParameters, GuestCommandLineKeys.Word(GuestCommandLineKeys.Cold, 1)], request.QuietConsole, request.FixedOptions);
+                : ScenarioCommandLine.Compose(request.Scenario, request.Chain, hop, [.. request.ScenarioParameters, GuestCommandLineKeys.Word(GuestCommandLineKeys.Cold, 1)], request.QuietConsole, request.FixedOptions)
+                    + (rootWords.Count > 0 ? " " + string.Join(' ', rootWords) : "");
             var kernel = kernels.First(k => k.Series == request.Chain[hop]);
             var launch = new QemuLaunch(kernel.BzImage, initramfs, hopCommandLine,
                 Path.Combine(runDirectory, $"console{suffix}.log"), Path.Combine(runDirectory, $"results{suffix}.jsonl"))
