@@ -35,7 +35,7 @@ try
         ScenarioNames.CacheDemo => await new CacheDemo(plan, results).RunAsync(),
         ScenarioNames.Bench => await new BlackoutBench(plan, results).RunAsync(),
         ScenarioNames.BenchOldWay => await new OldWayBench(plan, results).RunAsync(),
-        ScenarioNames.Criu => await new CriuBench(plan, results).RunAsync(),
+        ScenarioNames.CriuMemcached => await new CriuMemcached(plan, results).RunAsync(),
         ScenarioNames.VmUpdate => await new VmUpdate(plan, results).RunAsync(),
         ScenarioNames.VmOldWay => await new VmOldWay(plan, results).RunAsync(),
         ScenarioNames.SystemdUpdate => await new SystemdUpdate(plan, results).RunAsync(),

@@ -60,8 +60,12 @@ public static class ScenarioNames
     /// <summary>The blackout benchmark's old way: save to disk, cold reboot, reload (BenchPlan.OldWayCases).</summary>
     public const string BenchOldWay = "bench-oldway";
 
-    /// <summary>Debian's criu dumps lucache to a virtio disk and restores it after a reboot.</summary>
-    public const string Criu = "criu";
+    /// <summary>
+    /// An unmodified memcached (Debian sid's) across the kernel update by criu 4.x in a Debian root:
+    /// lu.criu.way=memory (lucriu keeps criu's images in memfds luod preserves, `luoctl update`),
+    /// disk (criu's images on a virtio disk, cold reboot) or lucache (the zero-copy arena, for comparison).
+    /// </summary>
+    public const string CriuMemcached = "criu-memcached";
 
     /// <summary>The VMM workload: luqemu keeps a QEMU VM (RAM in a preserved memfd) running across `luoctl update`.</summary>
     public const string VmUpdate = "vm-update";
@@ -100,7 +104,7 @@ public static class ScenarioNames
     public static readonly IReadOnlyList<string> All =
     [
         MemfdRoundTrip, LuoRefusals, CrossVersionChain, KernelSelftests, LuodCustody, OrphansAndOwners, CustodyLost,
-        OrchestratedUpdate, CancelAndNoGo, FdStoreRestart, LuodUpgrade, LuodRestoreScaling, CacheDemo, Bench, BenchOldWay, Criu, VmUpdate, VmOldWay, SystemdUpdate, Boot,
+        OrchestratedUpdate, CancelAndNoGo, FdStoreRestart, LuodUpgrade, LuodRestoreScaling, CacheDemo, Bench, BenchOldWay, CriuMemcached, VmUpdate, VmOldWay, SystemdUpdate, Boot,
         FaultParticipants,
         FaultLuodKilled,
         FaultCatalogDamaged,

@@ -415,23 +415,30 @@ public static class StepNames
         public const string Reload = Prefix + "reload";
     }
 
-    /// <summary>criu (CriuBench in the guest): steps and marks.</summary>
-    public static class Criu
+    /// <summary>criu-memcached (CriuMemcached in the guest): steps and marks, shared by the three ways.</summary>
+    public static class CriuMemcached
     {
-        public const string Prefix = ScenarioNames.Criu + ".";
-        public const string Check = Prefix + "check";
-        public const string Disk = Prefix + "disk";
+        public const string Prefix = ScenarioNames.CriuMemcached + ".";
+        /// <summary>The Debian root's criu and memcached versions, and `criu check` (informational).</summary>
+        public const string Root = Prefix + "root";
+        public const string LuodStart = Prefix + "luod-start";
+        /// <summary>The cache serves on 0.0.0.0:11211; the host loads it (memcached) and sets LoadedKey.</summary>
         public const string CacheStart = Prefix + "cache-start";
-        public const string Load = Prefix + "load";
-        public const string Quiesce = Prefix + "quiesce";
+        public const string Loaded = Prefix + "loaded";
+        public const string ParticipantStart = Prefix + "participant-start";
+        public const string Update = Prefix + "update";
+        /// <summary>disk: criu dump to the virtio disk and sync, then the cold reboot.</summary>
         public const string Dump = Prefix + "dump";
+        /// <summary>After the kexec or reboot: the cache serves again (lucriu restore, criu restore, or lucache's claim).</summary>
         public const string Restore = Prefix + "restore";
+        /// <summary>The host read every item back and set VerifiedKey; its summary.</summary>
         public const string Verify = Prefix + "verify";
-        public const string DumpStartMark = Prefix + "dump-start";
-        public const string DumpedMark = Prefix + "dumped";
-        public const string RestoreStartMark = Prefix + "restore-start";
-        public const string RestoredMark = Prefix + "restored";
-        public const string VerifiedMark = Prefix + "verified";
+        public const string Report = Prefix + UpdateReport.Report;
+        public const string ReportTable = Prefix + UpdateReport.Table;
+        public const string ReportSvg = Prefix + UpdateReport.Svg;
+        /// <summary>Marks: the cache stops serving (criu starts dumping; lucache pauses writes) and serves again.</summary>
+        public const string PausedMark = Prefix + "paused";
+        public const string ServingMark = Prefix + "serving";
     }
 
     /// <summary>soak (Soak in the guest): one set of steps per hop; Resources carries the hop's figures (Keys) for luvm.</summary>

@@ -140,10 +140,12 @@ public static class BlackoutBenchmark
         string svgPath = Path.ChangeExtension(markdownPath, ".svg"), jsonPath = Path.ChangeExtension(markdownPath, ".json");
         await File.WriteAllTextAsync(svgPath, BenchmarkPlot.Render(results), cancellationToken).ConfigureAwait(false);
         await File.WriteAllTextAsync(jsonPath, JsonSerializer.Serialize(results, BenchmarkJsonContext.Default.BenchmarkResults) + "\n", cancellationToken).ConfigureAwait(false);
-        // The VM workload's section (`luvm bench-vm`) is another run's: keep it.
-        string? vmSection = File.Exists(markdownPath) ? VmBenchmark.SectionOf(await File.ReadAllTextAsync(markdownPath, cancellationToken).ConfigureAwait(false)) : null;
+        // The VM workload's and CRIU's sections (`luvm bench-vm`, `luvm bench-criu`) are other runs': keep them.
+        string existing = File.Exists(markdownPath) ? await File.ReadAllTextAsync(markdownPath, cancellationToken).ConfigureAwait(false) : "";
         string markdown = BenchmarkReport.Markdown(results, Path.GetFileName(svgPath), Path.GetFileName(jsonPath));
-        await File.WriteAllTextAsync(markdownPath, vmSection is null ? markdown : VmBenchmark.Merge(markdown, vmSection), cancellationToken).ConfigureAwait(false);
+        foreach (var section in new[] { VmBenchmark.Section, CriuBenchmark.Section })
+            if (section.Of(existing) is { } kept) markdown = section.Merge(markdown, kept);
+        await File.WriteAllTextAsync(markdownPath, markdown, cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task<VmRunResult> RunOneAsync(ScenarioHarness harness, BenchmarkOptions options, string scenario, BenchPlan plan, IReadOnlyList<BenchCase> cases,

@@ -60,20 +60,24 @@ public static class VmBenchmark
 
     private static ulong FillSeed(int size, int run) => (ulong)(size * 1000 + run);
 
-    private static async Task<double?> FloorAsync(ScenarioHarness harness, VmBenchmarkOptions options, IProgress<string>? progress, CancellationToken cancellationToken)
+    private static Task<double?> FloorAsync(ScenarioHarness harness, VmBenchmarkOptions options, IProgress<string>? progress, CancellationToken cancellationToken) =>
+        FloorAsync(harness, options.Kernel, options.FloorRuns, options.MemoryMiB, progress, cancellationToken);
+
+    /// <summary>The blackout benchmark's floor case: median ms of <paramref name="runs"/> bare kexecs of <paramref name="kernel"/> into itself (reboot call → /init).</summary>
+    public static async Task<double?> FloorAsync(ScenarioHarness harness, string kernel, int runs, int memoryMiB, IProgress<string>? progress, CancellationToken cancellationToken)
     {
-        var plan = new BenchPlan([], options.FloorRuns, [], [], Floor: true);
+        var plan = new BenchPlan([], runs, [], [], Floor: true);
         var cases = plan.KexecCases;
         var lines = new List<ObservedGuestLine>();
-        var request = new VmRunRequest(ScenarioNames.Bench, Enumerable.Repeat(options.Kernel, cases.Count + 1).ToList())
+        var request = new VmRunRequest(ScenarioNames.Bench, Enumerable.Repeat(kernel, cases.Count + 1).ToList())
         {
             Timeout = TimeSpan.FromMinutes(10),
-            MemoryMiB = options.MemoryMiB,
+            MemoryMiB = memoryMiB,
             ScenarioParameters = plan.Parameters,
             OnGuestLine = observed => { lock (lines) lines.Add(observed); },
         };
         var run = await harness.RunScenarioAsync(request, cancellationToken).ConfigureAwait(false);
-        if (!run.Passed) progress?.Report($"bench-vm: the floor run FAILED: {run.FailureSummary}");
+        if (!run.Passed) progress?.Report($"the floor run FAILED: {run.FailureSummary}");
         List<ObservedGuestLine> seen;
         lock (lines) seen = [.. lines];
         var samples = BenchmarkAnalysis.Samples(cases, seen, ConsoleLogAnalysis.UnpackMsByBoot(run.RunDirectory));
@@ -179,21 +183,11 @@ public static class VmBenchmark
         return md.ToString();
     }
 
+    public static readonly ReportSection Section = new(SectionStart, SectionEnd);
+
     /// <summary>Puts <paramref name="section"/> into docs/benchmarks.md in place of an earlier one (or at the end).</summary>
-    public static string Merge(string existing, string section)
-    {
-        int start = existing.IndexOf(SectionStart, StringComparison.Ordinal);
-        int end = existing.IndexOf(SectionEnd, StringComparison.Ordinal);
-        if (start >= 0 && end > start)
-            return existing[..start] + section.TrimEnd('\n') + existing[(end + SectionEnd.Length)..];
-        return existing.TrimEnd('\n') + "\n\n" + section;
-    }
+    public static string Merge(string existing, string section) => Section.Merge(existing, section);
 
     /// <summary>The section of <paramref name="existing"/>, if any (kept by `luvm bench` when it rewrites the file).</summary>
-    public static string? SectionOf(string existing)
-    {
-        int start = existing.IndexOf(SectionStart, StringComparison.Ordinal);
-        int end = existing.IndexOf(SectionEnd, StringComparison.Ordinal);
-        return start >= 0 && end > start ? existing[start..(end + SectionEnd.Length)] + "\n" : null;
-    }
+    public static string? SectionOf(string existing) => Section.Of(existing);
 }

@@ -21,6 +21,7 @@ public static class Program
         root.Subcommands.Add(DemoCommand());
         root.Subcommands.Add(BenchCommand());
         root.Subcommands.Add(BenchVmCommand());
+        root.Subcommands.Add(BenchCriuCommand());
         root.Subcommands.Add(SoakCommand());
         root.Subcommands.Add(DebianKernelCommand.Create());
         root.Subcommands.Add(PackageCommand.Create());
@@ -64,7 +65,9 @@ public static class Program
         var memory = new Option<int>("--memory") { Description = "Guest memory in MiB.", DefaultValueFactory = _ => QemuLaunch.DefaultMemoryMiB };
         var explain = new Option<bool>("--explain") { Description = "Print a walk-through of kernels, steps and what each verified instead of the step table." };
         var quiet = new Option<bool>("--quiet") { Description = "Boot every kernel of the chain with `quiet` (console log level 4): the blackout path with a quiet console." };
-        var command = new Command("run", "Boot a scenario through a kernel chain under QEMU and print the guest's steps.") { name, scenario, chain, timeout, memory, explain, quiet };
+        var way = new Option<string>("--way") { Description = $"criu-memcached: how memcached crosses ({string.Join(", ", CriuWays.All)}).", DefaultValueFactory = _ => CriuWays.Memory };
+        var mib = new Option<int>("--mib") { Description = "criu-memcached: MiB of items the host loads.", DefaultValueFactory = _ => 16 };
+        var command = new Command("run", "Boot a scenario through a kernel chain under QEMU and print the guest's steps.") { name, scenario, chain, timeout, memory, explain, quiet, way, mib };
         command.SetAction((parse, cancellationToken) => GuardedAsync(async progress =>
         {
             var given = parse.GetValue(name) ?? parse.GetValue(scenario)
@@ -76,6 +79,19 @@ public static class Program
                 Console.Write(parse.GetValue(explain) ? RunReport.Walkthrough(metrics.Run) : RunReport.Summary(metrics.Run));
                 Console.WriteLine(MetricsPrometheusDriver.Describe(metrics));
                 return metrics.Run.Passed && metrics.Blackout is not null ? 0 : 1;
+            }
+            if (ScenarioNames.Resolve(given) == ScenarioNames.CriuMemcached)
+            {
+                // The host is memcached's client (load, probe, verify): that belongs to the run.
+                var criu = await CriuMemcachedDriver.RunAsync(ScenarioHarness.FromEnvironment(progress),
+                    new CriuMemcachedOptions(parse.GetRequiredValue(way), parse.GetValue(mib), ParseChain(parse.GetRequiredValue(chain)))
+                    {
+                        MemoryMiB = parse.GetValue(memory),
+                        Timeout = TimeSpan.FromSeconds(parse.GetValue(timeout)),
+                    }, progress, cancellationToken).ConfigureAwait(false);
+                Console.Write(parse.GetValue(explain) ? RunReport.Walkthrough(criu.Run) : RunReport.Summary(criu.Run));
+                Console.WriteLine(criu.Describe());
+                return criu.Passed ? 0 : 1;
             }
             var request = new VmRunRequest(ScenarioNames.Resolve(given), ParseChain(parse.GetRequiredValue(chain)))
             {
@@ -208,6 +224,36 @@ public static class Program
             Console.Write(section);
             Console.WriteLine($"Report: {markdown} (its VM section)");
             bool passed = samples.All(s => s.Passed);
+            Console.WriteLine(passed ? "Result: PASSED" : "Result: FAILED");
+            return passed ? 0 : 1;
+        }));
+        return command;
+    }
+
+    private static Command BenchCriuCommand()
+    {
+        var sizes = new Option<string>("--sizes") { Description = "MiB of memcached items, comma-separated.", DefaultValueFactory = _ => string.Join(',', CriuBenchmarkOptions.DefaultSizes) };
+        var runs = new Option<int>("--runs") { Description = "Repetitions of every case (each figure is their median).", DefaultValueFactory = _ => 1 };
+        var floorRuns = new Option<int>("--floor-runs") { Description = "Bare kexecs for the floor.", DefaultValueFactory = _ => 3 };
+        var memory = new Option<int>("--memory") { Description = "Test guest memory in MiB.", DefaultValueFactory = _ => BenchmarkOptions.DefaultMemoryMiB };
+        var kernel = new Option<string>("--kernel") { Description = "The kernel tag the guest boots and updates (or reboots) into.", DefaultValueFactory = _ => "7.3" };
+        var output = new Option<string>("--output") { Description = "The markdown report whose CRIU section is written (replaced if there).", DefaultValueFactory = _ => "docs/benchmarks.md" };
+        var command = new Command("bench-criu", "Debian's memcached across the kernel update: CRIU with its images in memfds luod preserves, CRIU to disk with a cold reboot, and lucache's zero-copy arena, with the floor.")
+        {
+            sizes, runs, floorRuns, memory, kernel, output,
+        };
+        command.SetAction((parse, cancellationToken) => GuardedAsync(async progress =>
+        {
+            var sizeList = ParseChain(parse.GetValue(sizes) ?? "").Select(t => int.TryParse(t, out int v) && v > 0 && v <= 2048 ? v : throw new HarnessException($"bench-criu: --sizes: '{t}' is not a size from 1 to 2048 MiB.")).ToList();
+            if (sizeList.Count == 0 || parse.GetValue(runs) < 1 || parse.GetValue(floorRuns) < 1) throw new HarnessException("bench-criu: give at least one size, --runs 1 or more and --floor-runs 1 or more.");
+            var options = new CriuBenchmarkOptions(sizeList, parse.GetValue(runs), parse.GetRequiredValue(kernel)) { MemoryMiB = parse.GetValue(memory), FloorRuns = parse.GetValue(floorRuns) };
+            var (results, _, section) = await CriuBenchmark.RunAsync(ScenarioHarness.FromEnvironment(progress), options, progress, cancellationToken).ConfigureAwait(false);
+            string markdown = Path.GetFullPath(parse.GetRequiredValue(output));
+            string existing = File.Exists(markdown) ? await File.ReadAllTextAsync(markdown, cancellationToken).ConfigureAwait(false) : "";
+            await File.WriteAllTextAsync(markdown, CriuBenchmark.Section.Merge(existing, section), cancellationToken).ConfigureAwait(false);
+            Console.Write(section);
+            Console.WriteLine($"Report: {markdown} (its CRIU section)");
+            bool passed = results.All(r => r.Passed);
             Console.WriteLine(passed ? "Result: PASSED" : "Result: FAILED");
             return passed ? 0 : 1;
         }));
