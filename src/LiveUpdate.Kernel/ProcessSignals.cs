@@ -1,4 +1,4 @@
-// ProcessSignals: signals sent to processes this program did not start — lucriu continues a
+// ProcessSignals: a signal sent to processes this program did not start — lucriu continues a
 // program CRIU left stopped (--leave-stopped) when a live update is cancelled after the dump.
 // kill(2) on the pid reaches the whole thread group, so one call continues every thread.
 using System.Runtime.InteropServices;
@@ -11,13 +11,9 @@ public static class ProcessSignals
 {
     private const int ESRCH = 3;
     private const int SIGCONT = 18;
-    private const int SIGSTOP = 19;
 
     /// <summary>Sends SIGCONT to <paramref name="pid"/>; false when there is no such process (it exited).</summary>
     public static bool Continue(int pid) => Send(pid, SIGCONT, "SIGCONT");
-
-    /// <summary>Sends SIGSTOP to <paramref name="pid"/>; false when there is no such process.</summary>
-    public static bool Stop(int pid) => Send(pid, SIGSTOP, "SIGSTOP");
 
     private static bool Send(int pid, int signal, string name)
     {
