@@ -75,6 +75,8 @@ internal sealed class CheckpointParticipant(LuCriuOptions options, CriuLayout la
         var session = _session ?? throw new InvalidOperationException("freeze without prepare: no session to preserve the checkpoint in");
         var dump = CriuInvocation.Dump(options.Pid, layout.ImagesInRoot, options.CriuArguments);
         PausedAt = DateTimeOffset.UtcNow;
+        // Printed before criu starts: a supervisor following this output marks the program's pause here.
+        log.Note($"dumping pid {options.Pid} (update {notice.UpdateId})");
         var stopwatch = Stopwatch.StartNew();
         // Not cancellable: criu is let finish (it resumes the program on failure; a success leaves it stopped for resume).
         await dump.RunAsync(options.CriuPath, layout).ConfigureAwait(false);

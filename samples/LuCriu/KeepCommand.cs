@@ -30,7 +30,7 @@ internal sealed class KeepCommand : IAsyncDisposable
         var participant = new CheckpointParticipant(options, layout, log);
         await using var luod = await LiveUpdateClient.ConnectAsync(options.LuodSocket, cancellationToken).ConfigureAwait(false);
         var subscription = await luod.SubscribeAsync(options.Name, participant, cancellationToken).ConfigureAwait(false);
-        log.Note($"keeping pid {options.Pid} ({string.Join(' ', ProcessTree.CommandLine(options.Pid))}) as luod participant '{options.Name}'; " +
+        log.Note($"taking part in live updates: keeping pid {options.Pid} ({string.Join(' ', ProcessTree.CommandLine(options.Pid))}) as luod participant '{options.Name}'; " +
             $"images in {layout.ImagesOnHost}{(options.CriuRoot is null ? "" : $" ({layout.ImagesInRoot} inside {options.CriuRoot})")}");
         return new KeepCommand(subscription, participant);
     }

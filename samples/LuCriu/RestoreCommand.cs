@@ -46,6 +46,9 @@ internal static class RestoreCommand
             try
             {
                 manifest = ReadManifest(claimed);
+                // The previous boot's steps, as its lucriu timed them (its lines went out just before the kexec).
+                log.Output.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"lucriu: previous boot: dump: {manifest.Timings.DumpMs:0.0} ms, {manifest.Images.Count} images, {StepLog.Mib(manifest.Timings.Bytes)}; copy-into-memfds: {manifest.Timings.CopyMs:0.0} ms"));
                 Directory.CreateDirectory(layout.WorkOnHost);
                 KeepCommand.WarnUnlessInMemory(layout.WorkOnHost, error);
                 layout.CleanImages();
