@@ -8,6 +8,7 @@ using System.Diagnostics;
 using LiveUpdate.Client;
 using LiveUpdate.Client.Errors;
 using LiveUpdate.Kernel;
+using LiveUpdate.Kernel.Errors;
 
 namespace LuCriu;
 
@@ -100,14 +101,13 @@ internal sealed class CheckpointParticipant(LuCriuOptions options, CriuLayout la
         foreach (var image in images)
         {
             cancellationToken.ThrowIfCancellationRequested(); // luod moved on (another participant refused): resume follows
-            using var memfd = MemFd.Create(image.Name, allowSealing: true);
-            long length = await ImageCopy.FileToMemFdAsync(image.FullName, memfd, cancellationToken).ConfigureAwait(false);
+            long length = ((FileInfo)image).Length;
+            using var memfd = await IntoMemFdAsync((FileInfo)image, cancellationToken).ConfigureAwait(false);
             await session.PreserveAsync(image.Name, memfd, cancellationToken).ConfigureAwait(false);
-            File.Delete(image.FullName); // the memfd holds it now: free the tmpfs copy before the next one is made
             manifestImages.Add(new ManifestImage(image.Name, length));
         }
         var copyTime = stopwatch.Elapsed;
-        log.Step("copy-into-memfds", copyTime, $"{StepLog.Mib(bytes)}, {StepLog.Rate(bytes, copyTime)}");
+        log.Step("copy-into-memfds", copyTime, $"{StepLog.Mib(bytes)}, {StepLog.Mib(_copiedBytes)} copied, {StepLog.Rate(bytes, copyTime)}");
 
         stopwatch.Restart();
         var manifest = new CheckpointManifest(CheckpointManifest.CurrentFormatVersion, options.Name, options.Pid, _cmdline, dump.CriuArguments,
@@ -119,6 +119,41 @@ internal sealed class CheckpointParticipant(LuCriuOptions options, CriuLayout la
             await session.PreserveAsync(CheckpointManifest.FileName, manifestFd, cancellationToken).ConfigureAwait(false);
         }
         log.Step("manifest", stopwatch.Elapsed, $"{json.Length} bytes, {manifestImages.Count + 1} files preserved in session '{options.Name}'");
+    }
+
+    private long _copiedBytes;
+    private bool _adoptImages = true;
+
+    /// <summary>
+    /// The image as a preservable file: on tmpfs criu's own file is adopted (opened, unlinked: no
+    /// copy, its pages are what the kernel keeps); elsewhere (a work directory on disk) it is copied
+    /// into a new memfd and deleted, freeing the space before the next one is made.
+    /// </summary>
+    private async Task<MemFd> IntoMemFdAsync(FileInfo image, CancellationToken cancellationToken)
+    {
+        if (_adoptImages)
+        {
+            try
+            {
+                return MemFd.AdoptTmpfsFile(image.FullName);
+            }
+            catch (UnsupportedFileTypeException)
+            {
+                _adoptImages = false; // not tmpfs: copy this one and the rest (the file is untouched)
+            }
+        }
+        var memfd = MemFd.Create(image.Name, allowSealing: true);
+        try
+        {
+            _copiedBytes += await ImageCopy.FileToMemFdAsync(image.FullName, memfd, cancellationToken).ConfigureAwait(false);
+            File.Delete(image.FullName);
+            return memfd;
+        }
+        catch
+        {
+            memfd.Dispose();
+            throw;
+        }
     }
 
     public async Task ResumeAsync(UpdateNotice notice, CancellationToken cancellationToken)

@@ -29,6 +29,39 @@ public sealed unsafe class MemFd : FileDescriptorHandle
         return memfd;
     }
 
+    /// <summary>
+    /// A file on tmpfs made into what the kernel's memfd handler preserves, without copying it:
+    /// opened read-write, then unlinked — an unlinked shmem file (mm/memfd_luo.c:
+    /// <c>shmem_file(file) &amp;&amp; !inode-&gt;i_nlink</c>), its pages where they are. Throws
+    /// UnsupportedFileTypeException, and leaves the file as it was, when <paramref name="path"/> is not
+    /// on tmpfs or has other links: then it can be preserved only by copying it into a memfd.
+    /// </summary>
+    public static MemFd AdoptTmpfsFile(string path)
+    {
+        int fd = LibC.Open(path, LibC.O_RDWR | LibC.O_CLOEXEC);
+        if (fd < 0)
+            throw ErrnoTranslator.Translate(KernelOperation.MemFd, LibC.LastErrno, $"opening {path}");
+        var memfd = new MemFd(fd);
+        try
+        {
+            // Checked before the unlink, so a file this cannot take is left where it was.
+            LibC.StatBuffer stat;
+            LibC.StatFsBuffer statfs;
+            Check(LibC.Fstat(memfd, &stat), "fstat");
+            Check(LibC.Fstatfs(memfd, &statfs), "fstatfs");
+            if (statfs.Type != LibC.TMPFS_MAGIC || stat.LinkCount != 1)
+                throw new UnsupportedFileTypeException(0, $"{path} is not a tmpfs file with one link (filesystem 0x{statfs.Type:x}, {stat.LinkCount} links): it cannot be preserved without a copy");
+            File.Delete(path);
+            FileDescriptorInspector.EnsureMemfd(memfd, path);
+            return memfd;
+        }
+        catch
+        {
+            memfd.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Creates an empty memfd (close-on-exec, sealing allowed).</summary>
     public static MemFd Create(string name, bool allowSealing = true)
     {

@@ -71,4 +71,42 @@ public class MemFdTests
         ((IDisposable)mapping).Dispose();
         Assert.Throws<ObjectDisposedException>(() => mapping.GetSpan());
     }
+
+    [Fact]
+    public void A_tmpfs_file_is_adopted_without_a_copy_and_is_then_what_the_memfd_handler_preserves()
+    {
+        string path = Path.Combine("/dev/shm", $"lu-adopt-{Guid.NewGuid():N}");
+        File.WriteAllBytes(path, "criu image bytes"u8.ToArray());
+        using var memfd = MemFd.AdoptTmpfsFile(path);
+        Assert.False(File.Exists(path));
+        Assert.Equal(FileDescriptorKind.Memfd, FileDescriptorInspector.Describe(memfd));
+        var buffer = new byte[16];
+        Assert.Equal(16, memfd.Read(buffer, 0));
+        Assert.Equal("criu image bytes"u8.ToArray(), buffer);
+    }
+
+    [Fact]
+    public void A_file_on_disk_or_with_another_link_is_refused_and_left_where_it_was()
+    {
+        string onDisk = Path.Combine(AppContext.BaseDirectory, $"lu-adopt-{Guid.NewGuid():N}");
+        string onTmpfs = Path.Combine("/dev/shm", $"lu-adopt-{Guid.NewGuid():N}");
+        string secondLink = onTmpfs + ".link";
+        try
+        {
+            File.WriteAllText(onDisk, "x");
+            Assert.Throws<UnsupportedFileTypeException>(() => MemFd.AdoptTmpfsFile(onDisk));
+            Assert.Equal("x", File.ReadAllText(onDisk));
+            File.WriteAllText(onTmpfs, "y");
+            using (var ln = System.Diagnostics.Process.Start("ln", [onTmpfs, secondLink])) ln.WaitForExit();
+            Assert.True(File.Exists(secondLink));
+            Assert.Throws<UnsupportedFileTypeException>(() => MemFd.AdoptTmpfsFile(onTmpfs));
+            Assert.Equal("y", File.ReadAllText(onTmpfs));
+        }
+        finally
+        {
+            File.Delete(onDisk);
+            File.Delete(onTmpfs);
+            File.Delete(secondLink);
+        }
+    }
 }

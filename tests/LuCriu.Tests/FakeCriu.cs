@@ -14,11 +14,12 @@ internal enum FakeCriuMode { Works, DumpFails, RestoreFails, ManyImages }
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 internal sealed class FakeCriu : IDisposable
 {
-    public FakeCriu(FakeCriuMode mode = FakeCriuMode.Works, int extraImages = 0)
+    /// <param name="workOnTmpfs">The work directory on /dev/shm (tmpfs: lucriu adopts the images without copying) instead of beside the script.</param>
+    public FakeCriu(FakeCriuMode mode = FakeCriuMode.Works, int extraImages = 0, bool workOnTmpfs = false)
     {
         Directory = Path.Combine(Path.GetTempPath(), $"lucriu-test-{Guid.NewGuid():N}");
         StateDirectory = Path.Combine(Directory, "state");
-        WorkDirectory = Path.Combine(Directory, "work");
+        WorkDirectory = workOnTmpfs ? Path.Combine("/dev/shm", $"lucriu-test-{Guid.NewGuid():N}") : Path.Combine(Directory, "work");
         System.IO.Directory.CreateDirectory(StateDirectory);
         ScriptPath = Path.Combine(Directory, "criu");
         File.WriteAllText(ScriptPath, Script.Replace("@STATE@", StateDirectory).Replace("@EXTRA@", extraImages.ToString()));
@@ -64,6 +65,7 @@ internal sealed class FakeCriu : IDisposable
     public void Dispose()
     {
         try { System.IO.Directory.Delete(Directory, recursive: true); } catch (IOException) { }
+        try { if (System.IO.Directory.Exists(WorkDirectory)) System.IO.Directory.Delete(WorkDirectory, recursive: true); } catch (IOException) { }
     }
 
     private const string Script = """
