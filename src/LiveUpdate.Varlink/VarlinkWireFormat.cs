@@ -40,7 +40,8 @@ internal static class VarlinkWireFormat
     public static JsonObject Decode(ReadOnlySpan<byte> json)
     {
         // JsonNode materializes strings lazily; check the encoding now so a bad message fails here,
-        // as a protocol error, and not later inside a handler.
+        // as a protocol error, and not later inside a handler. (String values with an unpaired
+        // surrogate escape still pass: the server answers those InvalidParameter, VarlinkUnicodeCheck.)
         if (!Utf8.IsValid(json))
             throw new VarlinkProtocolException(
                 "The peer sent a message that is not valid UTF-8; the connection was closed. Varlink messages are UTF-8 JSON, each followed by one NUL byte.");
@@ -53,6 +54,15 @@ internal static class VarlinkWireFormat
         {
             throw new VarlinkProtocolException(
                 $"The peer sent a message that is not valid JSON ({e.Message}); the connection was closed. A Varlink peer must send UTF-8 JSON objects, each followed by one NUL byte.", e);
+        }
+        catch (InvalidOperationException e)
+        {
+            // The duplicate-name check (AllowDuplicateProperties = false) reads every member name,
+            // at any depth, as text; System.Text.Json throws InvalidOperationException for a name
+            // holding an unpaired UTF-16 surrogate escape ("\ud800"), which is no text. So every
+            // object Decode returns has names that read, and no later lookup can throw on one.
+            throw new VarlinkProtocolException(
+                $"The peer sent a message with a member name that is no Unicode text ({e.Message}), such as one holding an unpaired UTF-16 surrogate escape (\\ud800 without a low surrogate); the connection was closed. Member names must be well-formed text.", e);
         }
         return node as JsonObject ?? throw new VarlinkProtocolException(
             $"The peer sent a JSON {(node is null ? "null" : node.GetValueKind().ToString().ToLowerInvariant())} where a Varlink message must be a JSON object; the connection was closed.");

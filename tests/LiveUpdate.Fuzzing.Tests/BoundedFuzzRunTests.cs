@@ -1,8 +1,9 @@
 // BoundedFuzzRunTests: a short AFL++ run of every fuzz target (fuzz/run.sh: SharpFuzz-instrumented
 // parsers, the committed seed corpora) as part of the test suite — about 8 s a target, 6
 // targets — asserting that AFL ran the target (a nonzero execution count) and found no crash
-// and no hang. The long campaign (>= 1 million executions a target) is fuzz/run.sh by hand;
-// docs/fuzzing.md has its figures.
+// and no hang; a failure names each crashing or hanging input in base64, since the run's output
+// directory does not outlive the test. The long campaign (>= 1 million executions a target) is
+// fuzz/run.sh by hand; docs/fuzzing.md has its figures.
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 
@@ -38,7 +39,7 @@ public sealed partial class BoundedFuzzRunTests
                 Assert.True(line is not null, $"no figures for {target} in:\n{report}\n{Log(output, target)}");
                 Assert.True(long.Parse(line.Groups["execs"].Value) > 0, $"{target} ran no execution:\n{report}");
                 Assert.True(line.Groups["crashes"].Value == "0" && line.Groups["hangs"].Value == "0",
-                    $"{target} found crashes or hangs (inputs under {output}/{target}/default/): {line.Value}");
+                    $"{target} found crashes or hangs: {line.Value}\n{Findings(output, target)}");
             }
             Assert.Equal(0, run.ExitCode);
         }
@@ -46,6 +47,28 @@ public sealed partial class BoundedFuzzRunTests
         {
             if (Directory.Exists(output)) Directory.Delete(output, recursive: true);
         }
+    }
+
+    // The output directory is deleted below, so the failure message carries the inputs
+    // themselves (base64, for `--replay` and a regression test). The seeds are a few hundred
+    // bytes and AFL's findings near that; a larger one is cut to its first 64 KiB.
+    private const int MaxReportedInputBytes = 64 * 1024;
+
+    private static string Findings(string output, string target)
+    {
+        var lines = new List<string>();
+        foreach (string kind in new[] { "crashes", "hangs" })
+        {
+            string directory = Path.Combine(output, target, "default", kind);
+            if (!Directory.Exists(directory)) continue;
+            foreach (string file in Directory.GetFiles(directory, "id:*").Order(StringComparer.Ordinal))
+            {
+                byte[] input = File.ReadAllBytes(file);
+                string cut = input.Length > MaxReportedInputBytes ? $" (first {MaxReportedInputBytes} of {input.Length} bytes)" : "";
+                lines.Add($"{kind}/{Path.GetFileName(file)}{cut}: base64 {Convert.ToBase64String(input.AsSpan(0, Math.Min(input.Length, MaxReportedInputBytes)))}");
+            }
+        }
+        return string.Join('\n', lines);
     }
 
     private static string Log(string output, string target)

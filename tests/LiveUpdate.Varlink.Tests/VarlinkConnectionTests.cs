@@ -227,6 +227,7 @@ public sealed class VarlinkConnectionTests
     [InlineData("[1,2]", "must be a JSON object")]
     [InlineData("{\"a\":1,\"a\":2}", "not valid JSON")]
     [InlineData("{\"a\":\"\\xff\"}", "not valid JSON")]
+    [InlineData("{\"parameters\":{\"\\ud800\":1}}", "member name that is no Unicode text")]
     public async Task Invalid_json_closes_the_connection(string text, string expected)
     {
         var (raw, connection) = RawAndConnection();

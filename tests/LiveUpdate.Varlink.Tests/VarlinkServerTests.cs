@@ -272,6 +272,24 @@ public sealed class VarlinkServerTests
         Assert.Contains(service.Log, line => line.Contains("not a Varlink call"));
     }
 
+    // A member name with an unpaired surrogate escape, anywhere in the message, is a wire-format
+    // violation (VarlinkWireFormat.Decode): the connection closes without a reply, logged as such.
+    // It used to escape the decoder as InvalidOperationException ("unexpected failure").
+    [Theory]
+    [InlineData("{\"method\":\"io.liveupdate.Test.Echo\",\"parameters\":{\"text\":\"x\",\"\\ud800\":1}}")]
+    [InlineData("{\"method\":\"io.liveupdate.Test.Echo\",\"parameters\":{\"text\":\"x\",\"deep\":[{\"a\\udc00\":1}]}}")]
+    [InlineData("{\"method\":\"io.liveupdate.Test.Echo\",\"\\ud800\":true,\"parameters\":{\"text\":\"x\"}}")]
+    public async Task A_member_name_with_an_unpaired_surrogate_closes_the_connection_as_a_protocol_violation(string text)
+    {
+        await using var service = TestService.Start();
+        using var rogue = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        await rogue.ConnectAsync(new UnixDomainSocketEndPoint(service.SocketPath));
+        await rogue.SendAsync(Encoding.UTF8.GetBytes(text + "\0"));
+        Assert.Equal(0, await rogue.ReceiveAsync(new byte[16].AsMemory()).AsTask().WaitAsync(Timeout));
+        Assert.Contains(service.Log, line => line.Contains("member name that is no Unicode text"));
+        Assert.DoesNotContain(service.Log, line => line.Contains("unexpected failure"));
+    }
+
     private static async Task<JsonObject> RawCallAsync(TestService service, string text)
     {
         using var raw = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
