@@ -51,7 +51,8 @@ public static class SeededItemsClient
                     string reply = await client.ReadLineAsync(cancellationToken).ConfigureAwait(false);
                     if (reply != "STORED" && Interlocked.Increment(ref failures) <= 5) errors?.WriteLine($"load: set failed: {reply}");
                 }
-                progress?.Invoke(Interlocked.Add(ref items, inBatch), Interlocked.Add(ref sent, bytes));
+                long itemsSoFar = Interlocked.Add(ref items, inBatch), bytesSoFar = Interlocked.Add(ref sent, bytes);
+                progress?.Invoke(itemsSoFar, bytesSoFar);
             }
         }, cancellationToken)).ToArray();
         await Task.WhenAll(tasks).ConfigureAwait(false);
