@@ -7,8 +7,6 @@
 // read back and checked, and `luoctl report` gives luod's view of the blackout.
 // lu.demo.mib=N on the kernel command line sets N (default 64).
 using System.Diagnostics;
-using System.Net.Sockets;
-using System.Text;
 using LiveUpdate.GuestContract;
 
 namespace LiveUpdate.Guest.Scenarios;
@@ -60,7 +58,7 @@ public sealed class CacheDemo(GuestPlan plan, ResultChannel results)
         if (!await results.StepAsync(StepNames.CacheDemo.ClientWatching, async () =>
             {
                 var clock = Stopwatch.StartNew();
-                while (!await HasKeyAsync("lucache:probe"))
+                while (await LocalCacheRequests.GetAsync("lucache:probe", Port) is null)
                 {
                     if (clock.Elapsed > TimeSpan.FromSeconds(120)) throw new TimeoutException("no client set lucache:probe within 120 s (is the host's probe connected?)");
                     await Task.Delay(100);
@@ -84,30 +82,6 @@ public sealed class CacheDemo(GuestPlan plan, ResultChannel results)
         // The host's probe keeps reading a little longer, so its last replies are after the check.
         await Task.Delay(TimeSpan.FromSeconds(2));
         return ok;
-    }
-
-    private static async Task<bool> HasKeyAsync(string key)
-    {
-        try
-        {
-            using var tcp = new TcpClient();
-            await tcp.ConnectAsync("127.0.0.1", Port);
-            var stream = tcp.GetStream();
-            await stream.WriteAsync(Encoding.ASCII.GetBytes($"get {key}\r\n"));
-            var buffer = new byte[512];
-            var reply = new StringBuilder();
-            while (!reply.ToString().EndsWith("END\r\n", StringComparison.Ordinal))
-            {
-                int read = await stream.ReadAsync(buffer);
-                if (read == 0) return false;
-                reply.Append(Encoding.ASCII.GetString(buffer, 0, read));
-            }
-            return reply.ToString().StartsWith("VALUE ", StringComparison.Ordinal);
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
     }
 
     private static string ReadLog() => File.Exists(ServeLog) ? File.ReadAllText(ServeLog).Trim().Replace('\n', ' ') : "(no log)";

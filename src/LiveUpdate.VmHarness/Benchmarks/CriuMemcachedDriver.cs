@@ -182,8 +182,7 @@ public static partial class CriuMemcachedDriver
         double? luod = null;
         if (Detail(StepNames.CriuMemcached.Report) is { } json)
         {
-            var report = JsonNode.Parse(json);
-            luod = report?["clients"]?.AsArray().FirstOrDefault(c => c?["client"]?.GetValue<string>() == participant)?["blackoutNs"]?.GetValue<long>() / 1e6;
+            luod = UpdateReportJson.ClientBlackoutNs(JsonNode.Parse(json), participant) / 1e6;
         }
         string stepText = string.Join("\n", new[] { StepNames.CriuMemcached.Dump, StepNames.CriuMemcached.Restore }.Select(Detail).Where(d => d is not null));
         var steps = StepTimes(stepText);

@@ -107,7 +107,7 @@ public static class CacheDemoDriver
         if (Detail(StepNames.CacheDemo.Report) is { } json)
         {
             var report = JsonNode.Parse(json);
-            blackout = report?["clients"]?.AsArray().FirstOrDefault(c => c?["client"]?.GetValue<string>() == "cache")?["blackoutNs"]?.GetValue<long>();
+            blackout = UpdateReportJson.ClientBlackoutNs(report, "cache");
             uncertainty = report?["uncertaintyNs"]?.GetValue<long>();
         }
         string? svgPath = null;

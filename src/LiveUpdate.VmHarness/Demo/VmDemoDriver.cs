@@ -82,7 +82,7 @@ public static partial class VmDemoDriver
         if (Detail(1, StepNames.VmUpdate.Report) is { } json)
         {
             var report = JsonNode.Parse(json);
-            blackout = report?["clients"]?.AsArray().FirstOrDefault(c => c?["client"]?.GetValue<string>() == "vm")?["blackoutNs"]?.GetValue<long>();
+            blackout = UpdateReportJson.ClientBlackoutNs(report, "vm");
             uncertainty = report?["uncertaintyNs"]?.GetValue<long>();
         }
         var before = VmGuestConsole.Parse(Detail(0, StepNames.VmUpdate.Running) ?? "");
